@@ -1,0 +1,57 @@
+/**
+ * Who is acting, in which workspace, with which role, through which adapter. Every domain call
+ * takes one; adapters build it from the API key (or the CLI / direct MCP owner).
+ */
+import type { Role, Source } from '../../shared/schemas.js';
+import { forbidden } from './errors.js';
+
+export interface Workspace {
+  id: string;
+  slug: string;
+  name: string;
+  defaultCurrency: string;
+  features: Record<string, boolean>;
+  createdAt: string;
+}
+
+export interface Ctx {
+  workspace: Workspace;
+  workspaceId: string;
+  userId: string | null;
+  keyId: string | null;
+  role: Role;
+  /** A read-only key: may read everything its role may, write nothing. */
+  readOnly: boolean;
+  source: Source;
+}
+
+const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, OWNER: 2 };
+
+export function roleAtLeast(ctx: Ctx, role: Role): boolean {
+  return RANK[ctx.role] >= RANK[role];
+}
+
+export function canWrite(ctx: Ctx, role: Role = 'MEMBER'): boolean {
+  return !ctx.readOnly && roleAtLeast(ctx, role);
+}
+
+/** Throws 403 unless the caller may write with at least `role`. */
+export function requireWrite(ctx: Ctx, role: Role = 'MEMBER', what = 'change records'): void {
+  if (ctx.readOnly) throw forbidden(`This API key is read-only: it cannot ${what}`);
+  if (!roleAtLeast(ctx, role)) {
+    throw forbidden(`Your role ${ctx.role} cannot ${what} in workspace '${ctx.workspace.slug}' (needs ${role})`);
+  }
+}
+
+export function featureEnabled(ctx: Ctx, feature = 'crm.core'): boolean {
+  return ctx.workspace.features[feature] !== false;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** A system context (bootstrap, migrations) acting as owner of a workspace. */
+export function systemCtx(workspace: Workspace, source: Source = 'system', userId: string | null = null): Ctx {
+  return { workspace, workspaceId: workspace.id, userId, keyId: null, role: 'OWNER', readOnly: false, source };
+}

@@ -1,0 +1,53 @@
+/**
+ * The domain services of one store. Every adapter (REST, MCP, sync, CLI) gets this one object.
+ */
+import type { CollectionName } from '../../shared/collections.js';
+import type { Store } from '../store/store.js';
+import { AccountService } from './accounts.js';
+import { listAudit } from './audit.js';
+import { requireWrite, type Ctx } from './context.js';
+import { activityHooks } from './entities/activities.js';
+import { dealContactHooks } from './entities/dealContacts.js';
+import { dealHooks } from './entities/deals.js';
+import { organizationHooks } from './entities/organizations.js';
+import { personHooks } from './entities/people.js';
+import { pipelineHooks, reorderStages, stageHooks } from './entities/pipelines.js';
+import { parseInput } from './errors.js';
+import { RecordService, type EntityHooks } from './records.js';
+import { ViewService } from './views.js';
+import { StageOrder } from '../../shared/schemas.js';
+
+export const ENTITY_HOOKS: Partial<Record<CollectionName, EntityHooks>> = {
+  organizations: organizationHooks,
+  people: personHooks,
+  deals: dealHooks,
+  dealContacts: dealContactHooks,
+  activities: activityHooks,
+  pipelines: pipelineHooks,
+  stages: stageHooks,
+};
+
+export interface Services {
+  store: Store;
+  records: RecordService;
+  accounts: AccountService;
+  views: ViewService;
+  audit(ctx: Ctx, query: unknown): ReturnType<typeof listAudit>;
+  reorderStages(ctx: Ctx, pipelineId: string, input: unknown): ReturnType<typeof reorderStages>;
+}
+
+export function createServices(store: Store): Services {
+  const records = new RecordService(store, ENTITY_HOOKS);
+  return {
+    store,
+    records,
+    accounts: new AccountService(store, records),
+    views: new ViewService(records),
+    audit: (ctx, query) => listAudit(store.db, ctx, query),
+    reorderStages: async (ctx, pipelineId, input) => {
+      const { stageIds } = parseInput(StageOrder, input);
+      requireWrite(ctx, 'OWNER', 'reorder stages');
+      return records.transaction(ctx, (s) => reorderStages(s, pipelineId, stageIds));
+    },
+  };
+}

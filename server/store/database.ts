@@ -1,0 +1,78 @@
+/**
+ * Opens the SQLite database of a data directory: WAL, busy timeout, cached prepared statements,
+ * IMMEDIATE write transactions (so two processes on one file queue instead of failing), and the
+ * migrations. Everything SQLite-specific lives in server/store/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import { MIGRATIONS } from './migrations.js';
+
+// The schema is dynamic (one table per collection, custom objects later), so queries are built
+// against an untyped database and records are typed at the domain boundary.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = Kysely<any>;
+
+export interface OpenedDatabase {
+  db: Db;
+  /** The raw handle, for the few SQLite-only operations in server/store/. */
+  raw: BetterSqlite3.Database;
+  file: string;
+  close(): Promise<void>;
+}
+
+export function databaseFile(dataDir: string): string {
+  return path.join(dataDir, 'kith.sqlite');
+}
+
+export async function openDatabase(dataDir: string, options: { create?: boolean } = {}): Promise<OpenedDatabase> {
+  const file = databaseFile(dataDir);
+  if (options.create === false && !fs.existsSync(file)) {
+    throw new Error(`no Kith database in ${path.resolve(dataDir)} (expected ${file}); start the server once or set KITH_DATA_DIR`);
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const raw = new BetterSqlite3(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('cache_size = -65536');
+
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const database = {
+    close: () => raw.close(),
+    prepare(query: string) {
+      // Write transactions take the lock up front: a deferred one could fail with SQLITE_BUSY
+      // when another process commits between its first read and first write.
+      const text = query === 'begin' ? 'begin immediate' : query;
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = raw.prepare(text);
+        if (statements.size > 5000) statements.clear();
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+  const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
+
+  const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+  let closed = false;
+  return {
+    db,
+    raw,
+    file,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Versioned schema migrations, run at start by Kysely's migrator. SQLite dialect; a PostgreSQL
+ * store will carry its own list with the same names.
+ */
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/** Columns every replicated CRM record has. */
+const RECORD_COLUMNS = `
+  "id" TEXT PRIMARY KEY NOT NULL,
+  "workspaceId" TEXT NOT NULL,
+  "createdAt" TEXT NOT NULL,
+  "updatedAt" TEXT NOT NULL,
+  "version" INTEGER NOT NULL,
+  "archivedAt" TEXT,
+  "deleted" INTEGER NOT NULL DEFAULT 0,
+  "custom" TEXT NOT NULL DEFAULT '{}'`;
+
+function recordTable(name: string, columns: string, indexes: string[][]): string[] {
+  const statements = [
+    `CREATE TABLE "${name}" (${RECORD_COLUMNS},${columns})`,
+    `CREATE INDEX "${name}_sync" ON "${name}" ("workspaceId", "version")`,
+    `CREATE INDEX "${name}_created" ON "${name}" ("workspaceId", "createdAt", "id")`,
+    `CREATE INDEX "${name}_updated" ON "${name}" ("workspaceId", "updatedAt", "id")`,
+  ];
+  for (const cols of indexes) {
+    statements.push(`CREATE INDEX "${name}_${cols.join('_')}" ON "${name}" ("workspaceId", ${cols.map((c) => `"${c}"`).join(', ')}, "id")`);
+  }
+  return statements;
+}
+
+const initial: string[] = [
+  `CREATE TABLE "changeSequence" ("id" INTEGER PRIMARY KEY CHECK ("id" = 1), "value" INTEGER NOT NULL)`,
+  `INSERT INTO "changeSequence" ("id", "value") VALUES (1, 0)`,
+  `CREATE TABLE "users" (
+    "id" TEXT PRIMARY KEY NOT NULL, "email" TEXT NOT NULL UNIQUE COLLATE NOCASE, "name" TEXT NOT NULL,
+    "platformRole" TEXT NOT NULL DEFAULT 'USER', "createdAt" TEXT NOT NULL)`,
+  `CREATE TABLE "workspaces" (
+    "id" TEXT PRIMARY KEY NOT NULL, "slug" TEXT NOT NULL UNIQUE, "name" TEXT NOT NULL,
+    "defaultCurrency" TEXT NOT NULL DEFAULT 'USD', "features" TEXT NOT NULL DEFAULT '{"crm.core":true}',
+    "createdAt" TEXT NOT NULL)`,
+  `CREATE TABLE "memberships" (
+    "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "userId" TEXT NOT NULL REFERENCES "users"("id"),
+    "role" TEXT NOT NULL, "createdAt" TEXT NOT NULL, PRIMARY KEY ("workspaceId", "userId"))`,
+  `CREATE INDEX "memberships_user" ON "memberships" ("userId")`,
+  `CREATE TABLE "apiKeys" (
+    "id" TEXT PRIMARY KEY NOT NULL, "userId" TEXT NOT NULL REFERENCES "users"("id"), "name" TEXT NOT NULL,
+    "prefix" TEXT NOT NULL, "hash" TEXT NOT NULL UNIQUE, "workspaceId" TEXT REFERENCES "workspaces"("id"),
+    "readOnly" INTEGER NOT NULL DEFAULT 0, "expiresAt" TEXT, "revokedAt" TEXT, "lastUsedAt" TEXT,
+    "createdAt" TEXT NOT NULL)`,
+  `CREATE INDEX "apiKeys_user" ON "apiKeys" ("userId")`,
+  ...recordTable(
+    'organizations',
+    `"name" TEXT NOT NULL, "website" TEXT, "domain" TEXT, "notes" TEXT, "labels" TEXT NOT NULL DEFAULT '[]', "ownerId" TEXT`,
+    [['name'], ['domain']],
+  ),
+  ...recordTable(
+    'people',
+    `"name" TEXT NOT NULL, "email" TEXT, "phone" TEXT, "title" TEXT, "organizationId" TEXT, "notes" TEXT,
+     "labels" TEXT NOT NULL DEFAULT '[]', "ownerId" TEXT`,
+    [['name'], ['email'], ['organizationId']],
+  ),
+  ...recordTable('pipelines', `"name" TEXT NOT NULL, "isDefault" INTEGER NOT NULL DEFAULT 0, "position" INTEGER NOT NULL DEFAULT 0`, [['position']]),
+  ...recordTable(
+    'stages',
+    `"pipelineId" TEXT NOT NULL, "name" TEXT NOT NULL, "position" INTEGER NOT NULL, "probability" REAL`,
+    [['pipelineId', 'position']],
+  ),
+  ...recordTable(
+    'deals',
+    `"title" TEXT NOT NULL, "organizationId" TEXT, "primaryPersonId" TEXT, "pipelineId" TEXT NOT NULL, "stageId" TEXT NOT NULL,
+     "amount" INTEGER, "currency" TEXT NOT NULL, "valuePeriod" TEXT NOT NULL DEFAULT 'one_time', "probability" REAL,
+     "expectedCloseDate" TEXT, "status" TEXT NOT NULL DEFAULT 'open', "wonAt" TEXT, "lostAt" TEXT, "lostReason" TEXT,
+     "linkedProjectId" TEXT, "notes" TEXT, "labels" TEXT NOT NULL DEFAULT '[]', "ownerId" TEXT`,
+    [['pipelineId', 'stageId'], ['stageId'], ['organizationId'], ['primaryPersonId'], ['status'], ['title']],
+  ),
+  ...recordTable('dealContacts', `"dealId" TEXT NOT NULL, "personId" TEXT NOT NULL, "role" TEXT`, [['dealId'], ['personId']]),
+  ...recordTable(
+    'activities',
+    `"type" TEXT NOT NULL, "subject" TEXT, "body" TEXT, "organizationId" TEXT, "personId" TEXT, "dealId" TEXT,
+     "actorId" TEXT, "occurredAt" TEXT NOT NULL, "dueAt" TEXT, "completedAt" TEXT, "linkedTaskId" TEXT`,
+    [['dealId', 'occurredAt'], ['personId', 'occurredAt'], ['organizationId', 'occurredAt'], ['type', 'dueAt'], ['occurredAt']],
+  ),
+  ...recordTable(
+    'stageChanges',
+    `"dealId" TEXT NOT NULL, "pipelineId" TEXT NOT NULL, "fromStageId" TEXT, "toStageId" TEXT NOT NULL, "amount" INTEGER,
+     "currency" TEXT NOT NULL, "changedAt" TEXT NOT NULL, "actorId" TEXT, "source" TEXT NOT NULL`,
+    [['dealId', 'changedAt'], ['pipelineId']],
+  ),
+  `CREATE TABLE "auditEntries" (
+    "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "id" TEXT NOT NULL UNIQUE, "workspaceId" TEXT NOT NULL,
+    "entityType" TEXT NOT NULL, "entityId" TEXT NOT NULL, "action" TEXT NOT NULL, "before" TEXT, "after" TEXT,
+    "changedFields" TEXT NOT NULL DEFAULT '[]', "detail" TEXT, "actorUserId" TEXT, "actorKeyId" TEXT,
+    "source" TEXT NOT NULL, "at" TEXT NOT NULL)`,
+  `CREATE INDEX "auditEntries_entity" ON "auditEntries" ("workspaceId", "entityType", "entityId", "seq")`,
+  `CREATE INDEX "auditEntries_action" ON "auditEntries" ("workspaceId", "action", "seq")`,
+  `CREATE INDEX "auditEntries_workspace" ON "auditEntries" ("workspaceId", "seq")`,
+];
+
+function run(statements: string[]): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  };
+}
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': run(initial),
+};

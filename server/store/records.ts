@@ -1,0 +1,106 @@
+/**
+ * Row ⇄ record mapping for the CRM collections and the few SQL helpers the domain needs that
+ * are dialect-specific (change sequence, JSON label matching).
+ */
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
+import { fromUnits, toUnits } from '../../shared/money.js';
+import type { Db } from './database.js';
+
+export type Row = Record<string, unknown>;
+export type AnyRecord = Record<string, unknown> & { id: string; workspaceId: string; version: number };
+
+/** A stored record plus its tombstone flag. */
+export interface StoredRecord {
+  record: AnyRecord;
+  deleted: boolean;
+}
+
+export function rowToRecord(collection: CollectionName, row: Row): AnyRecord {
+  const info = COLLECTIONS[collection];
+  const out: Row = { ...row };
+  delete out.deleted;
+  for (const f of info.jsonFields) out[f] = typeof row[f] === 'string' ? JSON.parse(row[f] as string) : (row[f] ?? (f === 'labels' ? [] : {}));
+  for (const f of info.boolFields) out[f] = row[f] === 1 || row[f] === true;
+  for (const f of info.moneyFields) out[f] = row[f] == null ? null : fromUnits(row[f] as number);
+  return out as AnyRecord;
+}
+
+export function recordToRow(collection: CollectionName, record: Row): Row {
+  const info = COLLECTIONS[collection];
+  const row: Row = {};
+  for (const key of Object.keys(info.record.shape)) {
+    if (key in record) row[key] = record[key];
+  }
+  for (const f of info.jsonFields) if (f in row) row[f] = JSON.stringify(row[f] ?? (f === 'labels' ? [] : {}));
+  for (const f of info.boolFields) if (f in row) row[f] = row[f] ? 1 : 0;
+  for (const f of info.moneyFields) if (f in row) row[f] = row[f] == null ? null : toUnits(row[f] as number);
+  return row;
+}
+
+/** Takes the next value of the global change sequence; call inside the write transaction. */
+export async function nextVersion(tx: Db): Promise<number> {
+  const row = await tx
+    .updateTable('changeSequence')
+    .set({ value: sql`"value" + 1` })
+    .where('id', '=', 1)
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+export async function currentSequence(db: Db): Promise<number> {
+  const row = await db.selectFrom('changeSequence').select('value').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.value ?? 0);
+}
+
+export async function findStored(db: Db, collection: CollectionName, id: string): Promise<StoredRecord | null> {
+  const row = await db.selectFrom(collection).selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  return { record: rowToRecord(collection, row), deleted: row.deleted === 1 };
+}
+
+export async function insertRow(tx: Db, collection: CollectionName, record: Row): Promise<void> {
+  await tx.insertInto(collection).values(recordToRow(collection, record)).execute();
+}
+
+export async function updateRow(tx: Db, collection: CollectionName, id: string, record: Row, deleted = false): Promise<void> {
+  const row = recordToRow(collection, record);
+  delete row.id;
+  await tx
+    .updateTable(collection)
+    .set({ ...row, deleted: deleted ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Records changed after `checkpoint` (tombstones included), in change order. */
+export async function changedSince(db: Db, collection: CollectionName, workspaceId: string, checkpoint: number, limit: number): Promise<StoredRecord[]> {
+  const rows = await db
+    .selectFrom(collection)
+    .selectAll()
+    .where('workspaceId', '=', workspaceId)
+    .where('version', '>', checkpoint)
+    .orderBy('version')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ record: rowToRecord(collection, row), deleted: row.deleted === 1 }));
+}
+
+/** SQL condition: the JSON array column `labels` of `table` contains `label`. */
+export function hasLabel(table: string, label: string): Expression<SqlBool> {
+  return sql<SqlBool>`exists (select 1 from json_each(${sql.ref(`${table}.labels`)}) where json_each.value = ${label})`;
+}
+
+/** Distinct labels with the number of live records carrying each, across the labelled collections. */
+export async function labelCounts(db: Db, workspaceId: string): Promise<{ label: string; count: number; organizations: number; people: number; deals: number }[]> {
+  const parts = (['organizations', 'people', 'deals'] as const).map(
+    (t) => sql`select ${t} as kind, json_each.value as label from ${sql.table(t)}, json_each(${sql.table(t)}.labels)
+               where ${sql.table(t)}."workspaceId" = ${workspaceId} and ${sql.table(t)}.deleted = 0 and ${sql.table(t)}."archivedAt" is null`,
+  );
+  const { rows } = await sql<{ label: string; count: number; organizations: number; people: number; deals: number }>`
+    select label, count(*) as count,
+      sum(kind = 'organizations') as organizations, sum(kind = 'people') as people, sum(kind = 'deals') as deals
+    from (${sql.join(parts, sql` union all `)}) group by label order by count desc, label`.execute(db);
+  return rows.map((r) => ({ ...r, count: Number(r.count), organizations: Number(r.organizations), people: Number(r.people), deals: Number(r.deals) }));
+}

@@ -1,0 +1,94 @@
+/**
+ * The store: the database of a data directory plus the change feed that tells live clients
+ * (the /sync stream) about writes — from this process at once, from other processes on the same
+ * file (the CLI, a direct `kith-mcp`) by watching the change sequence.
+ */
+import { EventEmitter } from 'node:events';
+import type { CollectionName } from '../../shared/collections.js';
+import { openDatabase, type Db, type OpenedDatabase } from './database.js';
+import { currentSequence } from './records.js';
+
+export interface ChangeNotice {
+  /** null when the change came from another process and its workspace is unknown. */
+  workspaceId: string | null;
+  collections: CollectionName[] | null;
+  sequence: number;
+}
+
+export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice] }> {
+  private lastSeen = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  /** Called after a commit in this process. */
+  notify(notice: ChangeNotice): void {
+    if (notice.sequence > this.lastSeen) this.lastSeen = notice.sequence;
+    this.emit('change', notice);
+  }
+
+  /** Polls the change sequence so writes by other processes reach live clients too. */
+  watch(db: Db, intervalMs = 250): void {
+    if (this.timer) return;
+    const tick = async () => {
+      try {
+        const sequence = await currentSequence(db);
+        if (sequence > this.lastSeen) {
+          this.lastSeen = sequence;
+          this.emit('change', { workspaceId: null, collections: null, sequence });
+        }
+      } catch {
+        // the database is closing; the next tick (if any) tries again
+      }
+    };
+    void currentSequence(db).then((s) => {
+      this.lastSeen = Math.max(this.lastSeen, s);
+    });
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+export interface Store extends OpenedDatabase {
+  dataDir: string;
+  feed: ChangeFeed;
+  /**
+   * Runs `fn` in one IMMEDIATE transaction. Collections passed to `touch` are announced on the
+   * feed after the commit, with the sequence value the transaction reached.
+   */
+  write<T>(workspaceId: string, fn: (tx: Db, touch: (collection: CollectionName, version: number) => void) => Promise<T>): Promise<T>;
+}
+
+export async function openStore(dataDir: string, options: { create?: boolean } = {}): Promise<Store> {
+  const opened = await openDatabase(dataDir, options);
+  const feed = new ChangeFeed();
+  return {
+    ...opened,
+    dataDir,
+    feed,
+    async close() {
+      feed.stop();
+      await opened.close();
+    },
+    async write(workspaceId, fn) {
+      const touched = new Set<CollectionName>();
+      let sequence = 0;
+      const result = await opened.db.transaction().execute((tx) =>
+        fn(tx, (collection, version) => {
+          touched.add(collection);
+          if (version > sequence) sequence = version;
+        }),
+      );
+      if (touched.size > 0) feed.notify({ workspaceId, collections: [...touched], sequence });
+      return result;
+    },
+  };
+}
