@@ -1,0 +1,60 @@
+/**
+ * Express app assembly: request log, /crm REST, /sync replication, /mcp, and the web UI.
+ */
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Services } from '../domain/services.js';
+import { crmRouter } from '../rest/router.js';
+import { problem, sendProblem } from './problem.js';
+
+export interface AppOptions {
+  /** One line per request; null for silence. */
+  log?: ((line: string) => void) | null;
+  /** Folder of the built web UI (index.html); omitted → no UI. */
+  uiDir?: string | null;
+  /** The address the server is bound to (for Host/Origin checks on loopback). */
+  host?: string;
+}
+
+export interface AppParts {
+  app: Express;
+  /** Called on shutdown: close streams and sessions that keep connections open. */
+  closers: (() => Promise<void> | void)[];
+}
+
+function requestLog(log: (line: string) => void) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      log(`${new Date().toISOString()} ${req.method} ${req.originalUrl} ${res.statusCode} ${ms.toFixed(1)}ms`);
+    });
+    next();
+  };
+}
+
+export function createApp(services: Services, options: AppOptions = {}): AppParts {
+  const app = express();
+  const closers: AppParts['closers'] = [];
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  if (options.log) app.use(requestLog(options.log));
+
+  app.get('/health', (_req, res) => void res.json({ ok: true }));
+  app.use('/crm', crmRouter(services));
+
+  // /sync and /mcp are mounted here (see server/sync and server/mcp).
+
+  if (options.uiDir) {
+    const uiDir = options.uiDir;
+    app.use(express.static(uiDir, { index: false, maxAge: '1h' }));
+    // history fallback: any other GET that wants HTML gets the app shell
+    app.get(/^\/(?!crm\/|sync\/|mcp).*/, (req, res, next) => {
+      if (!req.accepts('html')) return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile('index.html', { root: uiDir });
+    });
+  }
+  app.use((req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} ${req.path}`)));
+  return { app, closers };
+}

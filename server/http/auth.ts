@@ -1,0 +1,63 @@
+/**
+ * Authentication and workspace resolution for /crm and /sync: the key from
+ * `Authorization: Bearer kith_…` or `X-API-Key`, the workspace from `X-Kith-Workspace` or
+ * `?workspace=`. Checked on every request.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Auth } from '../domain/accounts.js';
+import type { Ctx } from '../domain/context.js';
+import type { Services } from '../domain/services.js';
+import type { Source } from '../../shared/schemas.js';
+import { problem, sendProblem, toProblem } from './problem.js';
+
+export function keyFromRequest(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match ? match[1] : '';
+  }
+  const apiKey = req.headers['x-api-key'];
+  return typeof apiKey === 'string' ? apiKey.trim() : null;
+}
+
+export function workspaceSelector(req: Request): string | null {
+  const header = req.headers['x-kith-workspace'];
+  if (typeof header === 'string' && header.trim()) return header.trim();
+  const query = req.query?.workspace;
+  return typeof query === 'string' && query.trim() ? query.trim() : null;
+}
+
+const FAILURE_TEXT = {
+  missing: 'an API key is required: send Authorization: Bearer kith_...',
+  malformed: 'the API key is malformed (expected kith_ followed by 32 letters and digits)',
+  unknown: 'the API key is not valid',
+  revoked: 'the API key has been revoked',
+  expired: 'the API key has expired',
+} as const;
+
+export function sendUnauthorized(res: Response, failure: keyof typeof FAILURE_TEXT): void {
+  res.setHeader('WWW-Authenticate', `Bearer realm="kith", error="invalid_token", error_description="${FAILURE_TEXT[failure]}"`);
+  sendProblem(res, problem(401, 'Unauthorized', FAILURE_TEXT[failure]));
+}
+
+export interface AuthedLocals {
+  auth: Auth;
+  ctx: Ctx;
+}
+
+/** Express middleware: authenticates and resolves the Ctx into res.locals. */
+export function requireContext(services: Services, source: Source) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const result = await services.accounts.authenticate(keyFromRequest(req));
+      if ('failure' in result) return sendUnauthorized(res, result.failure);
+      res.locals.auth = result;
+      res.locals.ctx = await services.accounts.resolveContext(result, workspaceSelector(req), source);
+      next();
+    } catch (error) {
+      const p = toProblem(error);
+      if (p.status >= 500) console.error(error);
+      sendProblem(res, p);
+    }
+  };
+}

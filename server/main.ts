@@ -1,0 +1,50 @@
+/**
+ * `npm start`: the Kith server with the web UI, on KITH_HOST:KITH_PORT (127.0.0.1:4317), data in
+ * KITH_DATA_DIR (./data). Prints the owner key once, on first start.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './server.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const uiDir = [path.resolve(here, '../web'), path.resolve(here, '../../dist/web')].find((d) => fs.existsSync(path.join(d, 'index.html'))) ?? null;
+const dataDir = path.resolve(process.env.KITH_DATA_DIR ?? 'data');
+
+const server = await startServer({
+  dataDir,
+  host: process.env.KITH_HOST ?? '127.0.0.1',
+  port: Number(process.env.KITH_PORT ?? 4317),
+  uiDir,
+  log: (line) => process.stdout.write(line + '\n'),
+  onFirstStart: ({ key, email, workspace }) => {
+    process.stdout.write(
+      [
+        '',
+        '  Kith is set up. This owner API key is shown only once — keep it:',
+        '',
+        `      ${key}`,
+        '',
+        `  owner: ${email}   workspace: ${workspace}`,
+        '',
+      ].join('\n') + '\n',
+    );
+  },
+});
+process.stdout.write(`Kith listening on ${server.url}  (data: ${dataDir}${uiDir ? '' : ', web UI not built'})\n`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down…\n`);
+    server.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

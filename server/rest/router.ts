@@ -1,0 +1,85 @@
+/**
+ * The /crm router: public OpenAPI and docs, then authentication, the crm.core feature gate,
+ * JSON bodies (1 MB, application/json only) and the route table.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { featureEnabled, type Ctx } from '../domain/context.js';
+import type { Services } from '../domain/services.js';
+import { requireContext } from '../http/auth.js';
+import { problem, sendProblem, toProblem } from '../http/problem.js';
+import { buildOpenApi } from './openapi.js';
+import type { RouteDef } from './routeTable.js';
+import { crmRoutes } from './routes.js';
+
+export const BODY_LIMIT = '1mb';
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Kith CRM API reference</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/crm/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/crm/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/crm/docs/init.js"></script></body></html>`;
+
+const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/crm/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });`;
+
+/** 415 unless a request body is JSON. */
+export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && ['POST', 'PATCH', 'PUT'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
+    return sendProblem(res, problem(415, 'Unsupported media type', `send the body as application/json (got ${req.headers['content-type'] ?? 'no content type'})`));
+  }
+  next();
+}
+
+export function crmRouter(services: Services): Router {
+  const router = express.Router();
+  const routes = crmRoutes(services);
+  let openapi: Record<string, unknown> | null = null;
+
+  router.get('/openapi.json', (_req, res) => {
+    openapi ??= buildOpenApi(routes);
+    res.json(openapi);
+  });
+  const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  router.use('/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1h' }));
+  router.get('/docs/init.js', (_req, res) => void res.type('application/javascript').send(DOCS_INIT));
+  router.get(['/docs', '/docs/'], (_req, res) => void res.type('html').send(DOCS_HTML));
+
+  router.use(requireContext(services, 'rest'));
+  router.use(requireJsonBody);
+  router.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+
+  for (const route of routes) register(router, route);
+
+  router.use((req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} /crm${req.path}; see /crm/openapi.json`)));
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const p = toProblem(error);
+    if (p.status >= 500) console.error(error);
+    sendProblem(res, p);
+  });
+  return router;
+}
+
+function register(router: Router, route: RouteDef): void {
+  router[route.method](route.path, async (req: Request, res: Response) => {
+    const ctx = res.locals.ctx as Ctx;
+    try {
+      if (!route.ungated && !featureEnabled(ctx)) {
+        return sendProblem(res, problem(403, 'Feature disabled', `the crm.core feature is disabled for workspace '${ctx.workspace.slug}'`, undefined, { feature: 'crm.core' }));
+      }
+      const result = await route.handler(ctx, req, res);
+      const status = res.statusCode !== 200 ? res.statusCode : (route.status ?? 200);
+      if (status === 204 || result === undefined) return void res.status(204).end();
+      const version = (result as { version?: unknown }).version;
+      if (route.etag && typeof version === 'number') res.setHeader('ETag', `"${version}"`);
+      res.status(status).json(result);
+    } catch (error) {
+      const p = toProblem(error);
+      if (p.status >= 500) console.error(error);
+      sendProblem(res, p);
+    }
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Starts a Kith server on a data directory: opens the store, runs first-start setup, serves
+ * the app, watches for writes by other processes, and shuts down cleanly.
+ */
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { createServices, type Services } from './domain/services.js';
+import { createApp } from './http/app.js';
+import { openStore } from './store/store.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  uiDir?: string | null;
+  log?: ((line: string) => void) | null;
+  /** Called once with the owner key on first start of an empty data directory. */
+  onFirstStart?: (info: { key: string; email: string; workspace: string }) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  services: Services;
+  http: http.Server;
+  /** The owner key, when this start created it. */
+  ownerKey: string | null;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const store = await openStore(options.dataDir);
+  const services = createServices(store);
+  const first = await services.accounts.bootstrap();
+  if (first) options.onFirstStart?.({ key: first.key, email: first.user.email, workspace: first.workspace.slug });
+
+  const host = options.host ?? '127.0.0.1';
+  const { app, closers } = createApp(services, { log: options.log, uiDir: options.uiDir, host });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4317, host, () => resolve());
+  });
+  store.feed.watch(store.db);
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host,
+    services,
+    http: server,
+    ownerKey: first?.key ?? null,
+    close() {
+      closing ??= (async () => {
+        // stop accepting, let in-flight requests finish, end long-lived streams and sessions
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        for (const close of closers) await close();
+        const forced = setTimeout(() => server.closeAllConnections(), 5000);
+        await stopped;
+        clearTimeout(forced);
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

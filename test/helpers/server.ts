@@ -1,0 +1,61 @@
+/**
+ * A real Kith server on an ephemeral loopback port with a real SQLite file in a temp dir.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type RunningServer } from '../../server/server.js';
+
+export interface TestServer extends RunningServer {
+  /** The owner key created on first start. */
+  key: string;
+  dataDir: string;
+  /** fetch against the server with the owner key (or `key`) and JSON in/out. */
+  api(method: string, urlPath: string, body?: unknown, options?: { key?: string | null; headers?: Record<string, string> }): Promise<ApiResponse>;
+  /** Stops the server and removes the data dir (unless keepData). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export function tempDataDir(prefix = 'kith-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function apiCall(baseUrl: string, key: string | null, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  const init: RequestInit = { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } };
+  if (body !== undefined) {
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  const res = await fetch(baseUrl + urlPath, init);
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+export async function startTestServer(options: { dataDir?: string; uiDir?: string | null; port?: number } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  let ownerKey: string | null = null;
+  const server = await startServer({ dataDir, port: options.port ?? 0, host: '127.0.0.1', log: null, uiDir: options.uiDir ?? null, onFirstStart: ({ key }) => (ownerKey = key) });
+  const key = ownerKey ?? '';
+  return {
+    ...server,
+    key,
+    dataDir,
+    api: (method, urlPath, body, opts = {}) => apiCall(server.url, opts.key === undefined ? key : opts.key, method, urlPath, body, opts.headers),
+    async stop({ keepData = false } = {}) {
+      await server.close();
+      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
