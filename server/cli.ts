@@ -1,0 +1,184 @@
+/**
+ * `kith` — the admin command line: workspaces, users, memberships and API keys, working directly
+ * on the data directory (KITH_DATA_DIR or --data-dir), with or without a server running.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DomainError } from './domain/errors.js';
+import { createServices, type Services } from './domain/services.js';
+import { openStore } from './store/store.js';
+
+const HELP = `kith — Kith admin command line
+
+Usage: kith <command> [options]        (data: --data-dir DIR or KITH_DATA_DIR, default ./data)
+
+  init [--email E] [--name N]                       first-start setup on an empty data dir (prints the owner key)
+  workspace list
+  workspace create <slug> [--name N] [--currency EUR] [--owner EMAIL]
+  workspace feature <slug> <feature> on|off         e.g. crm.core
+  user list
+  user create <email> [--name N] [--admin]
+  member list <workspace>
+  member add <workspace> <email> <OWNER|MEMBER|VIEWER>   (also changes a role)
+  member remove <workspace> <email>
+  key list [--user EMAIL]
+  key create <email> [--workspace SLUG] [--read-only] [--expires ISO-DATE] [--name N]
+  key revoke <key-id | key-prefix | raw key>
+
+Options: --json prints machine-readable output.  The raw key of "key create" is shown once.`;
+
+type Out = (value: unknown, human: () => string) => void;
+
+function table(rows: Record<string, unknown>[], columns: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((r) => columns.map((c) => (r[c] == null ? '' : String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+async function workspaceId(services: Services, slug: string | undefined): Promise<string> {
+  if (!slug) throw new DomainError(400, 'Usage', 'name a workspace (slug or id)');
+  const ws = await services.accounts.findWorkspace(slug);
+  if (!ws) throw new DomainError(404, 'Not found', `workspace '${slug}' not found`);
+  return ws.id;
+}
+
+async function run(services: Services, args: string[], flags: Record<string, string | boolean | undefined>, out: Out): Promise<void> {
+  const { accounts } = services;
+  const [group, action, ...rest] = args;
+  const str = (name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  switch (`${group} ${action ?? ''}`.trim()) {
+    case 'init': {
+      const result = await accounts.bootstrap({ email: str('email'), name: str('name') });
+      if (!result) throw new DomainError(409, 'Conflict', 'this data directory is already set up');
+      return out({ key: result.key, email: result.user.email, workspace: result.workspace.slug }, () => `Owner key (shown once): ${result.key}\nowner: ${result.user.email}  workspace: ${result.workspace.slug}`);
+    }
+    case 'workspace list': {
+      const list = await accounts.listWorkspaces();
+      return out(list, () => table(list.map((w) => ({ ...w, features: Object.entries(w.features).map(([k, v]) => `${k}:${v ? 'on' : 'off'}`).join(',') })), ['slug', 'name', 'defaultCurrency', 'features', 'id']));
+    }
+    case 'workspace create': {
+      const owner = str('owner') ? await accounts.findUser(str('owner')!) : null;
+      const ws = await accounts.createWorkspace({ slug: rest[0], name: str('name') ?? rest[0], ...(str('currency') ? { defaultCurrency: str('currency') } : {}) }, owner?.id);
+      return out(ws, () => `Created workspace ${ws.slug} (${ws.id})${owner ? ` owned by ${owner.email}` : ''}`);
+    }
+    case 'workspace feature': {
+      const [slug, feature, state] = rest;
+      if (!feature || !['on', 'off'].includes(state ?? '')) throw new DomainError(400, 'Usage', 'kith workspace feature <slug> <feature> on|off');
+      const ctx = await accounts.ownerContext(slug, 'cli');
+      const ws = await accounts.updateWorkspace(ctx, { features: { [feature]: state === 'on' } });
+      return out(ws, () => `${ws.slug}: ${feature} ${state}`);
+    }
+    case 'user list': {
+      const users = await accounts.listUsers();
+      return out(users, () => table(users as unknown as Record<string, unknown>[], ['email', 'name', 'platformRole', 'id']));
+    }
+    case 'user create': {
+      const user = await accounts.createUser({ email: rest[0], name: str('name') ?? rest[0]?.split('@')[0] ?? '', ...(flags.admin ? { platformRole: 'ADMIN' } : {}) });
+      return out(user, () => `Created user ${user.email} (${user.id})`);
+    }
+    case 'member list': {
+      const members = await accounts.listMembers(await workspaceId(services, rest[0]));
+      return out(members, () => table(members as unknown as Record<string, unknown>[], ['email', 'name', 'role', 'id']));
+    }
+    case 'member add': {
+      const [slug, email, role] = rest;
+      const wsId = await workspaceId(services, slug);
+      const user = await accounts.findUser(email ?? '');
+      await accounts.setMembership(wsId, user.id, (role ?? '').toUpperCase());
+      return out({ workspace: slug, email: user.email, role: role?.toUpperCase() }, () => `${user.email} is ${role?.toUpperCase()} of ${slug}`);
+    }
+    case 'member remove': {
+      const [slug, email] = rest;
+      const user = await accounts.findUser(email ?? '');
+      await accounts.removeMembership(await workspaceId(services, slug), user.id);
+      return out({ removed: true }, () => `${user.email} removed from ${slug}`);
+    }
+    case 'key list': {
+      const user = str('user') ? await accounts.findUser(str('user')!) : null;
+      const keys = await accounts.listApiKeys(user?.id);
+      const users = new Map((await accounts.listUsers()).map((u) => [u.id, u.email]));
+      return out(keys, () =>
+        table(
+          keys.map((k) => ({ ...k, user: users.get(k.userId), scope: k.readOnly ? 'read-only' : 'read-write', status: k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'active' })),
+          ['id', 'prefix', 'name', 'user', 'scope', 'workspaceId', 'expiresAt', 'lastUsedAt', 'status'],
+        ),
+      );
+    }
+    case 'key create': {
+      const user = await accounts.findUser(rest[0] ?? '');
+      const { key, info } = await accounts.createApiKey({
+        userId: user.id,
+        ...(str('name') ? { name: str('name') } : {}),
+        ...(str('workspace') ? { workspaceId: str('workspace') } : {}),
+        ...(flags['read-only'] ? { readOnly: true } : {}),
+        ...(str('expires') ? { expiresAt: new Date(str('expires')!).toISOString() } : {}),
+      });
+      return out({ key, ...info }, () => `API key for ${user.email} (shown once — keep it):\n\n    ${key}\n\nid ${info.id}${info.readOnly ? ', read-only' : ''}${info.workspaceId ? `, workspace ${str('workspace')}` : ''}${info.expiresAt ? `, expires ${info.expiresAt}` : ''}`);
+    }
+    case 'key revoke': {
+      if (!rest[0]) throw new DomainError(400, 'Usage', 'kith key revoke <key-id | key-prefix | raw key>');
+      const info = await accounts.revokeApiKey(rest[0]);
+      return out(info, () => `Revoked key ${info.prefix}… (${info.id}) at ${info.revokedAt}`);
+    }
+    default:
+      throw new DomainError(400, 'Usage', group ? `unknown command '${args.join(' ')}'\n\n${HELP}` : HELP);
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: {
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        name: { type: 'string' },
+        email: { type: 'string' },
+        currency: { type: 'string' },
+        owner: { type: 'string' },
+        admin: { type: 'boolean' },
+        user: { type: 'string' },
+        workspace: { type: 'string' },
+        'read-only': { type: 'boolean' },
+        expires: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`kith: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(HELP + '\n');
+    return positionals.length === 0 && !values.help ? 2 : 0;
+  }
+  const dataDir = path.resolve(values['data-dir'] ?? process.env.KITH_DATA_DIR ?? 'data');
+  const store = await openStore(dataDir, { create: positionals[0] === 'init' });
+  try {
+    const out: Out = (value, human) => process.stdout.write((values.json ? JSON.stringify(value, null, 2) : human()) + '\n');
+    await run(createServices(store), positionals, values, out);
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      const fields = error.errors.length ? error.errors.map((e) => `${e.path}: ${e.message}`).join('; ') : error.message;
+      process.stderr.write(`kith: ${fields}\n`);
+      return error.status === 400 ? 2 : 1;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`kith: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -219,7 +219,7 @@ export class AccountService {
       id: newId(),
       userId: user.id,
       name: data.name ?? 'API key',
-      prefix: key.slice(0, 9),
+      prefix: key.slice(0, 12),
       workspaceId,
       readOnly: data.readOnly ?? false,
       expiresAt: data.expiresAt ? new Date(data.expiresAt).toISOString() : null,

@@ -1,0 +1,95 @@
+/**
+ * React hooks over the local RxDB store: live queries, live documents and the sync status.
+ * Results are plain JSON records (the shapes of shared/schemas.ts *Record).
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { MangoQuery } from 'rxdb';
+import type { Observable } from 'rxjs';
+import { useKith } from '../app/KithContext.js';
+import type { CollectionName, RejectedChange, SyncStatus } from '../data/index.js';
+
+export interface RxQueryResult<T> {
+  data: T[];
+  loading: boolean;
+}
+
+function collectionOf(db: { collections: Record<string, unknown> }, name: CollectionName): any {
+  const collection = db.collections[name];
+  if (!collection) throw new Error(`Unknown collection ${name}`);
+  return collection;
+}
+
+/**
+ * Live query: re-renders with fresh results whenever a matching document changes locally or arrives
+ * from the server. Pass `null` to skip (e.g. while an id is unknown). The query is compared by value.
+ */
+export function useRxQuery<T = Record<string, unknown>>(collection: CollectionName, query: MangoQuery | null, deps: unknown[] = []): RxQueryResult<T> {
+  const { db } = useKith();
+  const key = query === null ? null : JSON.stringify(query);
+  const [state, setState] = useState<RxQueryResult<T> & { key: string | null }>({ data: [], loading: query !== null, key });
+  useEffect(() => {
+    if (key === null) {
+      setState({ data: [], loading: false, key });
+      return;
+    }
+    const rxQuery = collectionOf(db as any, collection).find(JSON.parse(key));
+    const sub = (rxQuery.$ as Observable<any[]>).subscribe({
+      next: (docs) => setState({ data: docs.map((d) => d.toJSON() as T), loading: false, key }),
+      error: (error) => {
+        console.error(`useRxQuery(${collection}) failed`, error);
+        setState({ data: [], loading: false, key });
+      },
+    });
+    return () => sub.unsubscribe();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [db, collection, key, ...deps]);
+  // While the query changed but the new results have not arrived, report loading with the old data.
+  return state.key === key ? { data: state.data, loading: state.loading } : { data: state.data, loading: true };
+}
+
+/** Live single document by id (null while loading, when missing or when `id` is null). */
+export function useRxDoc<T = Record<string, unknown>>(collection: CollectionName, id: string | null | undefined): { doc: T | null; loading: boolean } {
+  const { db } = useKith();
+  const [state, setState] = useState<{ doc: T | null; loading: boolean; id: string | null }>({ doc: null, loading: !!id, id: id ?? null });
+  useEffect(() => {
+    if (!id) {
+      setState({ doc: null, loading: false, id: null });
+      return;
+    }
+    const sub = (collectionOf(db as any, collection).findOne(id).$ as Observable<any>).subscribe({
+      next: (doc) => setState({ doc: doc ? (doc.toJSON() as T) : null, loading: false, id }),
+      error: (error) => {
+        console.error(`useRxDoc(${collection}, ${id}) failed`, error);
+        setState({ doc: null, loading: false, id });
+      },
+    });
+    return () => sub.unsubscribe();
+  }, [db, collection, id]);
+  return state.id === (id ?? null) ? { doc: state.doc, loading: state.loading } : { doc: null, loading: true };
+}
+
+/** Subscribe to any observable; returns the latest value (or `initial`). */
+export function useObservable<T>(observable: Observable<T> | null | undefined, initial: T): T {
+  const [value, setValue] = useState<T>(initial);
+  useEffect(() => {
+    if (!observable) return;
+    const sub = observable.subscribe({ next: setValue, error: (e) => console.error('observable failed', e) });
+    return () => sub.unsubscribe();
+  }, [observable]);
+  return value;
+}
+
+const INITIAL_STATUS: SyncStatus = { state: 'syncing', pending: 0, error: null, lastSyncedAt: null };
+
+/** The live sync status (online/offline/syncing/error, unsent local changes). */
+export function useSyncStatus(): SyncStatus {
+  const store = useKith();
+  return useObservable(store.status$, INITIAL_STATUS);
+}
+
+/** Pushes the server refused (reverted locally), newest first. */
+export function useRejectedChanges(): RejectedChange[] {
+  const store = useKith();
+  const list = useObservable(store.rejected$, [] as RejectedChange[]);
+  return useMemo(() => [...list].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)), [list]);
+}
