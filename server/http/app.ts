@@ -4,6 +4,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Services } from '../domain/services.js';
 import { crmRouter } from '../rest/router.js';
+import { mountSync } from '../sync/index.js';
+import { mountMcp } from '../mcp/http.js';
 import { problem, sendProblem } from './problem.js';
 
 export interface AppOptions {
@@ -44,6 +46,8 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.use('/crm', crmRouter(services));
 
   // /sync and /mcp are mounted here (see server/sync and server/mcp).
+  mountSync(app, services, closers);
+  mountMcp(app, services, { host: options.host, closers });
 
   if (options.uiDir) {
     const uiDir = options.uiDir;

@@ -1,0 +1,156 @@
+/**
+ * Builds an SDK `McpServer` serving the tool catalogue for one caller. The hosted /mcp endpoint
+ * makes one per session; the direct-mode stdio process makes one for its lifetime.
+ *
+ * Every tool is registered with `registerTool`. The tools/list answer is filtered by the
+ * caller's context as it is *now* (crm.core enabled? may this role/key write?), so a role or
+ * feature change applies to the next listing, and clients are told with list_changed. Calls to
+ * tools the caller may not use still reach the tool, whose domain check answers with a precise
+ * isError result ("your role VIEWER cannot …") rather than "unknown tool".
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { normalizeObjectSchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
+import { ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { featureEnabled, type Ctx } from '../domain/context.js';
+import { DomainError } from '../domain/errors.js';
+import type { Services } from '../domain/services.js';
+import { catalogue, visibleTools, type ToolDef } from './catalogue.js';
+
+export const SERVER_INFO = { name: 'kith', title: 'Kith CRM', version: '0.1.0' };
+
+const INSTRUCTIONS =
+  'Kith is a CRM: organizations, people, deals in pipeline stages, activities (notes, calls, emails, meetings, follow-ups). ' +
+  'Call crm.addon.info to learn your workspace, role and tools. Find records with crm.search or the crm.*.list tools, read one ' +
+  'thing with everything around it with crm.context.*, and write with the create/update tools. Stages, people and organizations ' +
+  'may be named by exact name where a tool has a name field.';
+
+export function annotationsOf(tool: ToolDef): ToolAnnotations {
+  if (tool.writeRole === null) return { title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+  return { title: tool.title, readOnlyHint: false, destructiveHint: tool.destructive ?? true, idempotentHint: tool.idempotent ?? false, openWorldHint: false };
+}
+
+const definitions = new Map<string, Tool>();
+
+/**
+ * Trims a generated JSON Schema for a model's context: `format` already says uuid, email or
+ * date-time, so the long regex `pattern` beside it and the `$schema` line only cost tokens.
+ */
+export function slimSchema<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(slimSchema) as T;
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  const record = schema as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    if (key === '$schema') continue;
+    if (key === 'pattern' && typeof record.format === 'string') continue;
+    // z.number().int() bounds: the safe-integer range says nothing to a model
+    if ((key === 'minimum' && value === Number.MIN_SAFE_INTEGER) || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER)) continue;
+    out[key] = slimSchema(value);
+  }
+  // {anyOf: [{type: 'string'}, {type: 'null'}]} → {type: ['string', 'null']}
+  const anyOf = out.anyOf;
+  if (Array.isArray(anyOf) && anyOf.every((b) => b && typeof b === 'object' && Object.keys(b).length === 1 && typeof (b as { type?: unknown }).type === 'string') && out.type === undefined) {
+    delete out.anyOf;
+    out.type = anyOf.map((b) => (b as { type: string }).type);
+  }
+  return out as T;
+}
+
+/** The tools/list entry of a tool (JSON Schemas converted once per process). */
+function definitionOf(tool: ToolDef): Tool {
+  let def = definitions.get(tool.name);
+  if (!def) {
+    def = {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: slimSchema(toJsonSchemaCompat(normalizeObjectSchema(tool.input)!, { strictUnions: true, pipeStrategy: 'input' })) as Tool['inputSchema'],
+      outputSchema: slimSchema(toJsonSchemaCompat(normalizeObjectSchema(tool.output)!, { strictUnions: true, pipeStrategy: 'output' })) as Tool['outputSchema'],
+      annotations: annotationsOf(tool),
+    };
+    definitions.set(tool.name, def);
+  }
+  return def;
+}
+
+/** A failed call as a model sees it: what went wrong, which field, what was expected. */
+export function errorText(error: unknown): string {
+  if (error instanceof DomainError) {
+    const fields = error.errors.length ? error.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ') : error.message;
+    return `${error.title}: ${fields}`;
+  }
+  console.error('[mcp] tool failed:', error);
+  return 'Internal error: an unexpected error occurred in the CRM; it has been logged. Retrying may help; if not, report it.';
+}
+
+export function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+export function disabledText(ctx: Ctx): string {
+  return `Feature disabled: the CRM (feature crm.core) is disabled for workspace '${ctx.workspace.slug}', so only crm.addon.info is available. A workspace owner can enable it.`;
+}
+
+/** Runs a catalogue tool for a context and shapes the MCP result (structuredContent + the same JSON as text). */
+export async function runTool(services: Services, tool: ToolDef, ctx: Ctx, args: unknown): Promise<CallToolResult> {
+  if (!tool.ungated && !featureEnabled(ctx)) return errorResult(disabledText(ctx));
+  try {
+    const result = await tool.run(services, ctx, args ?? {});
+    return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+  } catch (error) {
+    return errorResult(errorText(error));
+  }
+}
+
+export interface CatalogueServer {
+  mcp: McpServer;
+  /** Tells the client the tool list changed if what this context may see differs from the last listing. */
+  refresh(ctx: Ctx): void;
+}
+
+/**
+ * An McpServer with the whole catalogue. `getCtx` returns the caller's current context; it is
+ * read for every listing and every call.
+ */
+export function createCatalogueServer(services: Services, getCtx: () => Ctx | Promise<Ctx>): CatalogueServer {
+  const mcp = new McpServer(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
+  const tools = catalogue();
+  for (const tool of tools) {
+    mcp.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: annotationsOf(tool) },
+      (async (args: unknown) => {
+        let ctx: Ctx;
+        try {
+          ctx = await getCtx();
+        } catch (error) {
+          return errorResult(errorText(error));
+        }
+        return runTool(services, tool, ctx, args);
+      }) as never,
+    );
+  }
+
+  let listed: string | null = null;
+  const signature = (ctx: Ctx) => visibleTools(tools, ctx).map((t) => t.name).join(',');
+
+  // The SDK lists every registered tool; this listing shows only what the caller may use now.
+  mcp.server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const ctx = await getCtx();
+    const visible = visibleTools(tools, ctx);
+    listed = visible.map((t) => t.name).join(',');
+    return { tools: visible.map(definitionOf) };
+  });
+
+  return {
+    mcp,
+    refresh(ctx) {
+      if (listed === null || !mcp.isConnected()) return;
+      if (signature(ctx) !== listed) {
+        listed = signature(ctx);
+        mcp.sendToolListChanged();
+      }
+    },
+  };
+}
