@@ -61,9 +61,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // stop accepting, let in-flight requests finish, end long-lived streams and sessions
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // keep-alive connections become idle when their in-flight request is answered: close them then
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         for (const close of closers) await close();
         const forced = setTimeout(() => server.closeAllConnections(), 5000);
         await stopped;
+        clearInterval(sweep);
         clearTimeout(forced);
         await store.close();
       })();

@@ -62,7 +62,7 @@ export const Amount = z
   .refine((v) => decimalPlaces(v) <= 4, { error: 'must have at most 4 decimal places' })
   .describe('Amount in the deal currency (decimal, ≥ 0, at most 4 decimal places)');
 
-const requiredText = (max: number) => z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
+const requiredText = (max: number) => z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).trim().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
 const optionalText = (max: number) => z.string().trim().max(max, { error: `must be at most ${max} characters` }).nullable();
 
 export const Label = z.string().trim().min(1, { error: 'must not be empty' }).max(64, { error: 'must be at most 64 characters' });
@@ -243,7 +243,16 @@ export const OrganizationUpdate = OrganizationCreate.omit({ id: true }).partial(
 export const PersonCreate = z.strictObject({
   ...clientId,
   name: requiredText(200).describe('Full name'),
-  email: z.email({ error: 'must be an email address' }).trim().toLowerCase().max(320).nullable().optional().or(z.literal('').transform(() => null)),
+  // trim and lower-case first, then check the format (z.email() would check before trimming)
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .email({ error: 'must be an email address' })
+    .max(320)
+    .nullable()
+    .optional()
+    .or(z.string().trim().max(0).transform(() => null)),
   phone: optionalText(64).optional(),
   title: optionalText(200).optional().describe('Job title / role'),
   organizationId: Id.nullable().optional().describe('Organization the person works for'),

@@ -32,6 +32,11 @@ export const forbidden = (message: string) => new DomainError(403, 'Forbidden', 
 export const conflict = (message: string, extra: Record<string, unknown> = {}) => new DomainError(409, 'Conflict', message, [], extra);
 export const invalid = (path: string, message: string) => new ValidationError([{ path, message }]);
 
+/** "string" → "a string", "object" → "an object". */
+function article(type: string): string {
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
 /** Flattens zod issues into {path, message} with dotted paths. */
 export function zodErrors(error: z.ZodError, prefix = ''): FieldError[] {
   return error.issues.map((issue) => {
@@ -43,7 +48,13 @@ export function zodErrors(error: z.ZodError, prefix = ''): FieldError[] {
       message = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')} (not accepted here)`;
     } else if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
       const expected = (issue as { expected?: string }).expected;
-      message = issue.input === undefined ? 'is required' : `must be ${expected ?? 'of another type'}`;
+      // zod only reports the input when asked to; its default message says what it received
+      const missing = 'input' in issue ? issue.input === undefined : /received undefined$/.test(issue.message);
+      message = missing ? 'is required' : expected ? `must be ${article(expected)}` : 'must be of another type';
+    } else if (issue.code === 'invalid_union') {
+      // e.g. string-or-null given a number: say what the first alternative expected
+      const first = (issue as { errors?: { code: string; expected?: string }[][] }).errors?.[0]?.[0];
+      if (first?.code === 'invalid_type' && first.expected) message = `must be ${article(first.expected)}`;
     } else if (issue.code === 'invalid_value' && 'values' in issue) {
       message = `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     }

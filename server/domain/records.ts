@@ -9,7 +9,7 @@ import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { ListQuery } from '../../shared/schemas.js';
 import { newId } from '../../shared/ids.js';
 import type { Db } from '../store/database.js';
-import { findStored, hasLabel, insertRow, nextVersion, rowToRecord, updateRow, type AnyRecord, type Row } from '../store/records.js';
+import { findLive, findStored, hasLabel, insertRow, nextVersion, rowToRecord, updateRow, type AnyRecord, type Row } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { writeAudit } from './audit.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
@@ -123,14 +123,7 @@ export class RecordService {
 
   /** A live (not deleted) record of the workspace, archived included. */
   async find(db: Db, ctx: Ctx, collection: CollectionName, id: string): Promise<AnyRecord | null> {
-    const row = await db
-      .selectFrom(collection)
-      .selectAll()
-      .where('id', '=', id)
-      .where('workspaceId', '=', ctx.workspaceId)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    return row ? rowToRecord(collection, row) : null;
+    return findLive(this.store, db, collection, ctx.workspaceId, id);
   }
 
   async get(ctx: Ctx, collection: CollectionName, id: string, db: Db = this.store.db): Promise<AnyRecord> {

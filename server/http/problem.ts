@@ -28,6 +28,14 @@ const SLUGS: Record<number, string> = {
   500: 'internal',
 };
 
+const TITLES: Record<number, string> = {
+  404: 'Not found',
+  405: 'Method not allowed',
+  406: 'Not acceptable',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+};
+
 export function problem(status: number, title: string, detail: string, errors?: FieldError[], extra: Record<string, unknown> = {}): Problem {
   return {
     type: `https://kith.dev/problems/${SLUGS[status] ?? 'error'}`,
@@ -54,6 +62,6 @@ export function toProblem(error: unknown): Problem {
   const status = e?.status ?? e?.statusCode;
   if (e?.type === 'entity.too.large') return problem(413, 'Payload too large', 'the request body is larger than the limit of 1 MB');
   if (e?.type === 'entity.parse.failed') return problem(400, 'Bad request', `the body is not valid JSON: ${e.message}`);
-  if (status && status >= 400 && status < 500 && e.expose !== false) return problem(status, 'Bad request', e.message ?? 'bad request');
+  if (status && status >= 400 && status < 500 && e.expose !== false) return problem(status, TITLES[status] ?? 'Bad request', e.message ?? 'bad request');
   return problem(500, 'Internal server error', 'an unexpected error occurred; it has been logged');
 }

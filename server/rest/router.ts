@@ -70,8 +70,10 @@ function register(router: Router, route: RouteDef): void {
       if (!route.ungated && !featureEnabled(ctx)) {
         return sendProblem(res, problem(403, 'Feature disabled', `the crm.core feature is disabled for workspace '${ctx.workspace.slug}'`, undefined, { feature: 'crm.core' }));
       }
+      // the route's success status, unless the handler sets another (e.g. 200 for a repeated create)
+      res.status(route.status ?? 200);
       const result = await route.handler(ctx, req, res);
-      const status = res.statusCode !== 200 ? res.statusCode : (route.status ?? 200);
+      const status = res.statusCode;
       if (status === 204 || result === undefined) return void res.status(204).end();
       const version = (result as { version?: unknown }).version;
       if (route.etag && typeof version === 'number') res.setHeader('ETag', `"${version}"`);

@@ -25,7 +25,7 @@ import {
 } from '../../shared/schemas.js';
 import { AuditQuery } from '../domain/audit.js';
 import { WorkspaceUpdate } from '../domain/accounts.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, parseInput } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
 import type { RouteDef } from './routeTable.js';
@@ -197,7 +197,8 @@ export function crmRoutes(services: Services): RouteDef[] {
       status: 201,
       etag: true,
       handler: async (ctx, req, res) => {
-        const body = req.body && typeof req.body === 'object' ? req.body : {};
+        // validated against the body schema first, so a pipelineId in the body is refused, not overridden
+        const body = parseInput(StageCreate, req.body);
         const { record, created } = await records.create(ctx, 'stages', { ...body, pipelineId: param(req, 'id') });
         res.status(created ? 201 : 200);
         return record;
@@ -265,7 +266,7 @@ export function crmRoutes(services: Services): RouteDef[] {
       response: COLLECTIONS.dealContacts.record,
       status: 201,
       handler: async (ctx, req, res) => {
-        const body = req.body && typeof req.body === 'object' ? req.body : {};
+        const body = parseInput(DealContactCreate, req.body);
         const { record, created } = await records.create(ctx, 'dealContacts', { ...body, dealId: param(req, 'id') });
         res.status(created ? 201 : 200);
         return record;

@@ -19,6 +19,12 @@ export interface OpenedDatabase {
   /** The raw handle, for the few SQLite-only operations in server/store/. */
   raw: BetterSqlite3.Database;
   file: string;
+  /**
+   * A value that changes whenever a write is committed to the file — by this connection or by
+   * another one (another process such as the CLI). Cheap (no query through Kysely): caches of
+   * rarely changing rows (API keys, memberships) validate against it on every request.
+   */
+  changeStamp(): string;
   close(): Promise<void>;
 }
 
@@ -64,11 +70,15 @@ export async function openDatabase(dataDir: string, options: { create?: boolean 
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
   }
+  // data_version moves when another connection commits; total_changes when this one writes
+  const dataVersion = raw.prepare('pragma data_version').pluck();
+  const totalChanges = raw.prepare('select total_changes()').pluck();
   let closed = false;
   return {
     db,
     raw,
     file,
+    changeStamp: () => `${dataVersion.get() as number}:${totalChanges.get() as number}`,
     async close() {
       if (closed) return;
       closed = true;

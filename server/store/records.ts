@@ -5,7 +5,8 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { fromUnits, toUnits } from '../../shared/money.js';
-import type { Db } from './database.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Db, OpenedDatabase } from './database.js';
 
 export type Row = Record<string, unknown>;
 export type AnyRecord = Record<string, unknown> & { id: string; workspaceId: string; version: number };
@@ -58,6 +59,32 @@ export async function findStored(db: Db, collection: CollectionName, id: string)
   const row = await db.selectFrom(collection).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
   return { record: rowToRecord(collection, row), deleted: row.deleted === 1 };
+}
+
+const liveStatements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/**
+ * A live (not deleted) record of a workspace by id, archived included — the hot path of every
+ * GET by id. When no transaction is open on the connection it reads through a cached prepared
+ * statement, skipping Kysely's query building and driver; inside a transaction, or while another
+ * request's transaction holds the connection, it goes through Kysely, whose connection lock keeps
+ * it from seeing writes that are not committed yet.
+ */
+export async function findLive(opened: Pick<OpenedDatabase, 'db' | 'raw'>, db: Db, collection: CollectionName, workspaceId: string, id: string): Promise<AnyRecord | null> {
+  let row: Row | undefined;
+  if (db === opened.db && opened.raw.open && !opened.raw.inTransaction) {
+    let statements = liveStatements.get(opened.raw);
+    if (!statements) liveStatements.set(opened.raw, (statements = new Map()));
+    let statement = statements.get(collection);
+    if (!statement) {
+      statement = opened.raw.prepare(`select * from "${collection}" where "id" = ? and "workspaceId" = ? and "deleted" = 0`);
+      statements.set(collection, statement);
+    }
+    row = statement.get(id, workspaceId) as Row | undefined;
+  } else {
+    row = await db.selectFrom(collection).selectAll().where('id', '=', id).where('workspaceId', '=', workspaceId).where('deleted', '=', 0).executeTakeFirst();
+  }
+  return row ? rowToRecord(collection, row) : null;
 }
 
 export async function insertRow(tx: Db, collection: CollectionName, record: Row): Promise<void> {
