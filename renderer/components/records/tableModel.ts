@@ -13,19 +13,50 @@ export interface SortState {
 
 export interface IndexedRow<T> {
   row: T;
-  /** lower-case text matched by the search box */
-  text: string;
+  /** lower-case text matched by the search box; built on the first search, then kept */
+  text: string | null;
   labels: readonly string[];
   archived: boolean;
 }
 
-export function indexRows<T>(rows: readonly T[], textOf: (row: T) => string, labelsOf: (row: T) => readonly string[] | null | undefined, archivedOf: (row: T) => boolean): IndexedRow<T>[] {
-  const out = new Array<IndexedRow<T>>(rows.length);
+export interface IndexedRows<T> extends Array<IndexedRow<T>> {
+  textOf?: (row: T) => string;
+}
+
+export function indexRows<T>(rows: readonly T[], textOf: (row: T) => string, labelsOf: (row: T) => readonly string[] | null | undefined, archivedOf: (row: T) => boolean): IndexedRows<T> {
+  const out = new Array<IndexedRow<T>>(rows.length) as IndexedRows<T>;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    out[i] = { row, text: textOf(row).toLowerCase(), labels: labelsOf(row) ?? [], archived: archivedOf(row) };
+    out[i] = { row, text: null, labels: labelsOf(row) ?? [], archived: archivedOf(row) };
   }
+  out.textOf = textOf;
   return out;
+}
+
+/**
+ * Builds the search text of every row in the background, a slice at a time between frames, so
+ * the first keystroke in the search box does not pay for 100,000 rows. Returns a cancel function.
+ */
+export function warmSearchText<T>(rows: IndexedRows<T>, slice = 5000): () => void {
+  let i = 0;
+  let cancelled = false;
+  const step = () => {
+    if (cancelled) return;
+    const end = Math.min(rows.length, i + slice);
+    for (; i < end; i++) searchTextOf(rows[i], rows.textOf);
+    if (i < rows.length) setTimeout(step, 0);
+  };
+  const timer = setTimeout(step, 200);
+  return () => {
+    cancelled = true;
+    clearTimeout(timer);
+  };
+}
+
+/** The row's search text (computed once, on first use). */
+function searchTextOf<T>(r: IndexedRow<T>, textOf: ((row: T) => string) | undefined): string {
+  if (r.text === null) r.text = textOf ? textOf(r.row).toLowerCase() : '';
+  return r.text;
 }
 
 export interface RowFilter {
@@ -37,7 +68,8 @@ export interface RowFilter {
   archived: 'active' | 'archived' | 'all';
 }
 
-export function filterRows<T>(rows: readonly IndexedRow<T>[], filter: RowFilter): IndexedRow<T>[] {
+export function filterRows<T>(rows: readonly IndexedRow<T>[], filter: RowFilter, textOf?: (row: T) => string): IndexedRow<T>[] {
+  if (filter.query.trim() === '' && filter.labels.length === 0 && filter.archived === 'all') return rows as IndexedRow<T>[];
   const terms = filter.query.toLowerCase().split(/\s+/).filter(Boolean);
   const labels = filter.labels;
   const out: IndexedRow<T>[] = [];
@@ -45,8 +77,11 @@ export function filterRows<T>(rows: readonly IndexedRow<T>[], filter: RowFilter)
     const r = rows[i];
     if (filter.archived === 'active' && r.archived) continue;
     if (filter.archived === 'archived' && !r.archived) continue;
-    for (let t = 0; t < terms.length; t++) if (!r.text.includes(terms[t])) continue outer;
     for (let l = 0; l < labels.length; l++) if (!r.labels.includes(labels[l])) continue outer;
+    if (terms.length > 0) {
+      const text = searchTextOf(r, textOf);
+      for (let t = 0; t < terms.length; t++) if (!text.includes(terms[t])) continue outer;
+    }
     out.push(r);
   }
   return out;
@@ -68,6 +103,15 @@ export function sortRows<T>(rows: readonly IndexedRow<T>[], keyOf: (row: T) => s
     return a.k < b.k ? -sign : sign;
   });
   return keyed.map((x) => x.r);
+}
+
+/** A list sorted ascending by `keyOf`, turned descending: rows with an empty key stay last. */
+export function reverseKeepingEmptyLast<T>(sortedAsc: readonly IndexedRow<T>[], keyOf: (row: T) => string | null | undefined): IndexedRow<T>[] {
+  let firstEmpty = sortedAsc.length;
+  while (firstEmpty > 0 && !(keyOf(sortedAsc[firstEmpty - 1].row) ?? '')) firstEmpty--;
+  const out = sortedAsc.slice(0, firstEmpty).reverse();
+  for (let i = firstEmpty; i < sortedAsc.length; i++) out.push(sortedAsc[i]);
+  return out;
 }
 
 /** Distinct labels with counts, most used first. */

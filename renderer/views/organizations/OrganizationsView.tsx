@@ -1,6 +1,141 @@
-// Placeholder by the UI-core engineer; the UI-records engineer replaces this file.
-import { Text } from '@mantine/core';
+/**
+ * Organizations: a searchable, sortable, label-filterable table (virtualized) with people and
+ * open-deal counts per organization, and the "New organization" dialog.
+ */
+import { Anchor, Avatar, Group, Modal, Text } from '@mantine/core';
+import { IconBuilding } from '@tabler/icons-react';
+import { useCallback, useMemo, useState } from 'react';
+import type { DealRecord, OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
+import { useKith } from '../../app/KithContext.js';
+import { useSave } from '../../components/forms.js';
+import { LabelBadges } from '../../components/records/LabelBadges.js';
+import { RecordTablePage } from '../../components/records/RecordTablePage.js';
+import type { Column } from '../../components/records/VirtualTable.js';
+import { useCollectionRows } from '../../components/records/useCollectionRows.js';
+import { formatRelative } from '../../lib/format.js';
+import { initials } from '../people/PeopleView.js';
+import { OrganizationForm } from './OrganizationForm.js';
+
+const stop = (e: React.MouseEvent) => e.stopPropagation();
+
+function countBy<T>(rows: readonly T[], keyOf: (r: T) => string | null | undefined): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    if (k) map.set(k, (map.get(k) ?? 0) + 1);
+  }
+  return map;
+}
 
 export function OrganizationsView() {
-  return <Text c="dimmed">Organizations are coming soon.</Text>;
+  const store = useKith();
+  const { data: organizations, loading, preview } = useCollectionRows<OrganizationRecord>('organizations');
+  const { data: people } = useCollectionRows<PersonRecord>('people');
+  const previewRows = useMemo(() => (preview ?? []).filter((r) => !r.archivedAt), [preview]);
+  const { data: deals } = useCollectionRows<DealRecord>('deals');
+  const [creating, setCreating] = useState(false);
+  const { save } = useSave();
+
+  const peopleCount = useMemo(() => countBy(people, (p) => (p.archivedAt ? null : p.organizationId)), [people]);
+  const dealCount = useMemo(() => countBy(deals, (d) => (d.archivedAt || d.status !== 'open' ? null : d.organizationId)), [deals]);
+  const labelSuggestions = useMemo(() => [...new Set(organizations.flatMap((o) => o.labels ?? []))].sort(), [organizations]);
+
+  const columns = useMemo<Column<OrganizationRecord>[]>(
+    () => [
+      {
+        key: 'name',
+        header: 'Name',
+        width: '30%',
+        sortable: true,
+        render: (o) => (
+          <Group gap="sm" wrap="nowrap">
+            <Avatar size={28} radius="sm" color="initials" name={o.name}>
+              {initials(o.name)}
+            </Avatar>
+            <Text size="sm" fw={500} truncate c={o.archivedAt ? "dimmed" : undefined} data-row-name>
+              {o.name}
+            </Text>
+          </Group>
+        ),
+      },
+      {
+        key: 'domain',
+        header: 'Website',
+        width: '20%',
+        sortable: true,
+        render: (o) =>
+          o.website ? (
+            <Anchor href={/^https?:\/\//i.test(o.website) ? o.website : `https://${o.website}`} target="_blank" rel="noreferrer" size="sm" onClick={stop} truncate>
+              {o.domain ?? o.website}
+            </Anchor>
+          ) : null,
+      },
+      { key: 'people', header: 'People', width: '9%', sortable: true, render: (o) => <Text size="sm">{peopleCount.get(o.id) ?? 0}</Text> },
+      { key: 'deals', header: 'Open deals', width: '10%', sortable: true, render: (o) => <Text size="sm">{dealCount.get(o.id) ?? 0}</Text> },
+      { key: 'labels', header: 'Labels', width: '19%', render: (o) => <LabelBadges labels={o.labels} max={3} size="xs" /> },
+      {
+        key: 'updatedAt',
+        header: 'Updated',
+        width: '12%',
+        sortable: true,
+        render: (o) => (
+          <Text size="xs" c="dimmed" truncate title={o.updatedAt}>
+            {formatRelative(o.updatedAt)}
+          </Text>
+        ),
+      },
+    ],
+    [peopleCount, dealCount],
+  );
+
+  // numbers sort as zero-padded strings so the table's single string sort handles them
+  const pad = (n: number) => String(n).padStart(9, '0');
+  const sortKeys = useMemo(
+    () => ({
+      name: (o: OrganizationRecord) => o.name,
+      domain: (o: OrganizationRecord) => o.domain ?? o.website,
+      people: (o: OrganizationRecord) => pad(peopleCount.get(o.id) ?? 0),
+      deals: (o: OrganizationRecord) => pad(dealCount.get(o.id) ?? 0),
+      updatedAt: (o: OrganizationRecord) => o.updatedAt,
+    }),
+    [peopleCount, dealCount],
+  );
+  const searchText = useCallback((o: OrganizationRecord) => `${o.name}\n${o.domain ?? ''}\n${o.website ?? ''}`, []);
+  const canWrite = !store.info.readOnly && store.info.role !== 'VIEWER';
+
+  return (
+    <>
+      <RecordTablePage<OrganizationRecord>
+        entity="organizations"
+        title="Organizations"
+        noun={{ one: 'organization', many: 'organizations' }}
+        icon={<IconBuilding size={26} stroke={1.6} />}
+        rows={organizations}
+        loading={loading}
+        preview={previewRows}
+        cacheKeys={[people, deals]}
+        columns={columns}
+        searchText={searchText}
+        searchPlaceholder="Search name or domain"
+        sortKeys={sortKeys}
+        defaultSort={{ key: 'name', direction: 'asc' }}
+        hrefOf={(o) => `/organizations/${o.id}`}
+        onNew={canWrite ? () => setCreating(true) : null}
+        emptyText="Companies and teams you work with. Add one, or let an agent add them through MCP."
+      />
+      <Modal opened={creating} onClose={() => setCreating(false)} title={<Text fw={600}>New organization</Text>} size="lg" data-testid="organization-create-modal">
+        <OrganizationForm
+          submitLabel="Create organization"
+          autoFocus
+          labelSuggestions={labelSuggestions}
+          onCancel={() => setCreating(false)}
+          onSubmit={async (payload, form) => {
+            const created = await save(() => store.create('organizations', payload), { success: `${payload.name} added`, form });
+            if (created) setCreating(false);
+            return created;
+          }}
+        />
+      </Modal>
+    </>
+  );
 }

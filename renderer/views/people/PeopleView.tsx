@@ -1,6 +1,149 @@
-// Placeholder by the UI-core engineer; the UI-records engineer replaces this file.
-import { Text } from '@mantine/core';
+/**
+ * People: a searchable, sortable, label-filterable table over every person in the local store
+ * (virtualized: 100,000 rows stay responsive), and the "New person" dialog.
+ */
+import { Anchor, Avatar, Group, Modal, Text } from '@mantine/core';
+import { IconUsers } from '@tabler/icons-react';
+import { useCallback, useMemo, useState } from 'react';
+import { Link } from 'wouter';
+import type { OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
+import { useKith } from '../../app/KithContext.js';
+import { useSave } from '../../components/forms.js';
+import { LabelBadges } from '../../components/records/LabelBadges.js';
+import { RecordTablePage } from '../../components/records/RecordTablePage.js';
+import type { Column } from '../../components/records/VirtualTable.js';
+import { useCollectionRows } from '../../components/records/useCollectionRows.js';
+import { formatRelative } from '../../lib/format.js';
+import { PersonForm } from './PersonForm.js';
+
+export function initials(name: string | null | undefined): string {
+  const parts = (name ?? '').trim().split(/\s+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase() || '?';
+}
+
+const stop = (e: React.MouseEvent) => e.stopPropagation();
 
 export function PeopleView() {
-  return <Text c="dimmed">People are coming soon.</Text>;
+  const store = useKith();
+  const { data: people, loading: peopleLoading, preview } = useCollectionRows<PersonRecord>('people');
+  const { data: organizations, loading: organizationsLoading } = useCollectionRows<OrganizationRecord>('organizations');
+  // index the people once, with their organizations' names (searchable), not twice
+  const loading = peopleLoading || organizationsLoading;
+  const previewRows = useMemo(() => (preview ?? []).filter((r) => !r.archivedAt), [preview]);
+  const [creating, setCreating] = useState(false);
+  const { save } = useSave();
+
+  const orgNames = useMemo(() => {
+    const map = new Map<string, string>();
+    for (const o of organizations) map.set(o.id, o.name);
+    return map;
+  }, [organizations]);
+
+  const labelSuggestions = useMemo(() => {
+    const set = new Set<string>();
+    for (const p of people) for (const l of p.labels ?? []) set.add(l);
+    return [...set].sort();
+  }, [people]);
+
+  const columns = useMemo<Column<PersonRecord>[]>(
+    () => [
+      {
+        key: 'name',
+        header: 'Name',
+        width: '22%',
+        sortable: true,
+        render: (p) => (
+          <Group gap="sm" wrap="nowrap">
+            <Avatar size={28} radius="xl" color="initials" name={p.name}>
+              {initials(p.name)}
+            </Avatar>
+            <Text size="sm" fw={500} truncate c={p.archivedAt ? "dimmed" : undefined} data-row-name>
+              {p.name}
+            </Text>
+          </Group>
+        ),
+      },
+      { key: 'email', header: 'Email', width: '22%', sortable: true, render: (p) => <Text size="sm" truncate>{p.email ?? ''}</Text> },
+      { key: 'title', header: 'Title', width: '15%', sortable: true, render: (p) => <Text size="sm" truncate>{p.title ?? ''}</Text> },
+      {
+        key: 'organization',
+        header: 'Organization',
+        width: '16%',
+        sortable: true,
+        render: (p) =>
+          p.organizationId ? (
+            <Anchor component={Link} href={`/organizations/${p.organizationId}`} size="sm" onClick={stop} truncate>
+              {orgNames.get(p.organizationId) ?? '…'}
+            </Anchor>
+          ) : null,
+      },
+      { key: 'labels', header: 'Labels', width: '13%', render: (p) => <LabelBadges labels={p.labels} max={2} size="xs" /> },
+      {
+        key: 'updatedAt',
+        header: 'Updated',
+        width: '12%',
+        sortable: true,
+        render: (p) => (
+          <Text size="xs" c="dimmed" truncate title={p.updatedAt}>
+            {formatRelative(p.updatedAt)}
+          </Text>
+        ),
+      },
+    ],
+    [orgNames],
+  );
+
+  const sortKeys = useMemo(
+    () => ({
+      name: (p: PersonRecord) => p.name,
+      email: (p: PersonRecord) => p.email,
+      title: (p: PersonRecord) => p.title,
+      organization: (p: PersonRecord) => (p.organizationId ? orgNames.get(p.organizationId) ?? null : null),
+      updatedAt: (p: PersonRecord) => p.updatedAt,
+    }),
+    [orgNames],
+  );
+
+  const searchText = useCallback(
+    (p: PersonRecord) => `${p.name}\n${p.email ?? ''}\n${p.title ?? ''}\n${p.phone ?? ''}\n${p.organizationId ? orgNames.get(p.organizationId) ?? '' : ''}`,
+    [orgNames],
+  );
+
+  const canWrite = !store.info.readOnly && store.info.role !== 'VIEWER';
+
+  return (
+    <>
+      <RecordTablePage<PersonRecord>
+        entity="people"
+        title="People"
+        noun={{ one: 'person', many: 'people' }}
+        icon={<IconUsers size={26} stroke={1.6} />}
+        rows={people}
+        loading={loading}
+        preview={previewRows}
+        cacheKeys={[organizations]}
+        columns={columns}
+        searchText={searchText}
+        searchPlaceholder="Search name, email, title, phone, organization"
+        sortKeys={sortKeys}
+        defaultSort={{ key: 'name', direction: 'asc' }}
+        hrefOf={(p) => `/people/${p.id}`}
+        onNew={canWrite ? () => setCreating(true) : null}
+        emptyText="People you add here, or that agents and teammates add, show up in this table."
+      />
+      <Modal opened={creating} onClose={() => setCreating(false)} title={<Text fw={600}>New person</Text>} size="lg" data-testid="person-create-modal">
+        <PersonForm
+          submitLabel="Create person"
+          autoFocus
+          labelSuggestions={labelSuggestions}
+          onCancel={() => setCreating(false)}
+          onSubmit={async (payload, form) => {
+            const created = await save(() => store.create('people', payload), { success: `${payload.name} added`, form });
+            if (created) setCreating(false);
+            return created;
+          }}
+        />
+      </Modal>
+    </>
+  );
 }

@@ -1,0 +1,250 @@
+/**
+ * The list page shared by organizations and people: title with counts, search (debounced, `/`
+ * focuses it), label filter, active/archived switch, a sortable virtualized table, empty and
+ * loading states, and `n` for a new record. The controls survive navigating to a record and back.
+ */
+import { Anchor, Badge, Loader, Button, Group, Kbd, MultiSelect, SegmentedControl, Skeleton, Stack, Text, TextInput, Title, EmptyState, CloseButton } from '@mantine/core';
+import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
+import { IconFilterOff, IconPlus, IconSearch } from '@tabler/icons-react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useLocation } from 'wouter';
+import { VirtualTable, type Column } from './VirtualTable.js';
+import { memoAcross } from './memoAcross.js';
+import { filterRows, indexRows, labelCounts, reverseKeepingEmptyLast, sortRows, warmSearchText, type RowFilter, type SortState } from './tableModel.js';
+
+export interface RecordTablePageProps<T extends { id: string; labels?: string[] | null; archivedAt?: string | null }> {
+  /** prefix of the data-testids: `<entity>-table`, `<entity>-search`, … */
+  entity: string;
+  title: string;
+  noun: { one: string; many: string };
+  icon: ReactNode;
+  rows: readonly T[];
+  loading: boolean;
+  /**
+   * While `rows` load: the first rows in `defaultSort` order (a small indexed query), shown at
+   * once so a 100,000-row table never opens on a blank page. Ignored when the user has filters
+   * or another sort.
+   */
+  preview?: readonly T[];
+  /**
+   * Everything besides `rows` that `searchText` and `sortKeys` read (e.g. the organizations whose
+   * names people are searched by). The search index and sorts are cached by these identities, so
+   * coming back to the table does not redo them.
+   */
+  cacheKeys?: readonly object[];
+  columns: readonly Column<T>[];
+  searchText: (row: T) => string;
+  searchPlaceholder: string;
+  sortKeys: Record<string, (row: T) => string | null | undefined>;
+  defaultSort: SortState;
+  hrefOf: (row: T) => string;
+  onNew: (() => void) | null;
+  emptyText: string;
+  /** extra toolbar content (right side) */
+  actions?: ReactNode;
+}
+
+interface Controls {
+  query: string;
+  labels: string[];
+  archived: RowFilter['archived'];
+  sort: SortState;
+}
+
+const TABLE_HEIGHT = 'calc(100dvh - var(--app-shell-header-height, 56px) - 150px)';
+
+/** Table controls per entity, kept for the session so "back" restores the list as it was. */
+const savedControls = new Map<string, Controls>();
+
+function useControls(entity: string, defaultSort: SortState) {
+  const [controls, setControls] = useState<Controls>(() => savedControls.get(entity) ?? { query: '', labels: [], archived: 'active', sort: defaultSort });
+  const update = (patch: Partial<Controls>) =>
+    setControls((prev) => {
+      const next = { ...prev, ...patch };
+      savedControls.set(entity, next);
+      return next;
+    });
+  return [controls, update] as const;
+}
+
+export function RecordTablePage<T extends { id: string; labels?: string[] | null; archivedAt?: string | null }>(props: RecordTablePageProps<T>) {
+  const { entity, rows, loading, sortKeys } = props;
+  const [, navigate] = useLocation();
+  const [controls, update] = useControls(entity, props.defaultSort);
+  const [query] = useDebouncedValue(controls.query, 120);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  useHotkeys([
+    ['/', () => searchRef.current?.focus()],
+    ['n', () => props.onNew?.()],
+  ]);
+
+  // Per data change (cached across visits): the row index, whose search text is filled in the
+  // background; per data or sort-column change: the sort. Typing only filters the sorted list.
+  const cacheKeys = props.cacheKeys ?? [];
+  const indexed = useMemo(
+    () => memoAcross([rows, ...cacheKeys, 'index'], () => indexRows(rows, props.searchText, (r) => r.labels, (r) => !!r.archivedAt)),
+    [rows, props.searchText], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  const sortKey = sortKeys[controls.sort.key] ? controls.sort.key : props.defaultSort.key;
+  // ascending once per data/column change; descending is the same order reversed (O(n))
+  const sortedAsc = useMemo(() => memoAcross([indexed, sortKey], () => sortRows(indexed, sortKeys[sortKey], 'asc')), [indexed, sortKey, sortKeys]);
+  const direction = sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction;
+  const sorted = useMemo(() => (direction === 'asc' ? sortedAsc : memoAcross([sortedAsc, 'desc'], () => reverseKeepingEmptyLast(sortedAsc, sortKeys[sortKey]))), [sortedAsc, direction]); // eslint-disable-line react-hooks/exhaustive-deps
+  const filtered = useMemo(() => filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, indexed.textOf).map((r) => r.row), [sorted, query, controls.labels, controls.archived, indexed]);
+  useEffect(() => warmSearchText(indexed), [indexed]);
+  const labelStats = useMemo(() => memoAcross([indexed, 'labels'], () => labelCounts(indexed)), [indexed]);
+  const labelOptions = useMemo(() => labelStats.map(({ label }) => ({ value: label, label })), [labelStats]);
+  const labelCount = useMemo(() => new Map(labelStats.map(({ label, count }) => [label, count])), [labelStats]);
+  const activeCount = useMemo(() => memoAcross([indexed, 'active'], () => indexed.reduce((n, r) => (r.archived ? n : n + 1), 0)), [indexed]);
+
+  const showPreview = loading && !!props.preview && props.preview.length > 0 && controls.sort.key === props.defaultSort.key && controls.sort.direction === props.defaultSort.direction && controls.labels.length === 0 && controls.archived === 'active' && query.trim() === '';
+  const filtering = query.trim() !== '' || controls.labels.length > 0 || controls.archived !== 'active';
+  const clearFilters = () => update({ query: '', labels: [], archived: 'active' });
+  const fmt = (n: number) => n.toLocaleString('en-US');
+
+  return (
+    <Stack gap="md" h="100%">
+      <Group justify="space-between" align="center" wrap="nowrap">
+        <Group gap="sm" align="center">
+          {props.icon}
+          <Title order={2}>{props.title}</Title>
+          {!loading ? (
+            <Badge variant="light" color="gray" size="lg" radius="sm" data-testid={`${entity}-count`} style={{ textTransform: 'none' }}>
+              {filtering ? `${fmt(filtered.length)} of ${fmt(activeCount)}` : fmt(activeCount)}
+            </Badge>
+          ) : (
+            <Badge variant="light" color="gray" size="lg" radius="sm" data-testid={`${entity}-count-loading`} leftSection={<Loader size={10} color="gray" />} style={{ textTransform: 'none' }}>
+              Loading
+            </Badge>
+          )}
+        </Group>
+        <Group gap="sm">
+          {props.actions}
+          {props.onNew && (
+            <Button leftSection={<IconPlus size={16} />} onClick={props.onNew} data-testid={`${entity}-new`} rightSection={<Kbd size="xs">N</Kbd>}>
+              New {props.noun.one}
+            </Button>
+          )}
+        </Group>
+      </Group>
+
+      <Group gap="sm" wrap="nowrap">
+        <TextInput
+          ref={searchRef}
+          placeholder={props.searchPlaceholder}
+          leftSection={<IconSearch size={16} />}
+          rightSection={controls.query ? <CloseButton size="sm" aria-label="Clear search" onClick={() => update({ query: '' })} /> : <Kbd size="xs">/</Kbd>}
+          value={controls.query}
+          onChange={(e) => update({ query: e.currentTarget.value })}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              if (controls.query) update({ query: '' });
+              else e.currentTarget.blur();
+            }
+          }}
+          style={{ flex: 1, maxWidth: 420 }}
+          data-testid={`${entity}-search`}
+          aria-label={`Search ${props.noun.many}`}
+        />
+        <MultiSelect
+          placeholder={controls.labels.length === 0 ? 'Filter by label' : undefined}
+          data={labelOptions}
+          value={controls.labels}
+          onChange={(labels) => update({ labels })}
+          searchable
+          clearable
+          nothingFoundMessage="No labels yet"
+          style={{ minWidth: 220, maxWidth: 420 }}
+          data-testid={`${entity}-label-filter`}
+          aria-label="Filter by label"
+          comboboxProps={{ withinPortal: true }}
+          renderOption={({ option }) => (
+            <Group justify="space-between" wrap="nowrap" w="100%" gap="xs">
+              <span>{option.label}</span>
+              <Text span size="xs" c="dimmed">
+                {(labelCount.get(option.value) ?? 0).toLocaleString('en-US')}
+              </Text>
+            </Group>
+          )}
+        />
+        <SegmentedControl
+          value={controls.archived}
+          onChange={(v) => update({ archived: v as Controls['archived'] })}
+          data={[
+            { value: 'active', label: 'Active' },
+            { value: 'archived', label: 'Archived' },
+            { value: 'all', label: 'All' },
+          ]}
+          data-testid={`${entity}-archived-filter`}
+        />
+      </Group>
+
+      {showPreview ? (
+        <VirtualTable
+          testId={`${entity}-table`}
+          rows={props.preview!}
+          columns={props.columns}
+          rowKey={(r) => r.id}
+          sort={props.defaultSort}
+          onSort={(sort) => update({ sort })}
+          onRowClick={(r) => navigate(props.hrefOf(r))}
+          rowProps={(r) => ({ 'data-testid': `${entity}-row-${r.id}` })}
+          height={TABLE_HEIGHT}
+        />
+      ) : loading ? (
+        <Stack gap={6} data-testid={`${entity}-loading`}>
+          <Skeleton height={40} radius="sm" />
+          {Array.from({ length: 8 }, (_, i) => (
+            <Skeleton key={i} height={36} radius="sm" opacity={1 - i * 0.1} />
+          ))}
+        </Stack>
+      ) : rows.length === 0 ? (
+        <EmptyState
+          data-testid={`${entity}-empty`}
+          mt="xl"
+          variant="light"
+          icon={props.icon}
+          title={`No ${props.noun.many} yet`}
+          description={props.emptyText}
+        >
+          {props.onNew && (
+            <EmptyState.Actions>
+              <Button leftSection={<IconPlus size={16} />} onClick={props.onNew}>
+                Add {props.noun.one}
+              </Button>
+            </EmptyState.Actions>
+          )}
+        </EmptyState>
+      ) : filtered.length === 0 ? (
+        <EmptyState data-testid={`${entity}-no-match`} mt="xl" icon={<IconFilterOff size={28} />} withIndicatorBackground title={`No ${props.noun.many} match`} description="Try another search or remove a label filter.">
+          <EmptyState.Actions>
+            <Button variant="default" onClick={clearFilters}>
+              Clear filters
+            </Button>
+          </EmptyState.Actions>
+        </EmptyState>
+      ) : (
+        <VirtualTable
+          testId={`${entity}-table`}
+          rows={filtered}
+          columns={props.columns}
+          rowKey={(r) => r.id}
+          sort={{ key: sortKey, direction: sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction }}
+          onSort={(sort) => update({ sort })}
+          onRowClick={(r) => navigate(props.hrefOf(r))}
+          rowProps={(r) => ({ 'data-testid': `${entity}-row-${r.id}`, 'data-archived': r.archivedAt ? 'true' : undefined })}
+          height={TABLE_HEIGHT}
+        />
+      )}
+      {!loading && filtering && filtered.length > 0 && (
+        <Text size="xs" c="dimmed" mt={-8}>
+          Showing {fmt(filtered.length)} matching {filtered.length === 1 ? props.noun.one : props.noun.many}.{' '}
+          <Anchor component="button" type="button" size="xs" onClick={clearFilters} data-testid={`${entity}-clear-filters`}>
+            Clear filters
+          </Anchor>
+        </Text>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,207 @@
+/**
+ * Every live record of a collection as plain objects, kept in memory and updated from the
+ * collection's change events — for the big tables (100,000 people) and for related-record
+ * lookups on fields the local store has no index for (organizationId, personId, …).
+ *
+ * Why not `find().$`: RxDB's Dexie storage answers a query by walking an IndexedDB cursor one
+ * record per event-loop turn (~5 s for 20,000 records, ~25 s for 100,000), and a live query
+ * re-runs over the whole result on every change. Here the first load reads the table in one
+ * IndexedDB `getAll` (well under a second for 100,000), and each later write is applied to the
+ * in-memory copy from the change stream, newest write wins (by the document's last-write time).
+ * One snapshot per collection is shared by every component and kept while the store is open,
+ * so going back to a table is instant. Stores other than Dexie fall back to one plain query.
+ */
+import { useMemo, useSyncExternalStore } from 'react';
+import type { Observable } from 'rxjs';
+import { useKith } from '../../app/KithContext.js';
+import type { CollectionName } from '../../data/index.js';
+
+type Doc = Record<string, unknown> & { id: string; _deleted?: unknown; _meta?: { lwt?: number } };
+type Row = Record<string, unknown> & { id: string };
+
+interface ChangeEvent {
+  operation: 'INSERT' | 'UPDATE' | 'DELETE';
+  documentId: string;
+  documentData: Doc;
+}
+
+interface CollectionLike {
+  eventBulks$: Observable<{ events: ChangeEvent[] }>;
+  internalStorageInstance?: { internals?: Promise<{ dexieDb?: { backendDB(): IDBDatabase }; dexieTable?: { name: string } }> };
+  find(): { exec(): Promise<{ toJSON(withMeta?: boolean): Doc }[]> };
+}
+
+/** Documents per IndexedDB read: small enough that decoding one chunk never blocks the page for long. */
+const CHUNK = 4000;
+
+interface Snapshot {
+  rows: Row[] | null;
+  /** while loading a big collection: its first records in name order (null otherwise) */
+  preview: Row[] | null;
+  error: string | null;
+  listeners: Set<() => void>;
+  subscribe: (listener: () => void) => () => void;
+}
+
+const snapshots = new WeakMap<object, Snapshot>();
+const EMPTY: Row[] = [];
+
+/** A record without RxDB's meta fields (_rev, _meta, _deleted, _attachments). */
+function plain(doc: Doc): Row {
+  const out: Record<string, unknown> = {};
+  for (const key in doc) if (key.charCodeAt(0) !== 95 /* _ */) out[key] = doc[key];
+  return out as Row;
+}
+
+const isDeleted = (doc: Doc) => doc._deleted === true || doc._deleted === '1';
+
+function idbRequest<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** Index used for the quick preview: live documents ('0') in [name, id] order. */
+const NAME_INDEX = '[_deleted+name+id]';
+const PREVIEW_SIZE = 300;
+
+/**
+ * Reads every stored document, handing them to `onChunk` as they come. With Dexie, straight from
+ * its IndexedDB object store (Dexie's own ranged reads walk a cursor, one event-loop turn per
+ * record): for a big collection first the top of the name index (to `onPreview`, so the table shows
+ * its first rows at once), then everything in primary-key chunks with getAll, yielding between
+ * chunks so the page stays responsive. With any other storage, one query.
+ */
+async function loadAll(collection: CollectionLike, onPreview: (docs: Doc[]) => void, onChunk: (docs: Doc[]) => void): Promise<void> {
+  const internals = collection.internalStorageInstance?.internals;
+  if (internals && typeof (internals as Promise<unknown>).then === 'function') {
+    const state = await internals;
+    const idb = typeof state?.dexieDb?.backendDB === 'function' ? state.dexieDb.backendDB() : null;
+    const storeName = state?.dexieTable?.name;
+    if (idb && storeName && idb.objectStoreNames.contains(storeName)) {
+      const objectStore = () => idb.transaction(storeName, 'readonly').objectStore(storeName);
+      const store = objectStore();
+      if (store.indexNames.contains(NAME_INDEX) && (await idbRequest(store.count())) > CHUNK) {
+        // arrays sort after strings in IndexedDB, so ['0', []] is past every ['0', name, id]
+        onPreview(await idbRequest(objectStore().index(NAME_INDEX).getAll(IDBKeyRange.bound(['0'], ['0', []]), PREVIEW_SIZE)));
+      }
+      let after: string | null = null;
+      for (;;) {
+        const chunk: Doc[] = await idbRequest(objectStore().getAll(after === null ? undefined : IDBKeyRange.lowerBound(after, true), CHUNK));
+        onChunk(chunk.filter((d) => !isDeleted(d)));
+        if (chunk.length < CHUNK) return;
+        after = chunk[chunk.length - 1].id;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    }
+  }
+  const docs = await collection.find().exec();
+  onChunk(docs.map((d) => d.toJSON(true)));
+}
+
+function createSnapshot(collection: CollectionLike): Snapshot {
+  const byId = new Map<string, Row>();
+  const writtenAt = new Map<string, number>();
+  let loaded = false;
+  let buffered: ChangeEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const snapshot: Snapshot = {
+    rows: null,
+    preview: null,
+    error: null,
+    listeners: new Set(),
+    subscribe(listener) {
+      snapshot.listeners.add(listener);
+      return () => snapshot.listeners.delete(listener);
+    },
+  };
+  const publish = () => {
+    timer = null;
+    snapshot.rows = Array.from(byId.values());
+    snapshot.preview = null;
+    for (const l of snapshot.listeners) l();
+  };
+  const apply = (event: ChangeEvent) => {
+    const doc = event.documentData;
+    const id = event.documentId ?? doc?.id;
+    if (!id || !doc) return;
+    const at = doc._meta?.lwt;
+    if (typeof at === 'number') {
+      const known = writtenAt.get(id);
+      if (known !== undefined && at < known) return; // older than what we already have
+      writtenAt.set(id, at);
+    }
+    if (event.operation === 'DELETE' || isDeleted(doc)) byId.delete(id);
+    else byId.set(id, plain(doc));
+  };
+
+  // Listen first, load second: writes that land during the load are applied on top of it.
+  collection.eventBulks$.subscribe({
+    next: (bulk) => {
+      if (!loaded) {
+        buffered.push(...bulk.events);
+        return;
+      }
+      for (const e of bulk.events) apply(e);
+      // a burst of writes (e.g. the first sync) → one update per 80 ms, not one per write
+      if (!timer) timer = setTimeout(publish, 80);
+    },
+    error: (e) => console.error('collection change stream failed', e),
+  });
+  loadAll(
+    collection,
+    (first) => {
+      snapshot.preview = first.filter((d) => !isDeleted(d)).map(plain);
+      for (const l of snapshot.listeners) l();
+    },
+    (docs) => {
+      for (const d of docs) {
+        byId.set(d.id, plain(d));
+        writtenAt.set(d.id, d._meta?.lwt ?? 0);
+      }
+    },
+  )
+    .then(() => {
+      for (const e of buffered) apply(e);
+      buffered = [];
+      loaded = true;
+      publish();
+    })
+    .catch((e) => {
+      console.error('loading the collection failed', e);
+      snapshot.error = e instanceof Error ? e.message : String(e);
+      loaded = true;
+      publish();
+    });
+  return snapshot;
+}
+
+function snapshotOf(collection: CollectionLike): Snapshot {
+  let s = snapshots.get(collection);
+  if (!s) {
+    s = createSnapshot(collection);
+    snapshots.set(collection, s);
+  }
+  return s;
+}
+
+/**
+ * Every live (not deleted) record of `collection`, archived ones included; `loading` until the
+ * first read is done. Meanwhile `preview` may hold the first few thousand records by name.
+ */
+export function useCollectionRows<T>(collection: CollectionName): { data: T[]; loading: boolean; preview: T[] | null } {
+  const { db } = useKith();
+  const snapshot = snapshotOf((db.collections as Record<string, unknown>)[collection] as CollectionLike);
+  const rows = useSyncExternalStore(snapshot.subscribe, () => snapshot.rows);
+  const preview = useSyncExternalStore(snapshot.subscribe, () => snapshot.preview);
+  return { data: (rows ?? EMPTY) as unknown as T[], loading: rows === null, preview: preview as unknown as T[] | null };
+}
+
+/** The records of `collection` whose `field` equals `value` (none while `value` is empty). */
+export function useRowsWhere<T>(collection: CollectionName, field: string, value: string | null | undefined): { data: T[]; loading: boolean } {
+  const { data, loading } = useCollectionRows<Record<string, unknown>>(collection);
+  const matching = useMemo(() => (value ? data.filter((r) => r[field] === value) : (EMPTY as Record<string, unknown>[])), [data, field, value]);
+  return { data: matching as unknown as T[], loading };
+}

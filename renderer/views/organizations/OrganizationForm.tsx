@@ -1,0 +1,114 @@
+/**
+ * Every editable field of an organization, validated with the shared OrganizationCreate schema
+ * before it is sent; field errors from the data layer land under the fields too.
+ * Used by the "New organization" dialog and the organization page's details card.
+ */
+import { Button, Group, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { IconWorld } from '@tabler/icons-react';
+import { useEffect } from 'react';
+import { OrganizationCreate, type OrganizationRecord } from '../../../shared/schemas.js';
+import { MemberSelect } from '../../components/pickers.js';
+import { changedFields, schemaErrors, textOrNull } from '../../components/records/validation.js';
+
+export interface OrganizationFormValues {
+  name: string;
+  website: string;
+  labels: string[];
+  notes: string;
+  ownerId: string | null;
+}
+
+export function organizationValues(o: Partial<OrganizationRecord> | null | undefined): OrganizationFormValues {
+  return { name: o?.name ?? '', website: o?.website ?? '', labels: o?.labels ?? [], notes: o?.notes ?? '', ownerId: o?.ownerId ?? null };
+}
+
+export function organizationPayload(v: OrganizationFormValues) {
+  return {
+    name: v.name.trim(),
+    website: textOrNull(v.website),
+    labels: v.labels.map((l) => l.trim()).filter(Boolean),
+    notes: textOrNull(v.notes),
+    ownerId: v.ownerId ?? null,
+  };
+}
+
+export interface OrganizationFormProps {
+  organization?: OrganizationRecord | null;
+  labelSuggestions?: string[];
+  onSubmit: (payload: ReturnType<typeof organizationPayload>, form: { setErrors(e: Record<string, string>): void }) => Promise<unknown>;
+  onCancel?: () => void;
+  submitLabel: string;
+  readOnly?: boolean;
+  autoFocus?: boolean;
+}
+
+export function OrganizationForm({ organization, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: OrganizationFormProps) {
+  const form = useForm<OrganizationFormValues>({
+    initialValues: organizationValues(organization),
+    validate: (values) => schemaErrors(OrganizationCreate, organizationPayload(values)),
+  });
+
+  const version = organization ? `${organization.id}:${organization.version}:${organization.updatedAt}` : null;
+  useEffect(() => {
+    if (organization && !form.isDirty()) {
+      form.setValues(organizationValues(organization));
+      form.resetDirty(organizationValues(organization));
+    }
+  }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const submit = form.onSubmit(async (values) => {
+    const payload = organizationPayload(values);
+    const patch = organization ? changedFields(organizationValues(organization) as unknown as Record<string, unknown>, payload) : payload;
+    if (organization && Object.keys(patch).length === 0) return;
+    const result = await onSubmit(patch as ReturnType<typeof organizationPayload>, form);
+    if (result !== undefined && organization) form.resetDirty(values);
+  });
+
+  const dirty = form.isDirty();
+  return (
+    <form onSubmit={submit} noValidate data-testid="organization-form">
+      <Stack gap="sm">
+        <TextInput label="Name" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('name')} data-testid="organization-field-name" />
+        <TextInput
+          label="Website"
+          placeholder="https://example.com"
+          description={organization?.domain ? `Domain: ${organization.domain}` : 'The domain is derived from it (used to spot duplicates)'}
+          leftSection={<IconWorld size={16} />}
+          readOnly={readOnly}
+          {...form.getInputProps('website')}
+          data-testid="organization-field-website"
+        />
+        <TagsInput
+          label="Labels"
+          placeholder={readOnly ? undefined : 'Type a label and press Enter'}
+          data={labelSuggestions}
+          readOnly={readOnly}
+          clearable={!readOnly}
+          acceptValueOnBlur
+          {...form.getInputProps('labels')}
+          data-testid="organization-field-labels"
+        />
+        <MemberSelect label="Owner" readOnly={readOnly} value={form.values.ownerId} onChange={(id) => form.setFieldValue('ownerId', id)} error={form.errors.ownerId} data-testid="organization-field-owner" />
+        <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="organization-field-notes" />
+        {!readOnly && (
+          <Group justify="flex-end" gap="sm">
+            {onCancel && (
+              <Button variant="default" onClick={onCancel}>
+                Cancel
+              </Button>
+            )}
+            {organization && dirty && !onCancel && (
+              <Button variant="default" onClick={() => form.setValues(organizationValues(organization))} data-testid="organization-form-reset">
+                Discard changes
+              </Button>
+            )}
+            <Button type="submit" loading={form.submitting} disabled={!!organization && !dirty} data-testid="organization-form-submit">
+              {submitLabel}
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * Every editable field of a person, validated with the shared PersonCreate schema before it is
+ * sent, and with the data layer's field errors shown under the fields when a write is refused.
+ * Used by the "New person" dialog and the person page's details card.
+ */
+import { Button, Group, SimpleGrid, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useEffect } from 'react';
+import { PersonCreate, type PersonRecord } from '../../../shared/schemas.js';
+import { MemberSelect, OrganizationSelect } from '../../components/pickers.js';
+import { changedFields, schemaErrors, textOrNull } from '../../components/records/validation.js';
+
+export interface PersonFormValues {
+  name: string;
+  email: string;
+  phone: string;
+  title: string;
+  organizationId: string | null;
+  labels: string[];
+  notes: string;
+  ownerId: string | null;
+}
+
+export function personValues(p: Partial<PersonRecord> | null | undefined): PersonFormValues {
+  return {
+    name: p?.name ?? '',
+    email: p?.email ?? '',
+    phone: p?.phone ?? '',
+    title: p?.title ?? '',
+    organizationId: p?.organizationId ?? null,
+    labels: p?.labels ?? [],
+    notes: p?.notes ?? '',
+    ownerId: p?.ownerId ?? null,
+  };
+}
+
+export function personPayload(v: PersonFormValues) {
+  return {
+    name: v.name.trim(),
+    email: textOrNull(v.email),
+    phone: textOrNull(v.phone),
+    title: textOrNull(v.title),
+    organizationId: v.organizationId ?? null,
+    labels: v.labels.map((l) => l.trim()).filter(Boolean),
+    notes: textOrNull(v.notes),
+    ownerId: v.ownerId ?? null,
+  };
+}
+
+export interface PersonFormProps {
+  /** the record being edited; absent for a new person */
+  person?: PersonRecord | null;
+  defaults?: Partial<PersonRecord>;
+  labelSuggestions?: string[];
+  /** writes the payload (create or update of the changed fields); returns undefined when it failed */
+  onSubmit: (payload: ReturnType<typeof personPayload>, form: { setErrors(e: Record<string, string>): void }) => Promise<unknown>;
+  onCancel?: () => void;
+  submitLabel: string;
+  readOnly?: boolean;
+  autoFocus?: boolean;
+}
+
+export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: PersonFormProps) {
+  const form = useForm<PersonFormValues>({
+    initialValues: personValues(person ?? defaults),
+    validate: (values) => schemaErrors(PersonCreate, personPayload(values)),
+  });
+
+  // Follow changes made elsewhere (sync, another window) while the user is not editing.
+  const version = person ? `${person.id}:${person.version}:${person.updatedAt}` : null;
+  useEffect(() => {
+    if (person && !form.isDirty()) {
+      form.setValues(personValues(person));
+      form.resetDirty(personValues(person));
+    }
+  }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const submit = form.onSubmit(async (values) => {
+    const payload = personPayload(values);
+    const patch = person ? changedFields(personValues(person) as unknown as Record<string, unknown>, payload) : payload;
+    if (person && Object.keys(patch).length === 0) return;
+    const result = await onSubmit(patch as ReturnType<typeof personPayload>, form);
+    if (result !== undefined && person) form.resetDirty(values);
+  });
+
+  const dirty = form.isDirty();
+  return (
+    <form onSubmit={submit} noValidate data-testid="person-form">
+      <Stack gap="sm">
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="sm">
+          <TextInput label="Name" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('name')} data-testid="person-field-name" />
+          <TextInput label="Email" type="email" placeholder="name@company.com" readOnly={readOnly} {...form.getInputProps('email')} data-testid="person-field-email" />
+          <TextInput label="Phone" placeholder="+1 555 0100" readOnly={readOnly} {...form.getInputProps('phone')} data-testid="person-field-phone" />
+          <TextInput label="Title" placeholder="Role at their organization" readOnly={readOnly} {...form.getInputProps('title')} data-testid="person-field-title" />
+        </SimpleGrid>
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+          <OrganizationSelect
+            label="Organization"
+            readOnly={readOnly}
+            value={form.values.organizationId}
+            onChange={(id) => form.setFieldValue('organizationId', id)}
+            error={form.errors.organizationId}
+            data-testid="person-field-organization"
+          />
+          <MemberSelect label="Owner" readOnly={readOnly} value={form.values.ownerId} onChange={(id) => form.setFieldValue('ownerId', id)} error={form.errors.ownerId} data-testid="person-field-owner" />
+        </SimpleGrid>
+        <TagsInput
+          label="Labels"
+          placeholder={readOnly ? undefined : 'Type a label and press Enter'}
+          data={labelSuggestions}
+          readOnly={readOnly}
+          clearable={!readOnly}
+          acceptValueOnBlur
+          {...form.getInputProps('labels')}
+          data-testid="person-field-labels"
+        />
+        <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="person-field-notes" />
+        {!readOnly && (
+          <Group justify="flex-end" gap="sm">
+            {onCancel && (
+              <Button variant="default" onClick={onCancel}>
+                Cancel
+              </Button>
+            )}
+            {person && dirty && !onCancel && (
+              <Button variant="default" onClick={() => form.setValues(personValues(person))} data-testid="person-form-reset">
+                Discard changes
+              </Button>
+            )}
+            <Button type="submit" loading={form.submitting} disabled={!!person && !dirty} data-testid="person-form-submit">
+              {submitLabel}
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </form>
+  );
+}
