@@ -1,3 +1,25 @@
+/**
+ * Kith renderer entry (web and desktop): Mantine theme, notifications, the app.
+ */
 import { createRoot } from 'react-dom/client';
+import { MantineProvider, createTheme } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import '@mantine/core/styles.css';
+import '@mantine/notifications/styles.css';
+import '@mantine/spotlight/styles.css';
+import '@mantine/dates/styles.css';
+import { App } from './app/App.js';
 
-createRoot(document.getElementById('root')!).render(<p>Kith</p>);
+const theme = createTheme({
+  primaryColor: 'indigo',
+  defaultRadius: 'md',
+  fontFamily: 'Inter, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  headings: { fontWeight: '650' },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <MantineProvider theme={theme} defaultColorScheme="light">
+    <Notifications position="bottom-right" limit={4} />
+    <App />
+  </MantineProvider>,
+);

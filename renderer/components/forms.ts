@@ -73,3 +73,27 @@ export function useSave() {
   }, []);
   return { save, saving };
 }
+
+interface SafeParseSchema {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+}
+
+/** Validate `value` with a shared zod schema; field → message (empty when valid). */
+export function schemaErrors(schema: SafeParseSchema, value: unknown): Record<string, string> {
+  const result = schema.safeParse(value);
+  if (result.success) return {};
+  return errorsToForm(result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+}
+
+/** Form text → request value: trimmed, empty → null. */
+export function textOrNull(value: string | null | undefined): string | null {
+  const t = (value ?? '').trim();
+  return t === '' ? null : t;
+}
+
+/** NumberInput value → number or null. */
+export function numberOrNull(value: string | number | null | undefined): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : null;
+}

@@ -13,6 +13,20 @@ export interface RxQueryResult<T> {
   loading: boolean;
 }
 
+/**
+ * Plain JSON per RxDocument instance. RxDB keeps one instance per document revision, so unchanged
+ * documents keep the same object across emissions and memoized rows/cards do not re-render.
+ */
+const jsonCache = new WeakMap<object, unknown>();
+export function toPlain<T>(doc: { toJSON(): unknown }): T {
+  let json = jsonCache.get(doc);
+  if (json === undefined) {
+    json = doc.toJSON();
+    jsonCache.set(doc, json);
+  }
+  return json as T;
+}
+
 function collectionOf(db: { collections: Record<string, unknown> }, name: CollectionName): any {
   const collection = db.collections[name];
   if (!collection) throw new Error(`Unknown collection ${name}`);
@@ -34,7 +48,7 @@ export function useRxQuery<T = Record<string, unknown>>(collection: CollectionNa
     }
     const rxQuery = collectionOf(db as any, collection).find(JSON.parse(key));
     const sub = (rxQuery.$ as Observable<any[]>).subscribe({
-      next: (docs) => setState({ data: docs.map((d) => d.toJSON() as T), loading: false, key }),
+      next: (docs) => setState({ data: docs.map((d) => toPlain<T>(d)), loading: false, key }),
       error: (error) => {
         console.error(`useRxQuery(${collection}) failed`, error);
         setState({ data: [], loading: false, key });
@@ -57,7 +71,7 @@ export function useRxDoc<T = Record<string, unknown>>(collection: CollectionName
       return;
     }
     const sub = (collectionOf(db as any, collection).findOne(id).$ as Observable<any>).subscribe({
-      next: (doc) => setState({ doc: doc ? (doc.toJSON() as T) : null, loading: false, id }),
+      next: (doc) => setState({ doc: doc ? toPlain<T>(doc) : null, loading: false, id }),
       error: (error) => {
         console.error(`useRxDoc(${collection}, ${id}) failed`, error);
         setState({ doc: null, loading: false, id });

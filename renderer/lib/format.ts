@@ -9,14 +9,14 @@ dayjs.extend(relativeTime);
 
 const moneyFormatters = new Map<string, Intl.NumberFormat>();
 
-function moneyFormatter(currency: string, compact: boolean): Intl.NumberFormat {
-  const key = `${currency}|${compact}`;
+function moneyFormatter(currency: string, compact: boolean, fractional = false): Intl.NumberFormat {
+  const key = `${currency}|${compact}|${fractional}`;
   let f = moneyFormatters.get(key);
   if (!f) {
     try {
       f = new Intl.NumberFormat(undefined, compact
         ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }
-        : { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 2 });
+        : { style: 'currency', currency, minimumFractionDigits: fractional ? 2 : 0, maximumFractionDigits: fractional ? 2 : 0 });
     } catch {
       f = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
     }
@@ -29,7 +29,7 @@ function moneyFormatter(currency: string, compact: boolean): Intl.NumberFormat {
 export function formatMoney(amount: number | null | undefined, currency: string | null | undefined, options: { compact?: boolean } = {}): string {
   if (amount === null || amount === undefined || Number.isNaN(amount)) return '—';
   const code = (currency || 'USD').toUpperCase();
-  const text = moneyFormatter(code, !!options.compact).format(amount);
+  const text = moneyFormatter(code, !!options.compact, !Number.isInteger(amount)).format(amount);
   return /^[A-Z]{3}$/.test(code) && !text.match(/[^\d.,\s-]/) ? `${text} ${code}` : text;
 }
 

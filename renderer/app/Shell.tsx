@@ -1,0 +1,187 @@
+/**
+ * The signed-in app: left navigation, header (palette button, workspace, sync indicator), routes,
+ * quick create, and the keyboard shortcuts (Ctrl/Cmd+K palette, `g b/o/p/a/s` to navigate,
+ * `n` new deal on the board, `?` shortcut help).
+ */
+import { useEffect, useRef } from 'react';
+import { AppShell, Badge, Burger, Group, Kbd, Modal, NavLink, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { useDisclosure, useHotkeys } from '@mantine/hooks';
+import { spotlight } from '@mantine/spotlight';
+import { IconBuilding, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
+import { Link, Route, Switch, useLocation } from 'wouter';
+import { useKith } from './KithContext.js';
+import { SHORTCUTS } from './shortcuts.js';
+import { SyncIndicator } from '../components/SyncIndicator.js';
+import { CommandPalette, PaletteHint } from '../components/CommandPalette.js';
+import { QuickCreateProvider, useQuickCreate } from '../components/create/QuickCreate.js';
+import { Logo } from '../components/Logo.js';
+import { BoardView } from '../views/board/BoardView.js';
+import { DealDetail } from '../views/deals/DealDetail.js';
+import { SettingsView } from '../views/settings/SettingsView.js';
+import { NotFound } from '../views/NotFound.js';
+import { OrganizationsView } from '../views/organizations/OrganizationsView.js';
+import { OrganizationDetail } from '../views/organizations/OrganizationDetail.js';
+import { PeopleView } from '../views/people/PeopleView.js';
+import { PersonDetail } from '../views/people/PersonDetail.js';
+import { ActivitiesView } from '../views/activities/ActivitiesView.js';
+
+const NAV = [
+  { href: '/', label: 'Board', Icon: IconLayoutKanban, key: 'b', match: (p: string) => p === '/' || p.startsWith('/deals') },
+  { href: '/organizations', label: 'Organizations', Icon: IconBuilding, key: 'o', match: (p: string) => p.startsWith('/organizations') },
+  { href: '/people', label: 'People', Icon: IconUsers, key: 'p', match: (p: string) => p.startsWith('/people') },
+  { href: '/activities', label: 'Activities', Icon: IconTimeline, key: 'a', match: (p: string) => p.startsWith('/activities') },
+  { href: '/settings', label: 'Settings', Icon: IconSettings, key: 's', match: (p: string) => p.startsWith('/settings') },
+];
+
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+/** `g` then a letter navigates (two-key sequences are not in useHotkeys). */
+function useGoToShortcuts(navigate: (to: string) => void, showHelp: () => void) {
+  const pendingG = useRef(0);
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+      if (event.key === '?') {
+        event.preventDefault();
+        showHelp();
+        return;
+      }
+      const key = event.key.toLowerCase();
+      if (pendingG.current && Date.now() - pendingG.current < 1200) {
+        pendingG.current = 0;
+        const target = NAV.find((n) => n.key === key);
+        if (target) {
+          event.preventDefault();
+          navigate(target.href);
+        }
+        return;
+      }
+      if (key === 'g') pendingG.current = Date.now();
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [navigate, showHelp]);
+}
+
+function ShellFrame() {
+  const store = useKith();
+  const [location, navigate] = useLocation();
+  const [navOpened, nav] = useDisclosure(false);
+  const [helpOpened, help] = useDisclosure(false);
+  const { openCreate } = useQuickCreate();
+  useGoToShortcuts(navigate, help.open);
+  useHotkeys([
+    ['n', () => location === '/' && !store.info.readOnly && openCreate('deal')],
+  ]);
+  useEffect(() => {
+    // Back online (the OS says so): retry right away instead of waiting for the next backoff.
+    const onOnline = () => store.reconnect();
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, [store]);
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened } }} padding="md" data-testid="app-shell">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={navOpened} onClick={nav.toggle} hiddenFrom="sm" size="sm" />
+            <Link href="/" style={{ textDecoration: 'none', color: 'inherit' }}>
+              <Group gap={8} wrap="nowrap">
+                <Logo size={28} />
+                <Text fw={700} size="lg">
+                  Kith
+                </Text>
+              </Group>
+            </Link>
+          </Group>
+          <UnstyledButton
+            onClick={() => spotlight.open()}
+            data-testid="palette-button"
+            style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8, padding: '6px 12px', minWidth: 280, background: 'var(--mantine-color-gray-0)' }}
+          >
+            <Group gap="xs" justify="space-between" wrap="nowrap">
+              <Group gap={6} wrap="nowrap">
+                <IconSearch size={16} color="var(--mantine-color-gray-6)" />
+                <PaletteHint />
+              </Group>
+            </Group>
+          </UnstyledButton>
+          <Group gap="sm" wrap="nowrap">
+            <Tooltip label={`Role: ${store.info.role.toLowerCase()}${store.info.readOnly ? ' (read-only)' : ''}`}>
+              <Badge variant="outline" color="gray" size="lg" data-testid="workspace-name" styles={{ label: { textTransform: 'none' } }}>
+                {store.info.workspaceName}
+              </Badge>
+            </Tooltip>
+            <SyncIndicator />
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        <Stack gap={2} style={{ flex: 1 }}>
+          {NAV.map(({ href, label, Icon, match, key }) => (
+            <NavLink
+              key={href}
+              component={Link}
+              href={href}
+              label={label}
+              leftSection={<Icon size={18} stroke={1.6} />}
+              rightSection={
+                <Text size="xs" c="dimmed">
+                  g {key}
+                </Text>
+              }
+              active={match(location)}
+              onClick={nav.close}
+              data-testid={`nav-${label.toLowerCase()}`}
+              style={{ borderRadius: 6 }}
+            />
+          ))}
+        </Stack>
+        <NavLink label="Shortcuts" leftSection={<IconKeyboard size={18} stroke={1.6} />} rightSection={<Kbd size="xs">?</Kbd>} onClick={help.open} style={{ borderRadius: 6 }} />
+      </AppShell.Navbar>
+      <AppShell.Main bg="var(--mantine-color-gray-0)">
+        <Switch>
+          <Route path="/" component={BoardView} />
+          <Route path="/deals/:id">{(p) => <DealDetail key={p.id} id={p.id} />}</Route>
+          <Route path="/organizations" component={OrganizationsView} />
+          <Route path="/organizations/:id">{(p) => <OrganizationDetail key={p.id} id={p.id} />}</Route>
+          <Route path="/people" component={PeopleView} />
+          <Route path="/people/:id">{(p) => <PersonDetail key={p.id} id={p.id} />}</Route>
+          <Route path="/activities" component={ActivitiesView} />
+          <Route path="/settings" component={SettingsView} />
+          <Route component={NotFound} />
+        </Switch>
+      </AppShell.Main>
+      <CommandPalette />
+      <Modal opened={helpOpened} onClose={help.close} title="Keyboard shortcuts">
+        <Table>
+          <Table.Tbody>
+            {SHORTCUTS.map(([keys, what]) => (
+              <Table.Tr key={keys}>
+                <Table.Td w={120}>
+                  <Kbd>{keys}</Kbd>
+                </Table.Td>
+                <Table.Td>{what}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Modal>
+    </AppShell>
+  );
+}
+
+export function Shell() {
+  return (
+    <QuickCreateProvider>
+      <ShellFrame />
+    </QuickCreateProvider>
+  );
+}
+

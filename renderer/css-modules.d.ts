@@ -1,0 +1,5 @@
+/** CSS modules (Vite): class names by key. */
+declare module '*.module.css' {
+  const classes: Record<string, string>;
+  export default classes;
+}

@@ -1,0 +1,290 @@
+/**
+ * The pipeline board: one column per stage (count, total, weighted value), drag deals between
+ * stages or onto Won / Lost, switch pipelines, filter by owner, label, status and title.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Button, Center, CloseButton, EmptyState, Group, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
+import { useHotkeys, useLocalStorage } from '@mantine/hooks';
+import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, rectIntersection, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent, type KeyboardCoordinateGetter, type DragStartEvent } from '@dnd-kit/core';
+import { IconLayoutKanban, IconPlus, IconSearch, IconThumbDown, IconTrophy } from '@tabler/icons-react';
+import { useLocation } from 'wouter';
+import type { DealRecord, OrganizationRecord } from '../../../shared/schemas.js';
+import { useKith } from '../../app/KithContext.js';
+import { useRxQuery } from '../../hooks/useRx.js';
+import { useMembers } from '../../hooks/useMembers.js';
+import { useSave } from '../../components/forms.js';
+import { useQuickCreate, usePipelinesAndStages } from '../../components/create/QuickCreate.js';
+import { useDealOutcome } from '../deals/outcome.js';
+import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type StatusFilter } from './boardModel.js';
+import { BoardColumn, TotalsLine } from './BoardColumn.js';
+import { DealCardOverlay, type DealCardActions } from './DealCard.js';
+
+/** Keyboard dragging: left/right arrows jump straight to the previous/next stage column. */
+const columnKeyboardCoordinates: KeyboardCoordinateGetter = (event, { context: { droppableRects, droppableContainers, collisionRect } }) => {
+  if (!collisionRect || (event.code !== 'ArrowRight' && event.code !== 'ArrowLeft')) return undefined;
+  event.preventDefault();
+  const center = collisionRect.left + collisionRect.width / 2;
+  const columns = droppableContainers
+    .getEnabled()
+    .filter((c) => String(c.id).startsWith('stage:'))
+    .map((c) => droppableRects.get(c.id))
+    .filter((r): r is NonNullable<typeof r> => !!r)
+    .sort((a, b) => a.left - b.left);
+  const target = event.code === 'ArrowRight' ? columns.find((r) => r.left + r.width / 2 > center + 10) : [...columns].reverse().find((r) => r.left + r.width / 2 < center - 10);
+  if (!target) return undefined;
+  return { x: target.left + (target.width - collisionRect.width) / 2, y: target.top + 70 };
+};
+
+const collisions: CollisionDetection = (args) => {
+  const hits = pointerWithin(args);
+  return hits.length > 0 ? hits : rectIntersection(args);
+};
+
+function OutcomeZone({ outcome }: { outcome: 'won' | 'lost' }) {
+  const { setNodeRef, isOver } = useDroppable({ id: `outcome:${outcome}` });
+  const won = outcome === 'won';
+  return (
+    <Paper
+      ref={setNodeRef}
+      data-testid={`drop-${outcome}`}
+      radius="md"
+      p="md"
+      withBorder
+      style={{
+        flex: 1,
+        textAlign: 'center',
+        borderStyle: 'dashed',
+        borderWidth: 2,
+        borderColor: `var(--mantine-color-${won ? 'teal' : 'red'}-${isOver ? 6 : 3})`,
+        background: `var(--mantine-color-${won ? 'teal' : 'red'}-${isOver ? 1 : 0})`,
+      }}
+    >
+      <Group justify="center" gap="xs">
+        {won ? <IconTrophy size={18} color="var(--mantine-color-teal-7)" /> : <IconThumbDown size={18} color="var(--mantine-color-red-7)" />}
+        <Text fw={600} c={won ? 'teal.8' : 'red.8'}>
+          {won ? 'Won' : 'Lost'}
+        </Text>
+      </Group>
+    </Paper>
+  );
+}
+
+export function BoardView() {
+  const store = useKith();
+  const readOnly = store.info.readOnly;
+  const [, navigate] = useLocation();
+  const { openCreate } = useQuickCreate();
+  const { save } = useSave();
+  const outcome = useDealOutcome();
+  const { members } = useMembers();
+  const [storedPipeline, setStoredPipeline] = useLocalStorage<string | null>({ key: `kith.board.pipeline.${store.info.workspaceId}`, defaultValue: null });
+  const { pipelines, pipelineId, stages, loading: structureLoading } = usePipelinesAndStages(storedPipeline);
+  const validPipelineId = pipelines.some((p) => p.id === pipelineId) ? pipelineId : (pipelines.find((p) => p.isDefault) ?? pipelines[0])?.id ?? null;
+
+  const [filters, setFilters] = useState<BoardFilters>({ ownerId: null, labels: [], search: '', status: 'open' });
+  const searchRef = useRef<HTMLInputElement>(null);
+  useHotkeys([['/', () => searchRef.current?.focus()]]);
+
+  const dealQuery = useMemo(() => (validPipelineId ? { selector: { pipelineId: validPipelineId } } : null), [validPipelineId]);
+  const { data: allDeals, loading: dealsLoading } = useRxQuery<DealRecord>('deals', dealQuery);
+  const visible = useMemo(() => filterDeals(allDeals, filters), [allDeals, filters]);
+  const columns = useMemo(() => buildColumns(stages, visible), [stages, visible]);
+  const stageProbability = useMemo(() => new Map(stages.map((s) => [s.id, s.probability])), [stages]);
+  const summary = useMemo(() => totalsOf(visible.filter((d) => stageProbability.has(d.stageId)), (id) => stageProbability.get(id) ?? null), [visible, stageProbability]);
+  const labelOptions = useMemo(() => [...new Set(allDeals.flatMap((d) => d.labels))].sort((a, b) => a.localeCompare(b)), [allDeals]);
+
+  const orgIds = useMemo(() => [...new Set(visible.map((d) => d.organizationId).filter((x): x is string => !!x))].sort(), [visible]);
+  const orgQuery = useMemo(() => (orgIds.length ? { selector: { id: { $in: orgIds } } } : null), [orgIds]);
+  const { data: orgs } = useRxQuery<OrganizationRecord>('organizations', orgQuery);
+  const organizationNames = useMemo(() => new Map(orgs.map((o) => [o.id, o.name])), [orgs]);
+  const ownerNames = useMemo(() => new Map(members.map((m) => [m.id, m.name || m.email])), [members]);
+
+  const [dragging, setDragging] = useState<DealRecord | null>(null);
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 6 } }), useSensor(KeyboardSensor, { coordinateGetter: columnKeyboardCoordinates }));
+
+  const move = useCallback(
+    async (deal: DealRecord, stageId: string) => {
+      if (deal.stageId === stageId) return;
+      const stage = stages.find((s) => s.id === stageId);
+      await save(() => store.update('deals', deal.id, { stageId }), { success: stage ? `Moved “${deal.title}” to ${stage.name}` : undefined });
+    },
+    [save, stages, store],
+  );
+
+  const actions = useMemo<DealCardActions>(
+    () => ({
+      open: (deal) => navigate(`/deals/${deal.id}`),
+      move: (deal, stageId) => void move(deal, stageId),
+      won: (deal) => void outcome.markWon(deal),
+      lost: (deal) => outcome.markLost(deal),
+      reopen: (deal) => void outcome.reopen(deal),
+    }),
+    [move, navigate, outcome.markWon, outcome.markLost, outcome.reopen],
+  );
+
+  const dealTitle = (id: string | number) => allDeals.find((d) => d.id === id)?.title ?? 'the deal';
+  const targetName = (id: string | number | undefined) => {
+    const key = String(id ?? '');
+    if (key === 'outcome:won') return 'Won';
+    if (key === 'outcome:lost') return 'Lost';
+    return stages.find((s) => `stage:${s.id}` === key)?.name ?? 'nowhere';
+  };
+  const accessibility = {
+    screenReaderInstructions: { draggable: 'To move a deal, press space or enter to pick it up, use the arrow keys to choose a stage, then press space or enter to drop it, or escape to cancel.' },
+    announcements: {
+      onDragStart: ({ active }: { active: { id: string | number } }) => `Picked up ${dealTitle(active.id)}.`,
+      onDragOver: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) => (over ? `${dealTitle(active.id)} is over ${targetName(over.id)}.` : `${dealTitle(active.id)} is not over a stage.`),
+      onDragEnd: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) => (over ? `${dealTitle(active.id)} dropped on ${targetName(over.id)}.` : `${dealTitle(active.id)} dropped.`),
+      onDragCancel: ({ active }: { active: { id: string | number } }) => `Moving ${dealTitle(active.id)} was cancelled.`,
+    },
+  };
+  const onDragStart = (event: DragStartEvent) => setDragging((event.active.data.current as { deal: DealRecord } | undefined)?.deal ?? null);
+  const onDragEnd = (event: DragEndEvent) => {
+    setDragging(null);
+    const deal = (event.active.data.current as { deal: DealRecord } | undefined)?.deal;
+    const over = event.over?.id ? String(event.over.id) : null;
+    if (!deal || !over) return;
+    if (over.startsWith('stage:')) void move(deal, over.slice('stage:'.length));
+    else if (over === 'outcome:won' && deal.status !== 'won') void outcome.markWon(deal);
+    else if (over === 'outcome:lost' && deal.status !== 'lost') outcome.markLost(deal);
+  };
+
+  useEffect(() => {
+    if (pipelineId && storedPipeline && pipelineId !== storedPipeline) setStoredPipeline(null);
+  }, [pipelineId, storedPipeline, setStoredPipeline]);
+
+  const loading = structureLoading || (dealsLoading && allDeals.length === 0);
+  const filtersActive = filters.ownerId !== null || filters.labels.length > 0 || filters.search.trim() !== '' || filters.status !== 'open';
+
+  if (!structureLoading && pipelines.length === 0) {
+    return (
+      <Center mih={400}>
+        <EmptyState icon={<IconLayoutKanban />} title="No pipeline yet" description="Pipelines arrive from the server on the first sync. If this stays empty, check the sync indicator." />
+      </Center>
+    );
+  }
+
+  return (
+    <Box style={{ display: 'flex', flexDirection: 'column', height: 'calc(100vh - 56px - 2 * var(--mantine-spacing-md))' }} data-testid="board">
+      <Group justify="space-between" mb="sm" wrap="wrap" gap="sm">
+        <Group gap="sm" wrap="wrap">
+          <Title order={3}>Pipeline</Title>
+          <Select
+            aria-label="Pipeline"
+            data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
+            value={validPipelineId}
+            onChange={(v) => v && setStoredPipeline(v)}
+            allowDeselect={false}
+            w={160}
+            data-testid="pipeline-switcher"
+          />
+          <SegmentedControl
+            size="xs"
+            value={filters.status}
+            onChange={(v) => setFilters((f) => ({ ...f, status: v as StatusFilter }))}
+            data={[
+              { value: 'open', label: 'Open' },
+              { value: 'won', label: 'Won' },
+              { value: 'lost', label: 'Lost' },
+              { value: 'all', label: 'All' },
+            ]}
+            data-testid="status-filter"
+          />
+        </Group>
+        <Group gap="sm" wrap="wrap">
+          <TextInput
+            ref={searchRef}
+            placeholder="Filter deals  ( / )"
+            leftSection={<IconSearch size={14} />}
+            value={filters.search}
+            onChange={(e) => {
+              const search = e.currentTarget.value;
+              setFilters((f) => ({ ...f, search }));
+            }}
+            rightSection={filters.search ? <CloseButton size="sm" onClick={() => setFilters((f) => ({ ...f, search: '' }))} aria-label="Clear filter" /> : null}
+            w={170}
+            data-testid="board-search"
+          />
+          <Select
+            placeholder="Any owner"
+            aria-label="Owner"
+            clearable
+            data={[{ value: UNASSIGNED, label: 'Unassigned' }, ...members.map((m) => ({ value: m.id, label: m.name || m.email }))]}
+            value={filters.ownerId}
+            onChange={(v) => setFilters((f) => ({ ...f, ownerId: v }))}
+            w={140}
+            data-testid="owner-filter"
+          />
+          <MultiSelect
+            placeholder={filters.labels.length ? undefined : 'Any label'}
+            aria-label="Labels"
+            clearable
+            searchable
+            data={labelOptions}
+            value={filters.labels}
+            onChange={(v) => setFilters((f) => ({ ...f, labels: v }))}
+            w={170}
+            nothingFoundMessage="No such label"
+            data-testid="label-filter"
+          />
+          {filtersActive && (
+            <Button variant="subtle" size="xs" onClick={() => setFilters({ ownerId: null, labels: [], search: '', status: 'open' })}>
+              Reset
+            </Button>
+          )}
+          {!readOnly && (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })} data-testid="new-deal">
+              New deal
+            </Button>
+          )}
+        </Group>
+      </Group>
+      <Group gap="lg" mb="sm" data-testid="board-summary">
+        <Text size="sm" c="dimmed">
+          <Text span fw={600} c="dark" data-testid="board-deal-count">
+            {visible.filter((d) => stageProbability.has(d.stageId)).length}
+          </Text>{' '}
+          {filters.status === 'all' ? '' : filters.status} deals
+        </Text>
+        {summary.length > 0 && <TotalsLine totals={summary} />}
+      </Group>
+
+      {loading ? (
+        <Group align="flex-start" gap="md" wrap="nowrap" data-testid="board-loading">
+          {[0, 1, 2, 3].map((i) => (
+            <Skeleton key={i} w={290} h={360} radius="md" />
+          ))}
+        </Group>
+      ) : (
+        <DndContext sensors={sensors} collisionDetection={collisions} accessibility={accessibility} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(null)}>
+          <Box style={{ flex: 1, minHeight: 0, display: 'flex', gap: 12, overflowX: 'auto', alignItems: 'stretch', paddingBottom: 4 }}>
+            {columns.map((column) => (
+              <BoardColumn key={column.stage.id} column={column} stages={stages} organizationNames={organizationNames} ownerNames={ownerNames} actions={actions} readOnly={readOnly} />
+            ))}
+          </Box>
+          {allDeals.length === 0 && !readOnly && (
+            <Center py="md">
+              <EmptyState icon={<IconLayoutKanban />} title="No deals in this pipeline yet" description="Create a deal, then drag it across the stages as it progresses.">
+                <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })}>
+                  Create your first deal
+                </Button>
+              </EmptyState>
+            </Center>
+          )}
+          {dragging && (
+            <Group mt="sm" gap="md" wrap="nowrap">
+              <OutcomeZone outcome="won" />
+              <OutcomeZone outcome="lost" />
+            </Group>
+          )}
+          <DragOverlay dropAnimation={null}>
+            {dragging ? (
+              <DealCardOverlay deal={dragging} organizationName={dragging.organizationId ? organizationNames.get(dragging.organizationId) ?? null : null} ownerName={dragging.ownerId ? ownerNames.get(dragging.ownerId) ?? null : null} />
+            ) : null}
+          </DragOverlay>
+        </DndContext>
+      )}
+      {outcome.modal}
+    </Box>
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * One deal on the board: drag it to another stage (pointer or keyboard: space, arrows, space), or
+ * use its menu to move, win or lose it. Click or Enter opens the deal. Cards are plain elements
+ * with a fixed height (see DealCard.module.css) so thousands mount and scroll fast; the menu
+ * (Mantine) is mounted only when asked for.
+ */
+import { memo, useState, type ReactNode } from 'react';
+import { Menu } from '@mantine/core';
+import { useDraggable } from '@dnd-kit/core';
+import { IconArrowRight, IconCalendar, IconDots, IconExternalLink, IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-react';
+import type { DealRecord, StageRecord } from '../../../shared/schemas.js';
+import { formatDate, formatMoney } from '../../lib/format.js';
+import classes from './DealCard.module.css';
+
+/** Cards have one fixed height so columns of thousands of deals scroll without measuring. */
+export const CARD_HEIGHT = 104;
+
+export interface DealCardActions {
+  open(deal: DealRecord): void;
+  move(deal: DealRecord, stageId: string): void;
+  won(deal: DealRecord): void;
+  lost(deal: DealRecord): void;
+  reopen(deal: DealRecord): void;
+}
+
+interface Props {
+  deal: DealRecord;
+  organizationName: string | null;
+  ownerName: string | null;
+  stages: StageRecord[];
+  actions: DealCardActions;
+  readOnly: boolean;
+}
+
+function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((p) => p[0]!.toUpperCase())
+    .join('');
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export function DealCardBody({ deal, organizationName, ownerName, menu }: { deal: DealRecord; organizationName: string | null; ownerName: string | null; menu?: ReactNode }) {
+  const overdue = deal.status === 'open' && deal.expectedCloseDate !== null && deal.expectedCloseDate < today();
+  return (
+    <>
+      <div className={classes.row}>
+        <div className={classes.title} title={deal.title}>
+          {deal.title}
+        </div>
+        {menu}
+      </div>
+      <div className={classes.org}>{organizationName ?? '\u00a0'}</div>
+      <div className={classes.row} style={{ marginTop: 4 }}>
+        <div className={classes.row} style={{ justifyContent: 'flex-start' }}>
+          <span className={classes.amount}>{formatMoney(deal.amount, deal.currency)}</span>
+          {deal.status !== 'open' && <span className={`${classes.status} ${deal.status === 'won' ? classes.won : classes.lost}`}>{deal.status}</span>}
+        </div>
+        <div className={classes.meta}>
+          {deal.expectedCloseDate && (
+            <span className={overdue ? classes.overdue : undefined} title={overdue ? 'Expected close date has passed' : 'Expected close'} style={{ display: 'inline-flex', alignItems: 'center', gap: 2 }}>
+              <IconCalendar size={12} />
+              {formatDate(deal.expectedCloseDate)}
+            </span>
+          )}
+          {ownerName && (
+            <span className={classes.avatar} title={`Owner: ${ownerName}`}>
+              {initials(ownerName)}
+            </span>
+          )}
+        </div>
+      </div>
+      {deal.labels.length > 0 && (
+        <div className={classes.labels}>
+          {deal.labels.slice(0, 3).map((l) => (
+            <span key={l} className={classes.label}>
+              {l}
+            </span>
+          ))}
+          {deal.labels.length > 3 && <span className={classes.label}>+{deal.labels.length - 3}</span>}
+        </div>
+      )}
+    </>
+  );
+}
+
+/** The floating copy that follows the pointer while dragging. */
+export function DealCardOverlay(props: { deal: DealRecord; organizationName: string | null; ownerName: string | null }) {
+  return (
+    <div className={`${classes.card} ${classes.overlay}`}>
+      <DealCardBody {...props} />
+    </div>
+  );
+}
+
+function DealCardImpl({ deal, organizationName, ownerName, stages, actions, readOnly }: Props) {
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: deal.id, data: { deal }, disabled: readOnly });
+  const [menuOpen, setMenuOpen] = useState(false);
+  const trigger = (
+    <button
+      type="button"
+      className={classes.menuButton}
+      aria-label={`Actions for ${deal.title}`}
+      data-testid={`deal-menu-${deal.id}`}
+      onPointerDown={(e) => e.stopPropagation()}
+      onKeyDown={(e) => e.stopPropagation()}
+      onClick={(e) => {
+        e.stopPropagation();
+        setMenuOpen((v) => !v);
+      }}
+    >
+      <IconDots size={16} />
+    </button>
+  );
+  const menu = !menuOpen ? (
+    trigger
+  ) : (
+    <Menu position="bottom-end" withinPortal shadow="md" width={220} opened onChange={setMenuOpen}>
+      <Menu.Target>{trigger}</Menu.Target>
+      <Menu.Dropdown onClick={(e) => e.stopPropagation()} onPointerDown={(e) => e.stopPropagation()}>
+        <Menu.Item leftSection={<IconExternalLink size={14} />} onClick={() => actions.open(deal)}>
+          Open deal
+        </Menu.Item>
+        {!readOnly && (
+          <>
+            <Menu.Label>Move to stage</Menu.Label>
+            {stages
+              .filter((s) => s.id !== deal.stageId)
+              .map((s) => (
+                <Menu.Item key={s.id} leftSection={<IconArrowRight size={14} />} onClick={() => actions.move(deal, s.id)} data-testid={`move-to-${s.name}`}>
+                  {s.name}
+                </Menu.Item>
+              ))}
+            <Menu.Divider />
+            {deal.status === 'open' ? (
+              <>
+                <Menu.Item color="teal" leftSection={<IconTrophy size={14} />} onClick={() => actions.won(deal)} data-testid="mark-won">
+                  Mark won
+                </Menu.Item>
+                <Menu.Item color="red" leftSection={<IconThumbDown size={14} />} onClick={() => actions.lost(deal)} data-testid="mark-lost">
+                  Mark lost…
+                </Menu.Item>
+              </>
+            ) : (
+              <Menu.Item leftSection={<IconRotateClockwise size={14} />} onClick={() => actions.reopen(deal)} data-testid="mark-reopen">
+                Reopen
+              </Menu.Item>
+            )}
+          </>
+        )}
+      </Menu.Dropdown>
+    </Menu>
+  );
+  return (
+    <div
+      ref={setNodeRef}
+      className={`${classes.card}${readOnly ? ` ${classes.readOnly}` : ''}${isDragging ? ` ${classes.dragging}` : ''}`}
+      data-testid={`deal-card-${deal.id}`}
+      data-deal-title={deal.title}
+      {...attributes}
+      {...listeners}
+      aria-roledescription="Draggable deal"
+      aria-label={`${deal.title}. Enter opens it; space picks it up to move it to another stage with the arrow keys.`}
+      onClick={() => actions.open(deal)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') {
+          actions.open(deal);
+          return;
+        }
+        listeners?.onKeyDown?.(e);
+      }}
+    >
+      <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} menu={menu} />
+    </div>
+  );
+}
+
+export const DealCard = memo(DealCardImpl);

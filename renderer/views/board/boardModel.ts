@@ -1,0 +1,77 @@
+/**
+ * The board's numbers, computed from local records: deals per stage with count, total and
+ * weighted value (amount × the deal's probability, else its stage's), per currency, summed exactly
+ * (integer units, see shared/money.ts).
+ */
+import { fromUnits, toUnits, weightedUnits } from '../../../shared/money.js';
+import type { DealRecord, StageRecord } from '../../../shared/schemas.js';
+
+export interface CurrencyTotal {
+  currency: string;
+  count: number;
+  total: number;
+  weighted: number;
+}
+
+export interface BoardColumnModel {
+  stage: StageRecord;
+  deals: DealRecord[];
+  totals: CurrencyTotal[];
+}
+
+export type StatusFilter = 'open' | 'won' | 'lost' | 'all';
+
+export interface BoardFilters {
+  ownerId: string | null; // '__none__' = unassigned
+  labels: string[];
+  search: string;
+  status: StatusFilter;
+}
+
+export const UNASSIGNED = '__none__';
+
+export function filterDeals(deals: DealRecord[], filters: BoardFilters): DealRecord[] {
+  const search = filters.search.trim().toLowerCase();
+  return deals.filter((d) => {
+    if (d.archivedAt) return false;
+    if (filters.status !== 'all' && d.status !== filters.status) return false;
+    if (filters.ownerId === UNASSIGNED ? d.ownerId !== null : filters.ownerId && d.ownerId !== filters.ownerId) return false;
+    if (filters.labels.length && !filters.labels.every((l) => d.labels.includes(l))) return false;
+    if (search && !d.title.toLowerCase().includes(search)) return false;
+    return true;
+  });
+}
+
+/** Totals per currency for a set of deals (currencies sorted by total value, largest first). */
+export function totalsOf(deals: DealRecord[], stageProbability: (stageId: string) => number | null): CurrencyTotal[] {
+  const by = new Map<string, { count: number; total: bigint; weighted: bigint }>();
+  for (const d of deals) {
+    const currency = d.currency || '';
+    let t = by.get(currency);
+    if (!t) by.set(currency, (t = { count: 0, total: 0n, weighted: 0n }));
+    t.count++;
+    if (d.amount === null || d.amount === undefined) continue;
+    const units = toUnits(d.amount);
+    t.total += BigInt(units);
+    const probability = d.probability ?? stageProbability(d.stageId);
+    if (probability !== null && probability !== undefined) t.weighted += weightedUnits(units, probability);
+  }
+  return [...by.entries()]
+    .map(([currency, t]) => ({ currency, count: t.count, total: fromUnits(t.total), weighted: fromUnits(t.weighted) }))
+    .sort((a, b) => b.total - a.total || a.currency.localeCompare(b.currency));
+}
+
+/** Cards in a column: most recently changed first, so a moved deal shows at the top. */
+function byRecent(a: DealRecord, b: DealRecord): number {
+  return a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? 1 : -1;
+}
+
+export function buildColumns(stages: StageRecord[], deals: DealRecord[]): BoardColumnModel[] {
+  const probability = new Map(stages.map((s) => [s.id, s.probability]));
+  const byStage = new Map<string, DealRecord[]>(stages.map((s) => [s.id, []]));
+  for (const d of deals) byStage.get(d.stageId)?.push(d);
+  return stages.map((stage) => {
+    const list = (byStage.get(stage.id) ?? []).sort(byRecent);
+    return { stage, deals: list, totals: totalsOf(list, (id) => probability.get(id) ?? null) };
+  });
+}
