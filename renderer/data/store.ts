@@ -1,0 +1,559 @@
+/**
+ * The client store: one RxDB database per server + workspace, replicated collection by
+ * collection to the server's /sync endpoints, with live pulls from one SSE stream, and the
+ * small observable API the UI uses (records via `db`, sync status, rejected changes).
+ */
+import { BehaviorSubject, combineLatest, type Observable, type Subscription } from 'rxjs';
+import { addRxPlugin, createRxDatabase, deepEqual, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
+import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
+import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
+import { PULL_MAX_LIMIT, type PullResponse, type PushRow, type RejectedChange, type SyncCheckpoint } from '../../shared/sync.js';
+import { collectionCreators } from './schemas.js';
+import { prepareCreate, prepareUpdate, localNow, type LocalContext } from './rules.js';
+import { SyncStream, problemText } from './stream.js';
+
+addRxPlugin(RxDBMigrationSchemaPlugin);
+
+export interface Connection {
+  serverUrl: string;
+  apiKey: string;
+  workspace?: string | null;
+}
+export interface SyncStatus {
+  state: 'online' | 'offline' | 'syncing' | 'error';
+  pending: number;
+  error: string | null;
+  lastSyncedAt: string | null;
+}
+export interface WorkspaceInfo {
+  workspaceId: string;
+  workspaceSlug: string;
+  workspaceName: string;
+  defaultCurrency: string;
+  role: 'OWNER' | 'MEMBER' | 'VIEWER';
+  readOnly: boolean;
+}
+export type { RejectedChange, CollectionName };
+
+export interface KithStore {
+  db: RxDatabase;
+  info: WorkspaceInfo;
+  status$: Observable<SyncStatus>;
+  rejected$: Observable<RejectedChange[]>;
+  create(collection: CollectionName, fields: Record<string, unknown>): Promise<Record<string, unknown>>;
+  update(collection: CollectionName, id: string, patch: Record<string, unknown>): Promise<Record<string, unknown>>;
+  archive(collection: CollectionName, id: string): Promise<void>;
+  restore(collection: CollectionName, id: string): Promise<void>;
+  remove(collection: CollectionName, id: string): Promise<void>;
+  reconnect(): void;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  storage?: RxStorage<any, any>;
+  fetch?: typeof fetch;
+  /** Milliseconds before a failed pull/push is retried (default 3000). */
+  retryTime?: number;
+  /** Documents per pull request (default 5000, the server's maximum). */
+  pullBatchSize?: number;
+  /** Rows per push request (default 200). */
+  pushBatchSize?: number;
+  /** Local database name (default: derived from the server URL and workspace id). */
+  databaseName?: string;
+}
+
+/** The server could not be reached, or refused the key/workspace. */
+export class KithConnectionError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'KithConnectionError';
+  }
+}
+
+/** Thrown from pull/push handlers so RxDB retries; carries what the status should say. */
+class SyncHttpError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'offline' | 'error',
+  ) {
+    super(message);
+  }
+}
+
+/** Short stable hash for database names (RxDB names: [a-z][a-z0-9_$-]*). */
+function nameHash(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 16777619) >>> 0;
+    h2 = Math.imul(h2 ^ c, 2246822519) >>> 0;
+  }
+  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+}
+
+export function databaseName(serverUrl: string, workspaceId: string): string {
+  return `kith-${nameHash(serverUrl.replace(/\/+$/, '') + '|' + workspaceId)}`;
+}
+
+/** Reference fields and the collection they point into. */
+const REFERENCE_FIELDS: [string, CollectionName][] = [
+  ['organizationId', 'organizations'],
+  ['personId', 'people'],
+  ['primaryPersonId', 'people'],
+  ['dealId', 'deals'],
+  ['pipelineId', 'pipelines'],
+  ['stageId', 'stages'],
+];
+
+const SERVER_FIELDS = new Set(['workspaceId', 'createdAt', 'updatedAt', 'version']);
+
+/** True when the server's answer differs from the pushed document in more than server-managed fields. */
+function changedBeyondServerFields(answer: Record<string, unknown>, pushed: Record<string, unknown> | undefined): boolean {
+  if (!pushed) return true;
+  if (Boolean(answer._deleted) !== Boolean(pushed._deleted)) return true;
+  for (const [k, v] of Object.entries(answer)) {
+    if (k.startsWith('_') || SERVER_FIELDS.has(k)) continue;
+    if (!deepEqual(v, pushed[k])) return true;
+  }
+  return false;
+}
+
+/**
+ * Storage wrapper that refuses stale server states: RxDB queues stream events while a push is in
+ * flight, so an event computed before the push can arrive after the push's answer has put a newer
+ * server version in place. `version` is the server's change sequence, so a pulled document older
+ * than the local one is outdated; its write is answered as a conflict (409), which the
+ * replication ignores, and the newer state stays.
+ */
+export function withStaleGuard<S extends RxStorage<any, any>>(storage: S): S {
+  const replicated = new Set<string>(COLLECTION_NAMES);
+  return {
+    ...storage,
+    async createStorageInstance(params: Parameters<S['createStorageInstance']>[0]) {
+      const instance = await storage.createStorageInstance(params);
+      if (!replicated.has(params.collectionName)) return instance;
+      const bulkWrite = instance.bulkWrite.bind(instance);
+      instance.bulkWrite = async (rows, context) => {
+        if (!context.startsWith('replication-downstream')) return bulkWrite(rows, context);
+        const keep: typeof rows = [];
+        const stale: typeof rows = [];
+        for (const row of rows) {
+          const before = row.previous as { version?: unknown } | undefined;
+          const next = row.document as { version?: unknown };
+          if (before && typeof before.version === 'number' && typeof next.version === 'number' && next.version < before.version) stale.push(row);
+          else keep.push(row);
+        }
+        if (stale.length === 0) return bulkWrite(rows, context);
+        const result = keep.length > 0 ? await bulkWrite(keep, context) : { error: [] };
+        for (const row of stale) {
+          result.error.push({ status: 409, isError: true, documentId: (row.document as unknown as { id: string }).id, writeRow: row, documentInDb: row.previous! } as (typeof result.error)[number]);
+        }
+        return result;
+      };
+      return instance;
+    },
+  } as S;
+}
+
+const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
+
+function stripMeta(doc: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (!k.startsWith('_')) out[k] = v;
+  return out;
+}
+
+export async function openKithStore(conn: Connection, options: OpenOptions = {}): Promise<KithStore> {
+  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = conn.serverUrl.trim().replace(/\/+$/, '');
+  if (!/^https?:\/\//i.test(base)) throw new KithConnectionError(`the server URL must start with http:// or https:// (got '${conn.serverUrl}')`, null);
+  const headers: Record<string, string> = { authorization: `Bearer ${conn.apiKey.trim()}` };
+  if (conn.workspace) headers['x-kith-workspace'] = conn.workspace;
+
+  // ---- validate the key and learn the workspace
+  let gateRes: Response;
+  try {
+    gateRes = await doFetch(`${base}/crm`, { headers });
+  } catch (error) {
+    throw new KithConnectionError(`cannot reach the Kith server at ${base}: ${error instanceof Error ? error.message : String(error)}`, null);
+  }
+  if (!gateRes.ok) {
+    const detail = await problemText(gateRes);
+    if (gateRes.status === 401) throw new KithConnectionError(`the server refused the API key: ${detail}`, 401);
+    if (gateRes.status === 403) throw new KithConnectionError(`access denied: ${detail}`, 403);
+    throw new KithConnectionError(`the server answered ${gateRes.status}: ${detail}`, gateRes.status);
+  }
+  const gate = (await gateRes.json()) as { workspace: { id: string; slug: string; name: string; defaultCurrency: string }; role: WorkspaceInfo['role']; readOnly: boolean };
+  const info: WorkspaceInfo = {
+    workspaceId: gate.workspace.id,
+    workspaceSlug: gate.workspace.slug,
+    workspaceName: gate.workspace.name,
+    defaultCurrency: gate.workspace.defaultCurrency,
+    role: gate.role,
+    readOnly: gate.readOnly === true,
+  };
+  // later requests name the workspace by id so a renamed slug cannot switch it
+  headers['x-kith-workspace'] = info.workspaceId;
+
+  // ---- local database
+  const db = await createRxDatabase({
+    name: options.databaseName ?? databaseName(base, info.workspaceId),
+    storage: withStaleGuard(options.storage ?? getRxStorageDexie()),
+    multiInstance: isBrowser,
+    eventReduce: true,
+    closeDuplicates: true,
+    allowSlowCount: true,
+    localDocuments: true,
+  });
+  try {
+    await db.addCollections(collectionCreators());
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const local: LocalContext = { db, workspaceId: info.workspaceId, defaultCurrency: info.defaultCurrency };
+
+  // ---- status
+  const status = new BehaviorSubject<SyncStatus>({ state: 'syncing', pending: 0, error: null, lastSyncedAt: null });
+  const rejected = new BehaviorSubject<RejectedChange[]>([]);
+  let network: 'unknown' | 'up' | 'down' = 'unknown';
+  let failure: string | null = null;
+  let networkError: string | null = null;
+  let active = false;
+  let initialDone = false;
+  let lastSyncedAt: string | null = null;
+  let closed = false;
+  const browserOffline = () => isBrowser && typeof navigator !== 'undefined' && navigator.onLine === false;
+
+  // pending: local writes not yet acknowledged by the server, by collection and id
+  const pending = new Map<string, Record<string, unknown>>();
+  const pendingKey = (c: string, id: string) => `${c}\u0000${id}`;
+  const pendingWaiters = new Set<() => void>();
+
+  const emit = () => {
+    if (closed) return;
+    const offline = network === 'down' || browserOffline();
+    const state: SyncStatus['state'] = failure ? 'error' : offline ? 'offline' : active || !initialDone || network === 'unknown' ? 'syncing' : 'online';
+    const prev = status.getValue();
+    if (state === 'online' && pending.size === 0 && !(prev.state === 'online' && prev.pending === 0 && lastSyncedAt)) lastSyncedAt = new Date().toISOString();
+    const next: SyncStatus = { state, pending: pending.size, error: failure ?? (offline ? networkError : null), lastSyncedAt };
+    if (prev.state !== next.state || prev.pending !== next.pending || prev.error !== next.error || prev.lastSyncedAt !== next.lastSyncedAt) status.next(next);
+  };
+
+  let persistTimer: ReturnType<typeof setTimeout> | null = null;
+  const pendingChanged = () => {
+    for (const w of [...pendingWaiters]) w();
+    emit();
+    if (persistTimer) return;
+    persistTimer = setTimeout(() => {
+      persistTimer = null;
+      if (closed) return;
+      void db.upsertLocal('kith-pending', { entries: [...pending.entries()] }).catch(() => undefined);
+    }, 100);
+  };
+  // pending writes survive a reload
+  try {
+    const saved = await db.getLocal<{ entries: [string, Record<string, unknown>][] }>('kith-pending');
+    for (const [k, v] of saved?.get('entries') ?? []) pending.set(k, v);
+  } catch {
+    // nothing saved
+  }
+
+  const noteResponse = (res: Response) => {
+    network = 'up';
+    networkError = null;
+    if (res.ok && failure) failure = null;
+    emit();
+  };
+  const request = async (path: string, init: RequestInit = {}): Promise<Response> => {
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) } });
+    } catch (error) {
+      network = 'down';
+      networkError = `cannot reach the server: ${error instanceof Error ? error.message : String(error)}`;
+      emit();
+      throw new SyncHttpError(networkError, 'offline');
+    }
+    noteResponse(res);
+    if (!res.ok) {
+      const detail = await problemText(res);
+      const message = res.status === 401 ? `the server refused the API key: ${detail}` : res.status === 403 ? `access denied: ${detail}` : `the server answered ${res.status}: ${detail}`;
+      failure = message;
+      emit();
+      throw new SyncHttpError(message, 'error');
+    }
+    return res;
+  };
+
+  let rejectedRefresh: Promise<void> | null = null;
+  let rejectedAgain = false;
+  /** Re-reads the rejected changes (coalesced: at most one request in flight, one queued). */
+  const refreshRejected = (): void => {
+    if (rejectedRefresh) {
+      rejectedAgain = true;
+      return;
+    }
+    rejectedRefresh = loadRejected().finally(() => {
+      rejectedRefresh = null;
+      if (rejectedAgain && !closed) {
+        rejectedAgain = false;
+        refreshRejected();
+      }
+    });
+  };
+  const loadRejected = async () => {
+    try {
+      const res = await request('/sync/rejections?limit=200');
+      const body = (await res.json()) as { data: RejectedChange[] };
+      if (!deepEqual(body.data, rejected.getValue())) rejected.next(body.data);
+    } catch {
+      // shown through the status; retried after the next push or reconnect
+    }
+  };
+
+  // ---- live stream
+  const stream = new SyncStream({
+    url: `${base}/sync/stream`,
+    headers,
+    fetch: doFetch,
+    onState(state, detail) {
+      if (state === 'connected') {
+        network = 'up';
+        networkError = null;
+        refreshRejected();
+      } else if (state === 'refused') {
+        failure = detail ?? 'access denied';
+      } else {
+        network = 'down';
+        networkError = detail ?? 'the sync stream is disconnected';
+      }
+      emit();
+    },
+  });
+
+  // ---- replication per collection
+  const replications = new Map<CollectionName, RxReplicationState<any, SyncCheckpoint>>();
+  const subs: Subscription[] = [];
+  const retryTime = options.retryTime ?? 3000;
+  const pullBatchSize = Math.min(options.pullBatchSize ?? PULL_MAX_LIMIT, PULL_MAX_LIMIT);
+
+  /**
+   * Before pushing documents, waits (bounded) until the local records they reference (an
+   * organization made offline before the person who works there) have reached the server, so
+   * the server does not refuse the child for a missing parent.
+   */
+  const waitForReferences = async (docs: Record<string, unknown>[]) => {
+    const keys: string[] = [];
+    for (const doc of docs) {
+      for (const [field, target] of REFERENCE_FIELDS) {
+        const id = doc[field];
+        if (typeof id === 'string' && pending.has(pendingKey(target, id))) keys.push(pendingKey(target, id));
+      }
+    }
+    // Pending entries clear when the server acknowledges or replaces them; the bound only guards
+    // against an entry that can never clear (then the server's answer decides).
+    const deadline = Date.now() + 120_000;
+    while (!closed && Date.now() < deadline && keys.some((k) => pending.has(k))) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          pendingWaiters.delete(done);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(done, 250);
+        pendingWaiters.add(done);
+      });
+    }
+  };
+
+  const identifierOf = (name: CollectionName) => `kith-sync|${base}|${info.workspaceId}|${name}`;
+  const pullHandler = (name: CollectionName) => async (checkpoint: SyncCheckpoint | undefined, batchSize: number) => {
+    const res = await request(`/sync/${name}/pull?checkpoint=${checkpoint?.sequence ?? 0}&limit=${Math.min(batchSize, PULL_MAX_LIMIT)}`);
+    const body = (await res.json()) as PullResponse;
+    return { documents: body.documents as any[], checkpoint: body.checkpoint ?? checkpoint };
+  };
+  const startCollection = async (name: CollectionName) => {
+    const collection = db.collections[name] as RxCollection<any>;
+    const pushable = COLLECTIONS[name].pushable;
+    if (closed) return;
+
+    const replication = replicateRxCollection<any, SyncCheckpoint>({
+      collection,
+      replicationIdentifier: identifierOf(name),
+      deletedField: '_deleted',
+      live: true,
+      retryTime,
+      waitForLeadership: true,
+      autoStart: true,
+      pull: {
+        batchSize: pullBatchSize,
+        stream$: stream.streams[name].asObservable(),
+        handler: pullHandler(name),
+      },
+      push: pushable
+        ? {
+            batchSize: options.pushBatchSize ?? 200,
+            handler: async (rows) => {
+              await waitForReferences(rows.map((r) => r.newDocumentState as Record<string, unknown>));
+              const res = await request(`/sync/${name}/push`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(rows.map((r): PushRow => ({ assumedMasterState: r.assumedMasterState ?? null, newDocumentState: r.newDocumentState }))),
+              });
+              const conflicts = (await res.json()) as Record<string, unknown>[];
+              // answers that only carry the server's bookkeeping are routine; others may be refusals
+              const pushed = new Map(rows.map((r) => [(r.newDocumentState as { id: string }).id, r.newDocumentState as Record<string, unknown>]));
+              if (conflicts.some((doc) => changedBeyondServerFields(doc, pushed.get(doc.id as string)))) refreshRejected();
+              return conflicts as any[];
+            },
+          }
+        : undefined,
+    });
+    replications.set(name, replication);
+
+    // acknowledged pushes (and server answers that replaced the local state) are no longer pending
+    subs.push(
+      replication.sent$.subscribe((doc) => {
+        const key = pendingKey(name, (doc as { id: string }).id);
+        const mine = pending.get(key);
+        if (mine && deepEqual(stripMeta(doc as Record<string, unknown>), stripMeta(mine)) && Boolean((doc as { _deleted?: boolean })._deleted) === Boolean(mine._deleted)) {
+          pending.delete(key);
+          pendingChanged();
+        }
+      }),
+      replication.conflict$.subscribe((c) => {
+        // the server's answer replaced the pushed state — unless the user changed the record again meanwhile
+        const pushed = c.input.newDocumentState as Record<string, unknown>;
+        const key = pendingKey(name, pushed.id as string);
+        const mine = pending.get(key);
+        if (mine && deepEqual(stripMeta(pushed), stripMeta(mine))) {
+          pending.delete(key);
+          pendingChanged();
+        }
+      }),
+      replication.error$.subscribe(() => emit()),
+    );
+  };
+
+  for (const name of COLLECTION_NAMES) {
+    const collection = db.collections[name] as RxCollection<any>;
+    const pushable = COLLECTIONS[name].pushable;
+    // count local (non-replication) writes as pending
+    subs.push(
+      collection.eventBulks$.subscribe((bulk) => {
+        const fromReplication = bulk.context.startsWith('replication-');
+        let changed = false;
+        for (const ev of bulk.events) {
+          const key = pendingKey(name, ev.documentId);
+          if (fromReplication) {
+            if (pending.delete(key)) changed = true;
+          } else if (pushable) {
+            const doc = stripMeta(ev.documentData as Record<string, unknown>);
+            pending.set(key, { ...doc, _deleted: ev.operation === 'DELETE' || (ev.documentData as { _deleted?: boolean })._deleted === true });
+            changed = true;
+          }
+        }
+        if (changed) pendingChanged();
+      }),
+    );
+  }
+
+  stream.start();
+  /** Resolves once every collection's replication runs. */
+  const started = Promise.all(COLLECTION_NAMES.map((name) => startCollection(name))).then(() => {
+    if (closed) return;
+    subs.push(
+      combineLatest([...replications.values()].map((r) => r.active$)).subscribe((flags) => {
+        active = flags.some(Boolean);
+        emit();
+      }),
+    );
+    return Promise.all([...replications.values()].map((r) => r.awaitInitialReplication())).then(() => {
+      initialDone = true;
+      emit();
+    });
+  });
+  started.catch((error) => {
+    failure = `sync could not start: ${error instanceof Error ? error.message : String(error)}`;
+    emit();
+  });
+
+  const onOnline = () => reconnect();
+  const onOffline = () => emit();
+  if (isBrowser) {
+    window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
+  }
+
+  function reconnect(): void {
+    if (closed) return;
+    failure = null;
+    stream.reconnect();
+    for (const r of replications.values()) r.reSync();
+    emit();
+  }
+
+  const getDoc = async (collection: CollectionName, id: string) => {
+    const doc = await db.collections[collection].findOne(id).exec();
+    if (!doc) throw new Error(`${COLLECTIONS[collection].entityType} ${id} not found`);
+    return doc;
+  };
+
+  return {
+    db,
+    info,
+    status$: status.asObservable(),
+    rejected$: rejected.asObservable(),
+    async create(collection, fields) {
+      const { record, extra } = await prepareCreate(local, collection, fields);
+      await db.collections[collection].insert(record);
+      for (const e of extra) await db.collections[e.collection].insert(e.record);
+      return record;
+    },
+    async update(collection, id, patch) {
+      const doc = await getDoc(collection, id);
+      const next = await prepareUpdate(local, collection, stripMeta(doc.toJSON() as Record<string, unknown>), patch);
+      const changes: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(next)) if (!deepEqual(v, (doc as any).get(k))) changes[k] = v;
+      if (Object.keys(changes).length > 1 || (Object.keys(changes).length === 1 && !('updatedAt' in changes))) await doc.incrementalPatch(changes);
+      return stripMeta((await getDoc(collection, id)).toJSON() as Record<string, unknown>);
+    },
+    async archive(collection, id) {
+      const doc = await getDoc(collection, id);
+      if (doc.get('archivedAt') == null) await doc.incrementalPatch({ archivedAt: localNow(), updatedAt: localNow() });
+    },
+    async restore(collection, id) {
+      const doc = await getDoc(collection, id);
+      if (doc.get('archivedAt') != null) await doc.incrementalPatch({ archivedAt: null, updatedAt: localNow() });
+    },
+    async remove(collection, id) {
+      if (collection === 'stageChanges') throw new Error('stage changes are recorded by the server; they cannot be deleted');
+      const doc = await getDoc(collection, id);
+      await doc.incrementalRemove();
+    },
+    reconnect,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (isBrowser) {
+        window.removeEventListener('online', onOnline);
+        window.removeEventListener('offline', onOffline);
+      }
+      if (persistTimer) clearTimeout(persistTimer);
+      await db.upsertLocal('kith-pending', { entries: [...pending.entries()] }).catch(() => undefined);
+      stream.close();
+      for (const s of subs) s.unsubscribe();
+      await Promise.all([...replications.values()].map((r) => r.cancel()));
+      await db.close();
+      status.complete();
+      rejected.complete();
+    },
+  };
+}
