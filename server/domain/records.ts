@@ -326,10 +326,15 @@ export class RecordService {
     return scope ? run(scope) : this.transaction(ctx, run);
   }
 
-  /** Checks that a referenced record exists (live) in the workspace; throws naming the field. */
-  async requireRef(s: WriteScope, collection: CollectionName, id: unknown, field: string): Promise<AnyRecord | null> {
+  /**
+   * Checks that a referenced record exists (live) in the workspace; throws naming the field.
+   * With `before`, a reference the write leaves unchanged is not re-checked, so a record whose
+   * organization (say) was deleted can still be edited.
+   */
+  async requireRef(s: WriteScope, collection: CollectionName, id: unknown, field: string, before?: AnyRecord | null): Promise<AnyRecord | null> {
     if (id == null) return null;
     const found = await this.find(s.tx, s.ctx, collection, String(id));
+    if (!found && before && before[field] === id) return null;
     if (!found) throw invalid(field, `${this.entityName(collection)} ${String(id)} does not exist in this workspace`);
     return found;
   }

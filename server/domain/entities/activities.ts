@@ -29,12 +29,12 @@ export const activityHooks: EntityHooks = {
   async prepareUpdate(_s, _before, next) {
     normalizeTimes(next);
   },
-  async validate(s, record) {
+  async validate(s, record, before) {
     if (record.organizationId == null && record.personId == null && record.dealId == null) {
       throw invalid('dealId', 'an activity needs at least one of organizationId, personId or dealId');
     }
-    await s.records.requireRef(s, 'organizations', record.organizationId, 'organizationId');
-    await s.records.requireRef(s, 'people', record.personId, 'personId');
-    await s.records.requireRef(s, 'deals', record.dealId, 'dealId');
+    await s.records.requireRef(s, 'organizations', record.organizationId, 'organizationId', before);
+    await s.records.requireRef(s, 'people', record.personId, 'personId', before);
+    await s.records.requireRef(s, 'deals', record.dealId, 'dealId', before);
   },
 };

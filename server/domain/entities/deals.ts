@@ -70,14 +70,14 @@ export const dealHooks: EntityHooks = {
     applyStatus(next, before.status);
     if (reason !== undefined && next.status === 'lost') next.lostReason = reason;
   },
-  async validate(s, record) {
+  async validate(s, record, before) {
     await s.records.requireRef(s, 'pipelines', record.pipelineId, 'pipelineId');
     const stage = await s.records.requireRef(s, 'stages', record.stageId, 'stageId');
     if (stage && stage.pipelineId !== record.pipelineId) {
       throw invalid('stageId', `stage '${String(stage.name)}' belongs to pipeline ${String(stage.pipelineId)}, not to the deal's pipeline ${String(record.pipelineId)}`);
     }
-    await s.records.requireRef(s, 'organizations', record.organizationId, 'organizationId');
-    await s.records.requireRef(s, 'people', record.primaryPersonId, 'primaryPersonId');
+    await s.records.requireRef(s, 'organizations', record.organizationId, 'organizationId', before);
+    await s.records.requireRef(s, 'people', record.primaryPersonId, 'primaryPersonId', before);
   },
   async afterWrite(s, before, after) {
     if (before && before.stageId === after.stageId) return;

@@ -9,7 +9,7 @@ export const personHooks: EntityHooks = {
   async prepareCreate(_s, input) {
     return { ...input, labels: input.labels ?? [] };
   },
-  async validate(s, record) {
-    await s.records.requireRef(s, 'organizations', record.organizationId, 'organizationId');
+  async validate(s, record, before) {
+    await s.records.requireRef(s, 'organizations', record.organizationId, 'organizationId', before);
   },
 };
