@@ -23,11 +23,10 @@ import {
   StageCreate,
   StageUpdate,
 } from '../../shared/schemas.js';
+import { DEFAULT_STAGES, domainFromWebsite } from '../../shared/rules.js';
+import { zodErrors, type FieldError } from '../../shared/validation.js';
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError };
 
 export class KithValidationError extends Error {
   errors: FieldError[];
@@ -60,29 +59,6 @@ const UPDATE: Record<Exclude<CollectionName, 'stageChanges'>, z.ZodType> = {
   stages: StageUpdate,
 };
 
-export const DEFAULT_STAGES = [
-  { name: 'Lead', probability: 0.1 },
-  { name: 'Qualified', probability: 0.25 },
-  { name: 'Proposal', probability: 0.5 },
-  { name: 'Negotiation', probability: 0.75 },
-];
-
-function zodErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => {
-    let path = issue.path.map(String).join('.');
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      const keys = (issue as { keys: string[] }).keys;
-      path = [path, keys[0]].filter(Boolean).join('.');
-      message = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')} (not accepted here)`;
-    } else if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
-      message = issue.input === undefined ? 'is required' : `must be ${(issue as { expected?: string }).expected ?? 'of another type'}`;
-    } else if (issue.code === 'invalid_value' && 'values' in issue) {
-      message = `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    }
-    return { path, message };
-  });
-}
 
 function fail(errors: FieldError[]): never {
   throw new KithValidationError(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), errors);
@@ -96,18 +72,6 @@ function parse(schema: z.ZodType, input: unknown): Row {
   return out;
 }
 
-/** example.com from "https://www.Example.com/about" (same rule as the server). */
-export function domainFromWebsite(website: unknown): string | null {
-  if (typeof website !== 'string' || website.trim() === '') return null;
-  const text = website.trim();
-  try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-    const host = url.hostname.toLowerCase().replace(/^www\./, '').replace(/\.$/, '');
-    return host.includes('.') ? host : null;
-  } catch {
-    return null;
-  }
-}
 
 let lastStamp = 0;
 /** Local clock, strictly increasing within this page (two writes in one ms still differ). */

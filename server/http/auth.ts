@@ -27,7 +27,8 @@ export function workspaceSelector(req: Request): string | null {
   return typeof query === 'string' && query.trim() ? query.trim() : null;
 }
 
-const FAILURE_TEXT = {
+/** What a 401 says for each way a key can fail. */
+export const FAILURE_TEXT = {
   missing: 'an API key is required: send Authorization: Bearer kith_...',
   malformed: 'the API key is malformed (expected kith_ followed by 32 letters and digits)',
   unknown: 'the API key is not valid',

@@ -21,7 +21,7 @@ import { hashApiKey, type Auth } from '../domain/accounts.js';
 import type { Ctx } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
-import { keyFromRequest, workspaceSelector } from '../http/auth.js';
+import { FAILURE_TEXT, keyFromRequest, workspaceSelector } from '../http/auth.js';
 import { createCatalogueServer, type CatalogueServer } from './server.js';
 
 export const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -39,14 +39,6 @@ export const MESSAGES = {
   unsupportedMedia: 'Unsupported Media Type: Content-Type must be application/json',
   tooLarge: `Payload Too Large: Request body must not exceed ${MCP_BODY_LIMIT_BYTES} bytes`,
   parseError: 'Parse error: Invalid JSON',
-} as const;
-
-const FAILURE_TEXT = {
-  missing: 'an API key is required: send Authorization: Bearer kith_...',
-  malformed: 'the API key is malformed (expected kith_ followed by 32 letters and digits)',
-  unknown: 'the API key is not valid',
-  revoked: 'the API key has been revoked',
-  expired: 'the API key has expired',
 } as const;
 
 export interface McpMountOptions {

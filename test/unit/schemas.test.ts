@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { ValidationError, parseInput, zodErrors } from '../../server/domain/errors.js';
 import { emptyToNull } from '../../server/domain/records.js';
-import { domainFromWebsite } from '../../server/domain/entities/organizations.js';
+import { domainFromWebsite } from '../../shared/rules.js';
 import { ActivityUpdate, DealCreate, DealUpdate, ListQuery, OrganizationCreate, PersonCreate, PipelineCreate, isCurrencyCode } from '../../shared/schemas.js';
 import { newId, isUuid } from '../../shared/ids.js';
 

@@ -1,19 +1,7 @@
 import { OrganizationCreate, OrganizationUpdate } from '../../../shared/schemas.js';
 import type { Row } from '../../store/records.js';
+import { domainFromWebsite } from '../../../shared/rules.js';
 import type { EntityHooks } from '../records.js';
-
-/** example.com from "https://www.Example.com/about" — used to spot duplicate organizations. */
-export function domainFromWebsite(website: unknown): string | null {
-  if (typeof website !== 'string' || website.trim() === '') return null;
-  const text = website.trim();
-  try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-    const host = url.hostname.toLowerCase().replace(/^www\./, '').replace(/\.$/, '');
-    return host.includes('.') ? host : null;
-  } catch {
-    return null;
-  }
-}
 
 export const organizationHooks: EntityHooks = {
   label: 'organization',

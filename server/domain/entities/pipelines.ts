@@ -3,18 +3,13 @@
  * positions are kept 0..n-1 in order, and a stage used by deals cannot be deleted.
  */
 import { Id, PipelineCreate, PipelineUpdate, StageCreate, StageUpdate } from '../../../shared/schemas.js';
+import { DEFAULT_STAGES } from '../../../shared/rules.js';
 import type { AnyRecord, Row } from '../../store/records.js';
 import { rowToRecord } from '../../store/records.js';
 import { writeAudit } from '../audit.js';
 import { conflict, invalid } from '../errors.js';
 import { changedFields, type EntityHooks, type WriteScope } from '../records.js';
 
-export const DEFAULT_STAGES = [
-  { name: 'Lead', probability: 0.1 },
-  { name: 'Qualified', probability: 0.25 },
-  { name: 'Proposal', probability: 0.5 },
-  { name: 'Negotiation', probability: 0.75 },
-];
 
 export async function liveStages(s: Pick<WriteScope, 'tx' | 'ctx'>, pipelineId: string): Promise<AnyRecord[]> {
   const rows = await s.tx
