@@ -17,26 +17,31 @@ type PickerProps = Omit<SelectProps, 'data' | 'value' | 'onChange' | 'searchable
   onChange(value: string | null): void;
 };
 
-function useRecordOptions(collection: 'organizations' | 'people', search: string, value: string | null | undefined, describe: (r: any) => string | undefined) {
-  const selected = useRxDoc<{ id: string; name: string }>(collection, value ?? null);
+type PickedCollection = 'organizations' | 'people' | 'deals';
+type Named = { id: string } & Record<string, unknown>;
+
+function useRecordOptions(collection: PickedCollection, labelField: string, search: string, value: string | null | undefined, describe: (r: any) => string | undefined) {
+  const selected = useRxDoc<Named>(collection, value ?? null);
   const term = search.trim();
   const query = useMemo(
-    () => ({ selector: { archivedAt: null, ...(term ? { name: { $regex: escapeRegex(term), $options: 'i' } } : {}) }, limit: 40 }),
-    [term],
+    () => ({ selector: { archivedAt: null, ...(term ? { [labelField]: { $regex: escapeRegex(term), $options: 'i' } } : {}) }, limit: 40 }),
+    [term, labelField],
   );
-  const { data } = useRxQuery<{ id: string; name: string }>(collection, query);
+  const { data } = useRxQuery<Named>(collection, query);
   return useMemo(() => {
-    const rows = [...data].sort((a, b) => a.name.localeCompare(b.name));
+    const label = (r: Named) => String(r[labelField] ?? '');
+    const rows = [...data].sort((a, b) => label(a).localeCompare(label(b)));
     if (selected.doc && !rows.some((r) => r.id === selected.doc!.id)) rows.unshift(selected.doc);
-    return rows.map((r) => ({ value: r.id, label: r.name, description: describe(r) }));
+    return rows.map((r) => ({ value: r.id, label: label(r), description: describe(r) }));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [data, selected.doc]);
+  }, [data, selected.doc, labelField]);
 }
 
-function RecordPicker({ collection, value, onChange, describe, ...rest }: PickerProps & { collection: 'organizations' | 'people'; describe: (r: any) => string | undefined }) {
+/** A searchable picker over one collection of the local store (a limited query per keystroke). */
+export function RecordPicker({ collection, labelField = 'name', value, onChange, describe, ...rest }: PickerProps & { collection: PickedCollection; labelField?: string; describe: (r: any) => string | undefined }) {
   const [search, setSearch] = useState('');
   const [term, setTerm] = useState('');
-  const options = useRecordOptions(collection, term, value, describe);
+  const options = useRecordOptions(collection, labelField, term, value, describe);
   const selectedLabel = options.find((o) => o.value === value)?.label;
   return (
     <Select
