@@ -34,6 +34,8 @@ export interface WorkspaceInfo {
   defaultCurrency: string;
   role: 'OWNER' | 'MEMBER' | 'VIEWER';
   readOnly: boolean;
+  /** The user the API key belongs to (null when an older server did not say). */
+  userId: string | null;
 }
 export type { RejectedChange, CollectionName };
 
@@ -62,6 +64,8 @@ export interface OpenOptions {
   pushBatchSize?: number;
   /** Local database name (default: derived from the server URL and workspace id). */
   databaseName?: string;
+  /** Where to remember the workspace info for offline starts (default: localStorage in browsers). */
+  infoCache?: InfoCache | null;
 }
 
 /** The server could not be reached, or refused the key/workspace. */
@@ -163,6 +167,30 @@ export function withStaleGuard<S extends RxStorage<any, any>>(storage: S): S {
 
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
 
+/** Where the workspace info of the last successful start is kept, to open offline next time. */
+export interface InfoCache {
+  get(key: string): WorkspaceInfo | null;
+  set(key: string, info: WorkspaceInfo): void;
+  delete(key: string): void;
+}
+
+function browserInfoCache(): InfoCache | null {
+  const storage = (globalThis as { localStorage?: Storage }).localStorage;
+  if (!storage) return null;
+  return {
+    get(key) {
+      try {
+        const text = storage.getItem(key);
+        return text ? (JSON.parse(text) as WorkspaceInfo) : null;
+      } catch {
+        return null;
+      }
+    },
+    set: (key, info) => storage.setItem(key, JSON.stringify(info)),
+    delete: (key) => storage.removeItem(key),
+  };
+}
+
 function stripMeta(doc: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) if (!k.startsWith('_')) out[k] = v;
@@ -176,28 +204,44 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   const headers: Record<string, string> = { authorization: `Bearer ${conn.apiKey.trim()}` };
   if (conn.workspace) headers['x-kith-workspace'] = conn.workspace;
 
-  // ---- validate the key and learn the workspace
-  let gateRes: Response;
+  // ---- validate the key and learn the workspace; with the server unreachable, open the local
+  // copy from the last successful start (offline-first), but never after the key was refused
+  const infoKey = `kith-info:${nameHash(`${base}|${conn.workspace ?? ''}|${conn.apiKey.trim()}`)}`;
+  const remembered = options.infoCache ?? browserInfoCache();
+  let info!: WorkspaceInfo;
+  let gateRes: Response | null = null;
   try {
     gateRes = await doFetch(`${base}/crm`, { headers });
   } catch (error) {
-    throw new KithConnectionError(`cannot reach the Kith server at ${base}: ${error instanceof Error ? error.message : String(error)}`, null);
+    const cached = remembered?.get(infoKey);
+    if (!cached) throw new KithConnectionError(`cannot reach the Kith server at ${base}: ${error instanceof Error ? error.message : String(error)}`, null);
+    info = cached;
   }
-  if (!gateRes.ok) {
-    const detail = await problemText(gateRes);
-    if (gateRes.status === 401) throw new KithConnectionError(`the server refused the API key: ${detail}`, 401);
-    if (gateRes.status === 403) throw new KithConnectionError(`access denied: ${detail}`, 403);
-    throw new KithConnectionError(`the server answered ${gateRes.status}: ${detail}`, gateRes.status);
+  if (gateRes) {
+    if (!gateRes.ok) {
+      const detail = await problemText(gateRes);
+      remembered?.delete(infoKey);
+      if (gateRes.status === 401) throw new KithConnectionError(`the server refused the API key: ${detail}`, 401);
+      if (gateRes.status === 403) throw new KithConnectionError(`access denied: ${detail}`, 403);
+      throw new KithConnectionError(`the server answered ${gateRes.status}: ${detail}`, gateRes.status);
+    }
+    const gate = (await gateRes.json()) as {
+      workspace: { id: string; slug: string; name: string; defaultCurrency: string };
+      role: WorkspaceInfo['role'];
+      readOnly: boolean;
+      user?: { id: string };
+    };
+    info = {
+      workspaceId: gate.workspace.id,
+      workspaceSlug: gate.workspace.slug,
+      workspaceName: gate.workspace.name,
+      defaultCurrency: gate.workspace.defaultCurrency,
+      role: gate.role,
+      readOnly: gate.readOnly === true,
+      userId: gate.user?.id ?? null,
+    };
+    remembered?.set(infoKey, info);
   }
-  const gate = (await gateRes.json()) as { workspace: { id: string; slug: string; name: string; defaultCurrency: string }; role: WorkspaceInfo['role']; readOnly: boolean };
-  const info: WorkspaceInfo = {
-    workspaceId: gate.workspace.id,
-    workspaceSlug: gate.workspace.slug,
-    workspaceName: gate.workspace.name,
-    defaultCurrency: gate.workspace.defaultCurrency,
-    role: gate.role,
-    readOnly: gate.readOnly === true,
-  };
   // later requests name the workspace by id so a renamed slug cannot switch it
   headers['x-kith-workspace'] = info.workspaceId;
 

@@ -24,7 +24,7 @@ import {
   StageUpdate,
 } from '../../shared/schemas.js';
 import { AuditQuery } from '../domain/audit.js';
-import { WorkspaceUpdate } from '../domain/accounts.js';
+import { WorkspaceUpdate, type Auth } from '../domain/accounts.js';
 import { DomainError, parseInput } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
@@ -145,14 +145,23 @@ export function crmRoutes(services: Services): RouteDef[] {
       tag: 'Workspace',
       summary: 'Feature gate and caller info',
       ungated: true,
-      response: z.object({ feature: z.string(), enabled: z.boolean(), version: z.string(), workspace: z.object({ id: z.string(), slug: z.string(), name: z.string(), defaultCurrency: z.string() }), role: z.string(), readOnly: z.boolean() }),
-      handler: async (ctx) => ({
+      response: z.object({
+        feature: z.string(),
+        enabled: z.boolean(),
+        version: z.string(),
+        workspace: z.object({ id: z.string(), slug: z.string(), name: z.string(), defaultCurrency: z.string() }),
+        role: z.string(),
+        readOnly: z.boolean(),
+        user: z.object({ id: z.string(), name: z.string(), email: z.string() }).describe('The user the API key belongs to'),
+      }),
+      handler: async (ctx, _req, res) => ({
         feature: 'crm.core',
         enabled: ctx.workspace.features['crm.core'] !== false,
         version: CRM_VERSION,
         workspace: { id: ctx.workspace.id, slug: ctx.workspace.slug, name: ctx.workspace.name, defaultCurrency: ctx.workspace.defaultCurrency },
         role: ctx.role,
         readOnly: ctx.readOnly,
+        user: { id: (res.locals.auth as Auth).user.id, name: (res.locals.auth as Auth).user.name, email: (res.locals.auth as Auth).user.email },
       }),
     },
     {

@@ -241,7 +241,27 @@ describe('settings', () => {
     assert.ok(other.id);
   });
 
-  test('when the server cannot be reached at start, the app says so, keeps the key and opens once it answers', async () => {
+  test('when the server cannot be reached at start, a workspace opened before opens from the local copy', async () => {
+    await page.route('**/crm', (route) => route.abort('connectionrefused'));
+    await page.route('**/sync/**', (route) => route.abort('connectionrefused'));
+    try {
+      await page.reload();
+      await page.getByTestId('app-shell').waitFor({ timeout: 20_000 });
+      assert.equal(await page.getByTestId('unreachable').count(), 0);
+      assert.equal(await page.getByTestId('workspace-name').textContent(), 'Acme Europe');
+      await eventually(async () => (await page.getByTestId('sync-indicator').getAttribute('data-state')) === 'offline', { message: 'offline state shown' });
+      await eventually(async () => JSON.stringify(await visibleTitles(page)) === JSON.stringify(['Euro deal']), { message: 'local deals shown offline' });
+    } finally {
+      await page.unroute('**/crm');
+      await page.unroute('**/sync/**');
+    }
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await eventually(async () => (await page.getByTestId('sync-indicator').getAttribute('data-state')) === 'online', { message: 'back online', timeout: 20_000 });
+  });
+
+  test('when the server cannot be reached at the first start of a connection, the app says so, keeps the key and opens once it answers', async () => {
+    // forget what the last successful start learned, as on a machine that never reached this server
+    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kith-info:')).forEach((k) => localStorage.removeItem(k)));
     await page.route('**/crm', (route) => route.abort('connectionrefused'));
     await page.reload();
     await page.getByTestId('unreachable').waitFor();
