@@ -17,33 +17,10 @@ import { startTestServer } from '../test/helpers/server.js';
 import { assertWebBuilt, launchBrowser, navigate, newPage, waitForSynced, WEB_DIR } from '../test/e2e/helpers.js';
 import { tempDataDir } from '../test/helpers/server.js';
 import { seedDataDir } from './seed.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { arg, longestTask, ms, startLongTasks } from './lib/pageTiming.js';
 
 const PEOPLE = arg('people', 100_000);
 const ORGANIZATIONS = arg('organizations', 5_000);
-
-const ms = (n: number) => `${Math.round(n).toLocaleString('en-US')} ms`;
-
-/** Starts recording long tasks (main-thread blocks > 50 ms) in the page. */
-async function startLongTasks(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __longest: number; __observer?: PerformanceObserver };
-    w.__longest = 0;
-    w.__observer?.disconnect();
-    w.__observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longest = Math.max(w.__longest, e.duration);
-    });
-    w.__observer.observe({ type: 'longtask', buffered: false });
-  });
-}
-
-async function longestTask(page: Page): Promise<number> {
-  return page.evaluate(() => (window as unknown as { __longest: number }).__longest);
-}
 
 async function firstRowName(page: Page): Promise<string> {
   return page.$eval('[data-testid^="people-row-"] [data-row-name]', (el) => el.textContent ?? '').catch(() => '');

@@ -13,29 +13,9 @@ import type { Page } from 'playwright-core';
 import { startTestServer, tempDataDir } from '../test/helpers/server.js';
 import { assertWebBuilt, dragTo, launchBrowser, navigate, newPage, screenshot, waitForSynced, WEB_DIR } from '../test/e2e/helpers.js';
 import { seedDataDir } from './seed.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { arg, longestTask, ms, startLongTasks } from './lib/pageTiming.js';
 
 const DEALS = arg('deals', 2_000);
-const ms = (n: number) => `${Math.round(n).toLocaleString('en-US')} ms`;
-
-async function startLongTasks(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __longest: number; __observer?: PerformanceObserver };
-    w.__longest = 0;
-    w.__observer?.disconnect();
-    w.__observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longest = Math.max(w.__longest, e.duration);
-    });
-    w.__observer.observe({ type: 'longtask', buffered: false });
-  });
-}
-
-const longestTask = (page: Page) => page.evaluate(() => (window as unknown as { __longest?: number }).__longest ?? 0);
-
 function line(label: string, elapsed: number, longest: number | null, note = ''): void {
   console.log(`${label.padEnd(46)} ${ms(elapsed).padStart(10)}${longest === null ? '' : `   longest main-thread block ${ms(longest)}`}${note ? `   ${note}` : ''}`);
 }

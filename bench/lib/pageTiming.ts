@@ -1,0 +1,29 @@
+/**
+ * Helpers for the browser benches: command-line numbers, millisecond formatting, and the longest
+ * main-thread block (long task) a page had while an action ran.
+ */
+import type { Page } from 'playwright-core';
+
+/** `--name 123` from the command line, or the fallback. */
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+export const ms = (n: number) => `${Math.round(n).toLocaleString('en-US')} ms`;
+
+/** Starts recording long tasks (main-thread blocks > 50 ms) in the page. */
+export async function startLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __longest: number; __observer?: PerformanceObserver };
+    w.__longest = 0;
+    w.__observer?.disconnect();
+    w.__observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longest = Math.max(w.__longest, e.duration);
+    });
+    w.__observer.observe({ type: 'longtask', buffered: false });
+  });
+}
+
+/** The longest long task since startLongTasks (0 when none). */
+export const longestTask = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __longest?: number }).__longest ?? 0);
