@@ -4,18 +4,26 @@
  */
 import { useCallback, useState } from 'react';
 import { notifications } from '@mantine/notifications';
+import type { z } from 'zod';
+import { zodErrors, type FieldError } from '../../shared/validation.js';
 
-export interface FieldError {
-  path: string;
-  message: string;
+export type { FieldError };
+
+/** "must not be empty" → "Must not be empty" */
+export function sentence(message: string): string {
+  return message.length > 0 ? message[0].toUpperCase() + message.slice(1) : message;
 }
 
-/** `[{path: 'amount', message: 'must be 0 or more'}]` → `{amount: 'must be 0 or more'}` (first message per field). */
+/**
+ * `[{path: 'amount', message: 'must be 0 or more'}]` → `{amount: 'Must be 0 or more'}` (first message
+ * per field; `labels.2` → `labels`, as the tags input shows one message for the list).
+ */
 export function errorsToForm(errors: FieldError[] | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of errors ?? []) {
     const key = (e.path || '').replace(/^\//, '').replace(/\//g, '.') || '_form';
-    if (!(key in out)) out[key] = e.message;
+    const field = key.startsWith('labels.') ? 'labels' : key;
+    if (!(field in out)) out[field] = sentence(e.message);
   }
   return out;
 }
@@ -74,15 +82,19 @@ export function useSave() {
   return { save, saving };
 }
 
-interface SafeParseSchema {
-  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+/** Validate `value` with a shared zod schema (the server's messages); field → message, empty when valid. */
+export function schemaErrors(schema: z.ZodType, value: unknown): Record<string, string> {
+  const result = schema.safeParse(value);
+  return result.success ? {} : errorsToForm(zodErrors(result.error));
 }
 
-/** Validate `value` with a shared zod schema; field → message (empty when valid). */
-export function schemaErrors(schema: SafeParseSchema, value: unknown): Record<string, string> {
-  const result = schema.safeParse(value);
-  if (result.success) return {};
-  return errorsToForm(result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+/** Fields of `next` that differ from `prev` (arrays compared by value): the patch a form sends. */
+export function changedFields<T extends Record<string, unknown>>(prev: Record<string, unknown>, next: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(next) as (keyof T & string)[]) {
+    if (JSON.stringify(prev[key] ?? null) !== JSON.stringify(next[key] ?? null)) out[key] = next[key];
+  }
+  return out;
 }
 
 /** Form text → request value: trimmed, empty → null. */

@@ -11,10 +11,9 @@ import dayjs from 'dayjs';
 import { useEffect } from 'react';
 import { ActivityCreate } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
-import { useSave } from '../forms.js';
 import { OrganizationSelect, PersonSelect } from '../pickers.js';
 import { DealSelect } from '../records/RecordSelect.js';
-import { schemaErrors, textOrNull } from '../records/validation.js';
+import { schemaErrors, textOrNull, useSave } from '../forms.js';
 import { ACTIVITY_TYPE_INFO, activityTypeInfo, type ActivityType } from './activityTypes.js';
 
 export interface ActivityComposerProps {

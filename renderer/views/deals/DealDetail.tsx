@@ -10,7 +10,7 @@ import { Link, useLocation } from 'wouter';
 import { DealUpdate, VALUE_PERIODS, type DealRecord, type StageRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useRxDoc, useRxQuery } from '../../hooks/useRx.js';
-import { numberOrNull, schemaErrors, textOrNull, useSave } from '../../components/forms.js';
+import { changedFields, numberOrNull, schemaErrors, textOrNull, useSave } from '../../components/forms.js';
 import { MemberSelect, OrganizationSelect, PersonSelect } from '../../components/pickers.js';
 import { usePipelinesAndStages } from '../../components/create/QuickCreate.js';
 import { formatDate, formatMoney, formatPercent, formatRelative } from '../../lib/format.js';
@@ -83,12 +83,7 @@ function toPatchFields(v: FormValues) {
 
 /** Only the fields that differ from the stored deal. */
 function diff(deal: DealRecord, v: FormValues): Record<string, unknown> {
-  const next = toPatchFields(v) as Record<string, unknown>;
-  const patch: Record<string, unknown> = {};
-  for (const [k, value] of Object.entries(next)) {
-    if (JSON.stringify((deal as Record<string, unknown>)[k] ?? null) !== JSON.stringify(value ?? null)) patch[k] = value;
-  }
-  return patch;
+  return changedFields(deal as Record<string, unknown>, toPatchFields(v) as Record<string, unknown>);
 }
 
 function StageBar({ deal, stages, onMove, readOnly }: { deal: DealRecord; stages: StageRecord[]; onMove(stageId: string): void; readOnly: boolean }) {

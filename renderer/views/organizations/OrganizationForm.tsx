@@ -4,12 +4,11 @@
  * Used by the "New organization" dialog and the organization page's details card.
  */
 import { Button, Group, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
-import { useForm } from '@mantine/form';
 import { IconWorld } from '@tabler/icons-react';
-import { useEffect } from 'react';
 import { OrganizationCreate, type OrganizationRecord } from '../../../shared/schemas.js';
 import { MemberSelect } from '../../components/pickers.js';
-import { changedFields, schemaErrors, textOrNull } from '../../components/records/validation.js';
+import { textOrNull } from '../../components/forms.js';
+import { useRecordForm } from '../../components/records/useRecordForm.js';
 
 export interface OrganizationFormValues {
   name: string;
@@ -44,28 +43,14 @@ export interface OrganizationFormProps {
 }
 
 export function OrganizationForm({ organization, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: OrganizationFormProps) {
-  const form = useForm<OrganizationFormValues>({
+  const { form, submit, dirty } = useRecordForm({
+    record: organization,
     initialValues: organizationValues(organization),
-    validate: (values) => schemaErrors(OrganizationCreate, organizationPayload(values)),
+    values: (r) => organizationValues(r as OrganizationRecord),
+    payload: organizationPayload,
+    schema: OrganizationCreate,
+    onSubmit,
   });
-
-  const version = organization ? `${organization.id}:${organization.version}:${organization.updatedAt}` : null;
-  useEffect(() => {
-    if (organization && !form.isDirty()) {
-      form.setValues(organizationValues(organization));
-      form.resetDirty(organizationValues(organization));
-    }
-  }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  const submit = form.onSubmit(async (values) => {
-    const payload = organizationPayload(values);
-    const patch = organization ? changedFields(organizationValues(organization) as unknown as Record<string, unknown>, payload) : payload;
-    if (organization && Object.keys(patch).length === 0) return;
-    const result = await onSubmit(patch as ReturnType<typeof organizationPayload>, form);
-    if (result !== undefined && organization) form.resetDirty(values);
-  });
-
-  const dirty = form.isDirty();
   return (
     <form onSubmit={submit} noValidate data-testid="organization-form">
       <Stack gap="sm">

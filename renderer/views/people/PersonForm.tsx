@@ -4,11 +4,10 @@
  * Used by the "New person" dialog and the person page's details card.
  */
 import { Button, Group, SimpleGrid, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
-import { useForm } from '@mantine/form';
-import { useEffect } from 'react';
 import { PersonCreate, type PersonRecord } from '../../../shared/schemas.js';
 import { MemberSelect, OrganizationSelect } from '../../components/pickers.js';
-import { changedFields, schemaErrors, textOrNull } from '../../components/records/validation.js';
+import { textOrNull } from '../../components/forms.js';
+import { useRecordForm } from '../../components/records/useRecordForm.js';
 
 export interface PersonFormValues {
   name: string;
@@ -61,29 +60,14 @@ export interface PersonFormProps {
 }
 
 export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: PersonFormProps) {
-  const form = useForm<PersonFormValues>({
+  const { form, submit, dirty } = useRecordForm({
+    record: person,
     initialValues: personValues(person ?? defaults),
-    validate: (values) => schemaErrors(PersonCreate, personPayload(values)),
+    values: (r) => personValues(r as PersonRecord),
+    payload: personPayload,
+    schema: PersonCreate,
+    onSubmit,
   });
-
-  // Follow changes made elsewhere (sync, another window) while the user is not editing.
-  const version = person ? `${person.id}:${person.version}:${person.updatedAt}` : null;
-  useEffect(() => {
-    if (person && !form.isDirty()) {
-      form.setValues(personValues(person));
-      form.resetDirty(personValues(person));
-    }
-  }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  const submit = form.onSubmit(async (values) => {
-    const payload = personPayload(values);
-    const patch = person ? changedFields(personValues(person) as unknown as Record<string, unknown>, payload) : payload;
-    if (person && Object.keys(patch).length === 0) return;
-    const result = await onSubmit(patch as ReturnType<typeof personPayload>, form);
-    if (result !== undefined && person) form.resetDirty(values);
-  });
-
-  const dirty = form.isDirty();
   return (
     <form onSubmit={submit} noValidate data-testid="person-form">
       <Stack gap="sm">
