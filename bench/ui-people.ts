@@ -17,7 +17,9 @@ import { startTestServer } from '../test/helpers/server.js';
 import { assertWebBuilt, launchBrowser, navigate, newPage, waitForSynced, WEB_DIR } from '../test/e2e/helpers.js';
 import { tempDataDir } from '../test/helpers/server.js';
 import { seedDataDir } from './seed.js';
-import { arg, longestTask, ms, startLongTasks } from './lib/pageTiming.js';
+import { arg, longestTask, ms, startLongTasks, timed as timedAt } from './lib/pageTiming.js';
+
+const timed = (label: string, page: Page, action: () => Promise<void>, done: () => Promise<unknown>) => timedAt(label, page, action, done, 44);
 
 const PEOPLE = arg('people', 100_000);
 const ORGANIZATIONS = arg('organizations', 5_000);
@@ -28,17 +30,6 @@ async function firstRowName(page: Page): Promise<string> {
 
 async function countText(page: Page): Promise<string> {
   return (await page.getByTestId('people-count').textContent()) ?? '';
-}
-
-async function timed(label: string, page: Page, action: () => Promise<void>, done: () => Promise<unknown>): Promise<void> {
-  await startLongTasks(page);
-  const t0 = performance.now();
-  await action();
-  await done();
-  const elapsed = performance.now() - t0;
-  // let pending long tasks be reported
-  await page.waitForTimeout(50);
-  console.log(`${label.padEnd(44)} ${ms(elapsed).padStart(10)}   longest main-thread block ${ms(await longestTask(page))}`);
 }
 
 async function main(): Promise<void> {

@@ -13,23 +13,9 @@ import type { Page } from 'playwright-core';
 import { startTestServer, tempDataDir } from '../test/helpers/server.js';
 import { assertWebBuilt, dragTo, launchBrowser, navigate, newPage, screenshot, waitForSynced, WEB_DIR } from '../test/e2e/helpers.js';
 import { seedDataDir } from './seed.js';
-import { arg, longestTask, ms, startLongTasks } from './lib/pageTiming.js';
+import { arg, line, timed } from './lib/pageTiming.js';
 
 const DEALS = arg('deals', 2_000);
-function line(label: string, elapsed: number, longest: number | null, note = ''): void {
-  console.log(`${label.padEnd(46)} ${ms(elapsed).padStart(10)}${longest === null ? '' : `   longest main-thread block ${ms(longest)}`}${note ? `   ${note}` : ''}`);
-}
-
-async function timed(label: string, page: Page, action: () => Promise<void>, done: () => Promise<unknown>): Promise<void> {
-  await startLongTasks(page);
-  const t0 = performance.now();
-  await action();
-  await done();
-  const elapsed = performance.now() - t0;
-  await page.waitForTimeout(50);
-  line(label, elapsed, await longestTask(page));
-}
-
 const dealCount = (page: Page) => page.evaluate(() => Number(document.querySelector('[data-testid="board-deal-count"]')?.textContent ?? 'NaN'));
 const waitForCount = (page: Page, predicate: string, arg: number) =>
   page.waitForFunction(

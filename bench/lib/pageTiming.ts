@@ -27,3 +27,19 @@ export async function startLongTasks(page: Page): Promise<void> {
 
 /** The longest long task since startLongTasks (0 when none). */
 export const longestTask = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __longest?: number }).__longest ?? 0);
+
+/** One result line: label, time, and the longest main-thread block when measured. */
+export function line(label: string, elapsed: number, longest: number | null, note = '', width = 46): void {
+  console.log(`${label.padEnd(width)} ${ms(elapsed).padStart(10)}${longest === null ? '' : `   longest main-thread block ${ms(longest)}`}${note ? `   ${note}` : ''}`);
+}
+
+/** Times `action` until `done` resolves and prints it with the longest main-thread block. */
+export async function timed(label: string, page: Page, action: () => Promise<void>, done: () => Promise<unknown>, width = 46): Promise<void> {
+  await startLongTasks(page);
+  const t0 = performance.now();
+  await action();
+  await done();
+  const elapsed = performance.now() - t0;
+  await page.waitForTimeout(50); // let pending long tasks be reported
+  line(label, elapsed, await longestTask(page), '', width);
+}
