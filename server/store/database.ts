@@ -18,6 +18,8 @@ export interface OpenedDatabase {
   db: Db;
   /** The raw handle, for the few SQLite-only operations in server/store/. */
   raw: BetterSqlite3.Database;
+  /** A prepared statement from the connection's statement cache (the one Kysely uses too). */
+  prepare(sql: string): BetterSqlite3.Statement;
   file: string;
   /**
    * A value that changes whenever a write is committed to the file — by this connection or by
@@ -48,7 +50,7 @@ export async function openDatabase(dataDir: string, options: { create?: boolean 
   const statements = new Map<string, BetterSqlite3.Statement>();
   const database = {
     close: () => raw.close(),
-    prepare(query: string) {
+    prepare(query: string): BetterSqlite3.Statement {
       // Write transactions take the lock up front: a deferred one could fail with SQLITE_BUSY
       // when another process commits between its first read and first write.
       const text = query === 'begin' ? 'begin immediate' : query;
@@ -77,6 +79,7 @@ export async function openDatabase(dataDir: string, options: { create?: boolean 
   return {
     db,
     raw,
+    prepare: database.prepare,
     file,
     changeStamp: () => `${dataVersion.get() as number}:${totalChanges.get() as number}`,
     async close() {

@@ -5,7 +5,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { fromUnits, toUnits } from '../../shared/money.js';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Db, OpenedDatabase } from './database.js';
 
 export type Row = Record<string, unknown>;
@@ -61,8 +60,6 @@ export async function findStored(db: Db, collection: CollectionName, id: string)
   return { record: rowToRecord(collection, row), deleted: row.deleted === 1 };
 }
 
-const liveStatements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-
 /**
  * A live (not deleted) record of a workspace by id, archived included — the hot path of every
  * GET by id. When no transaction is open on the connection it reads through a cached prepared
@@ -70,17 +67,10 @@ const liveStatements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSql
  * request's transaction holds the connection, it goes through Kysely, whose connection lock keeps
  * it from seeing writes that are not committed yet.
  */
-export async function findLive(opened: Pick<OpenedDatabase, 'db' | 'raw'>, db: Db, collection: CollectionName, workspaceId: string, id: string): Promise<AnyRecord | null> {
+export async function findLive(opened: Pick<OpenedDatabase, 'db' | 'raw' | 'prepare'>, db: Db, collection: CollectionName, workspaceId: string, id: string): Promise<AnyRecord | null> {
   let row: Row | undefined;
   if (db === opened.db && opened.raw.open && !opened.raw.inTransaction) {
-    let statements = liveStatements.get(opened.raw);
-    if (!statements) liveStatements.set(opened.raw, (statements = new Map()));
-    let statement = statements.get(collection);
-    if (!statement) {
-      statement = opened.raw.prepare(`select * from "${collection}" where "id" = ? and "workspaceId" = ? and "deleted" = 0`);
-      statements.set(collection, statement);
-    }
-    row = statement.get(id, workspaceId) as Row | undefined;
+    row = opened.prepare(`select * from "${collection}" where "id" = ? and "workspaceId" = ? and "deleted" = 0`).get(id, workspaceId) as Row | undefined;
   } else {
     row = await db.selectFrom(collection).selectAll().where('id', '=', id).where('workspaceId', '=', workspaceId).where('deleted', '=', 0).executeTakeFirst();
   }
