@@ -6,6 +6,7 @@
 import { BehaviorSubject, combineLatest, type Observable, type Subscription } from 'rxjs';
 import { addRxPlugin, createRxDatabase, deepEqual, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
@@ -13,8 +14,10 @@ import { PULL_MAX_LIMIT, type PullResponse, type PushRow, type RejectedChange, t
 import { collectionCreators } from './schemas.js';
 import { prepareCreate, prepareUpdate, localNow, type LocalContext } from './rules.js';
 import { SyncStream, problemText } from './stream.js';
+import { firstLoad, FIRST_LOAD_PUSH_CHECKPOINT } from './firstLoad.js';
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
+addRxPlugin(RxDBLeaderElectionPlugin);
 
 export interface Connection {
   serverUrl: string;
@@ -163,6 +166,18 @@ export function withStaleGuard<S extends RxStorage<any, any>>(storage: S): S {
       return instance;
     },
   } as S;
+}
+
+/**
+ * Resolves once a replication's push side runs (bounded). RxDB 17.6 starts it asynchronously when
+ * it has an initial checkpoint and, if cancelled in between, fails with an unhandled EmptyError
+ * ("no elements in sequence"); closing waits for it first.
+ */
+async function pushStarted(replication: RxReplicationState<any, any>): Promise<void> {
+  const deadline = Date.now() + 2000;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  await Promise.race([replication.startPromise.catch(() => undefined), pause(2000)]);
+  while (Date.now() < deadline && replication.internalReplicationState?.stats.up.upstreamInitialSync === 0) await pause(5);
 }
 
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
@@ -423,9 +438,21 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     const body = (await res.json()) as PullResponse;
     return { documents: body.documents as any[], checkpoint: body.checkpoint ?? checkpoint };
   };
+  /** First loads run one collection at a time (IndexedDB does not write faster in parallel). */
+  let firstLoads: Promise<unknown> = Promise.resolve();
   const startCollection = async (name: CollectionName) => {
     const collection = db.collections[name] as RxCollection<any>;
-    const pushable = COLLECTIONS[name].pushable;
+    if (closed) return;
+    // only the leader tab replicates (and so first-loads)
+    if (db.multiInstance) await db.waitForLeadership();
+    if (closed) return;
+    const loading = firstLoads.then(() =>
+      closed
+        ? { pullCheckpoint: undefined, written: 0 }
+        : firstLoad({ db, name, identifier: identifierOf(name), pageSize: pullBatchSize, fetchPage: (sequence) => pullHandler(name)({ sequence }, pullBatchSize), isClosed: () => closed }),
+    );
+    firstLoads = loading.catch(() => undefined);
+    const { pullCheckpoint } = await loading;
     if (closed) return;
 
     const replication = replicateRxCollection<any, SyncCheckpoint>({
@@ -438,12 +465,17 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
       autoStart: true,
       pull: {
         batchSize: pullBatchSize,
+        initialCheckpoint: pullCheckpoint,
         stream$: stream.streams[name].asObservable(),
         handler: pullHandler(name),
       },
-      push: pushable
-        ? {
+      // Every collection pushes, the pull-only one (stage changes) too: RxDB scans the local
+      // documents for changes only when a push is set, from its initial checkpoint, which keeps
+      // first-loaded documents out of the scan. Nothing writes stage changes locally; if anything
+      // did, the server would refuse it and the client revert, like any refused push.
+      push: {
             batchSize: options.pushBatchSize ?? 200,
+            initialCheckpoint: FIRST_LOAD_PUSH_CHECKPOINT,
             handler: async (rows) => {
               await waitForReferences(rows.map((r) => r.newDocumentState as Record<string, unknown>));
               const res = await request(`/sync/${name}/push`, {
@@ -457,8 +489,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
               if (conflicts.some((doc) => changedBeyondServerFields(doc, pushed.get(doc.id as string)))) refreshRejected();
               return conflicts as any[];
             },
-          }
-        : undefined,
+          },
     });
     replications.set(name, replication);
 
@@ -593,8 +624,9 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
       if (persistTimer) clearTimeout(persistTimer);
       await db.upsertLocal('kith-pending', { entries: [...pending.entries()] }).catch(() => undefined);
       stream.close();
+      await firstLoads;
       for (const s of subs) s.unsubscribe();
-      await Promise.all([...replications.values()].map((r) => r.cancel()));
+      await Promise.all([...replications.values()].map(async (r) => (await pushStarted(r), r.cancel())));
       await db.close();
       status.complete();
       rejected.complete();

@@ -14,11 +14,21 @@ export class NetworkSwitch {
   online = true;
   /** Every request made through this switch: "METHOD path". */
   readonly log: string[] = [];
+  /** The same requests with their query strings: "METHOD path?query". */
+  readonly urls: string[] = [];
+  /** Milliseconds each request waits before it goes out (a slow network). */
+  delay = 0;
   private readonly inflight = new Set<AbortController>();
 
   readonly fetch: typeof fetch = async (input, init = {}) => {
     if (!this.online) throw new TypeError('fetch failed (network is off)');
-    this.log.push(`${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname}`);
+    const url = new URL(String(input instanceof Request ? input.url : input));
+    this.log.push(`${init.method ?? 'GET'} ${url.pathname}`);
+    this.urls.push(`${init.method ?? 'GET'} ${url.pathname}${url.search}`);
+    if (this.delay > 0) {
+      await new Promise((r) => setTimeout(r, this.delay));
+      if (!this.online) throw new TypeError('fetch failed (network is off)');
+    }
     const controller = new AbortController();
     const outer = init.signal;
     if (outer) {
@@ -63,9 +73,9 @@ export interface TestClient {
   status(): SyncStatus;
 }
 
-export async function openClient(serverUrl: string, apiKey: string, databaseName: string, options: { retryTime?: number } = {}): Promise<TestClient> {
-  const net = new NetworkSwitch();
-  const store = await openKithStore({ serverUrl, apiKey }, { storage: getRxStorageMemory(), fetch: net.fetch, retryTime: options.retryTime ?? 300, databaseName });
+export async function openClient(serverUrl: string, apiKey: string, databaseName: string, options: { retryTime?: number; pullBatchSize?: number; net?: NetworkSwitch } = {}): Promise<TestClient> {
+  const net = options.net ?? new NetworkSwitch();
+  const store = await openKithStore({ serverUrl, apiKey }, { storage: getRxStorageMemory(), fetch: net.fetch, retryTime: options.retryTime ?? 300, databaseName, pullBatchSize: options.pullBatchSize });
   let current: SyncStatus = { state: 'syncing', pending: 0, error: null, lastSyncedAt: null };
   store.status$.subscribe((s) => (current = s));
   return { store, net, status: () => current };

@@ -1,0 +1,136 @@
+/**
+ * First load: how a client that has never pulled a collection gets it fast.
+ *
+ * RxDB's downstream replication writes every pulled document twice: into the collection and,
+ * as the "assumed master state", into the replication's meta instance. For a fresh client that
+ * doubles the cost of the biggest write it will ever do. Instead, the first load fetches the pull
+ * pages itself and writes each page once, straight into the collection's storage, with two marks:
+ *
+ * - the RxDB origin mark (`_meta.o`: written by this replication, at this revision height), so
+ *   the downstream treats an unmodified first-loaded document as in sync and overwrites it with
+ *   newer server states later (its meta row is written then, as usual);
+ * - the minimum last-write time (`_meta.lwt` = 1), below the push's initial checkpoint
+ *   ({@link FIRST_LOAD_PUSH_CHECKPOINT}), so first-loaded documents are never pushed back while
+ *   every real local write (RxDB stamps the current time) is — also one made during the load.
+ *
+ * A local edit of a first-loaded document has no assumed master state; it is pushed with the
+ * server `version` it carries and the server merges it against that version's state (SPEC §5,
+ * server/sync/push.ts `baseFromVersion`), exactly as with a stored assumed state.
+ *
+ * Progress is kept per collection in a local document, so a load cut off by a reload resumes
+ * where it stopped; a load cut off by the network hands over to the normal replication from the
+ * last page written. Documents already present are only replaced when they are unmodified
+ * first-load copies of an older version; locally edited ones are left to the push's merge.
+ */
+import { getChangedDocumentsSince, RX_META_LWT_MINIMUM, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
+import type { CollectionName } from '../../shared/collections.js';
+import type { SyncCheckpoint, SyncDocument } from '../../shared/sync.js';
+
+interface Page {
+  documents: SyncDocument[];
+  checkpoint?: SyncCheckpoint | null;
+}
+
+/** Last-write time of first-loaded documents (RxDB's minimum). */
+const FIRST_LOAD_LWT = RX_META_LWT_MINIMUM;
+/** The push starts above the first-loaded documents: every later local write is pushed. */
+export const FIRST_LOAD_PUSH_CHECKPOINT = { id: '', lwt: FIRST_LOAD_LWT + 0.5 } as const;
+
+const PROGRESS_DOC = 'kith-first-load';
+interface Progress {
+  sequence: number;
+  done: boolean;
+}
+type ProgressDoc = Partial<Record<CollectionName, Progress>>;
+
+export interface FirstLoadInput {
+  db: RxDatabase;
+  name: CollectionName;
+  /** The replication identifier (its hash is the origin mark RxDB checks). */
+  identifier: string;
+  pageSize: number;
+  fetchPage(sequence: number): Promise<Page>;
+  isClosed(): boolean;
+  /** Called after each page with the documents written so far in this collection. */
+  onProgress?(name: CollectionName, written: number): void;
+}
+
+export interface FirstLoadResult {
+  /** Where the replication's pull starts when it has no checkpoint of its own yet. */
+  pullCheckpoint: SyncCheckpoint | undefined;
+  /** Documents written by this run. */
+  written: number;
+}
+
+async function readProgress(db: RxDatabase): Promise<ProgressDoc> {
+  const doc = await db.getLocal<ProgressDoc>(PROGRESS_DOC);
+  return (doc?.toJSON().data as ProgressDoc | undefined) ?? {};
+}
+
+let progressWrites: Promise<unknown> = Promise.resolve();
+async function saveProgress(db: RxDatabase, name: CollectionName, progress: Progress): Promise<void> {
+  // one writer at a time: collections load one after another, but close() may race a write
+  progressWrites = progressWrites.then(async () => {
+    const current = await readProgress(db);
+    await db.upsertLocal<ProgressDoc>(PROGRESS_DOC, { ...current, [name]: progress });
+  });
+  await progressWrites;
+}
+
+/**
+ * Loads a collection the fast way if this client never pulled it (or was cut off doing so),
+ * and says where the replication's pull should start.
+ */
+export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult> {
+  const { db, name } = input;
+  const collection = db.collections[name] as RxCollection<any>;
+  const saved = (await readProgress(db))[name];
+  if (saved?.done) return { pullCheckpoint: { sequence: saved.sequence }, written: 0 };
+  if (!saved) {
+    // only an empty collection is first-loaded; anything else is the replication's business
+    const any = await getChangedDocumentsSince(collection.storageInstance, 1);
+    if (any.documents.length > 0) return { pullCheckpoint: undefined, written: 0 };
+  }
+
+  const instance = collection.internalStorageInstance;
+  // the hash RxDB's downstream compares the origin mark with (its identifier has this prefix)
+  const hash = await db.hashFunction(`rxdbreplication${input.identifier}`);
+  const token = db.token;
+  let sequence = saved?.sequence ?? 0;
+  let written = 0;
+  const markAt = (height: number) => ({ lwt: FIRST_LOAD_LWT, o: { _rev: height, hash } });
+  const isUnmodifiedCopy = (doc: any) => doc?._meta?.o?.hash === hash && doc._meta.o._rev === Number(String(doc._rev).split('-')[0]);
+
+  try {
+    let next: Promise<Page> | null = input.fetchPage(sequence);
+    while (next && !input.isClosed()) {
+      const page: Page = await next;
+      const full: boolean = page.documents.length >= input.pageSize;
+      // fetch the next page while this one is written
+      next = full && page.checkpoint ? input.fetchPage(page.checkpoint.sequence) : null;
+      next?.catch(() => undefined);
+      if (page.documents.length > 0) {
+        const rows = page.documents.map((doc) => ({
+          document: { ...doc, _deleted: doc._deleted === true, _attachments: {}, _meta: markAt(1), _rev: `1-${token}` },
+        }));
+        const result = await instance.bulkWrite(rows as any, 'replication-first-load');
+        // already present: replace unmodified older first-load copies; leave local edits to the push
+        const conflicts = result.error.filter((e): e is RxStorageWriteErrorConflict<any> => e.status === 409);
+        const replace = conflicts
+          .filter((e) => e.documentInDb && isUnmodifiedCopy(e.documentInDb) && Number((e.documentInDb as any).version) < Number((e.writeRow.document as any).version))
+          .map((e) => {
+            const height = Number(String(e.documentInDb!._rev).split('-')[0]) + 1;
+            return { previous: e.documentInDb, document: { ...e.writeRow.document, _meta: markAt(height), _rev: `${height}-${token}` } };
+          });
+        if (replace.length > 0) await instance.bulkWrite(replace as any, 'replication-first-load');
+        written += rows.length - result.error.length + replace.length;
+      }
+      if (page.checkpoint) sequence = page.checkpoint.sequence;
+      await saveProgress(db, name, { sequence, done: !next });
+      input.onProgress?.(name, written);
+    }
+  } catch {
+    // offline or refused: the replication goes on from the last page written, and shows why
+  }
+  return { pullCheckpoint: sequence > 0 ? { sequence } : undefined, written };
+}
