@@ -41,6 +41,7 @@ export function SyncIndicator() {
           <Group gap={6} wrap="nowrap">
             <Badge size="lg" variant="light" color={look.color} leftSection={<look.Icon size={14} />} styles={{ label: { textTransform: 'none' } }}>
               {look.label}
+              {status.loaded !== null && <span data-testid="loaded-count"> · {status.loaded.toLocaleString()} records</span>}
             </Badge>
             {status.pending > 0 && (
               <Badge size="lg" variant="filled" color="orange" leftSection={<IconCloudUpload size={14} />} data-testid="pending-count" title="Local changes not yet on the server" styles={{ label: { textTransform: 'none' } }}>
@@ -63,6 +64,7 @@ export function SyncIndicator() {
               Sync now
             </Button>
           </Group>
+          {status.loaded !== null && <Text size="sm">First download of this workspace: {status.loaded.toLocaleString()} records so far. Everything already here can be used.</Text>}
           <Text size="sm">
             {status.pending === 0 ? 'Every change is on the server.' : `${status.pending} local change${status.pending === 1 ? '' : 's'} not yet on the server.`}
           </Text>

@@ -52,7 +52,7 @@ export interface FirstLoadInput {
   fetchPage(sequence: number): Promise<Page>;
   isClosed(): boolean;
   /** Called after each page with the documents written so far in this collection. */
-  onProgress?(name: CollectionName, written: number): void;
+  onProgress?(written: number): void;
 }
 
 export interface FirstLoadResult {
@@ -127,7 +127,7 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
       }
       if (page.checkpoint) sequence = page.checkpoint.sequence;
       await saveProgress(db, name, { sequence, done: !next });
-      input.onProgress?.(name, written);
+      input.onProgress?.(written);
     }
   } catch {
     // offline or refused: the replication goes on from the last page written, and shows why

@@ -29,6 +29,8 @@ export interface SyncStatus {
   pending: number;
   error: string | null;
   lastSyncedAt: string | null;
+  /** While a first load runs: the records it has written so far; otherwise null. */
+  loaded: number | null;
 }
 export interface WorkspaceInfo {
   workspaceId: string;
@@ -180,6 +182,9 @@ async function pushStarted(replication: RxReplicationState<any, any>): Promise<v
   while (Date.now() < deadline && replication.internalReplicationState?.stats.up.upstreamInitialSync === 0) await pause(5);
 }
 
+/** Collections in the order a first load fetches them: the board's pipelines, stages and deals first. */
+const FIRST_LOAD_ORDER: CollectionName[] = [...new Set<CollectionName>(['pipelines', 'stages', 'deals', ...COLLECTION_NAMES])];
+
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
 
 /** Where the workspace info of the last successful start is kept, to open offline next time. */
@@ -279,7 +284,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   const local: LocalContext = { db, workspaceId: info.workspaceId, defaultCurrency: info.defaultCurrency };
 
   // ---- status
-  const status = new BehaviorSubject<SyncStatus>({ state: 'syncing', pending: 0, error: null, lastSyncedAt: null });
+  const status = new BehaviorSubject<SyncStatus>({ state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null });
   const rejected = new BehaviorSubject<RejectedChange[]>([]);
   let network: 'unknown' | 'up' | 'down' = 'unknown';
   let failure: string | null = null;
@@ -288,6 +293,8 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   let initialDone = false;
   let lastSyncedAt: string | null = null;
   let closed = false;
+  let firstLoadRunning = false;
+  let firstLoadWritten = 0;
   const browserOffline = () => isBrowser && typeof navigator !== 'undefined' && navigator.onLine === false;
 
   // pending: local writes not yet acknowledged by the server, by collection and id
@@ -301,8 +308,8 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     const state: SyncStatus['state'] = failure ? 'error' : offline ? 'offline' : active || !initialDone || network === 'unknown' ? 'syncing' : 'online';
     const prev = status.getValue();
     if (state === 'online' && pending.size === 0 && !(prev.state === 'online' && prev.pending === 0 && lastSyncedAt)) lastSyncedAt = new Date().toISOString();
-    const next: SyncStatus = { state, pending: pending.size, error: failure ?? (offline ? networkError : null), lastSyncedAt };
-    if (prev.state !== next.state || prev.pending !== next.pending || prev.error !== next.error || prev.lastSyncedAt !== next.lastSyncedAt) status.next(next);
+    const next: SyncStatus = { state, pending: pending.size, error: failure ?? (offline ? networkError : null), lastSyncedAt, loaded: firstLoadRunning ? firstLoadWritten : null };
+    if (prev.state !== next.state || prev.pending !== next.pending || prev.error !== next.error || prev.lastSyncedAt !== next.lastSyncedAt || prev.loaded !== next.loaded) status.next(next);
   };
 
   let persistTimer: ReturnType<typeof setTimeout> | null = null;
@@ -440,17 +447,35 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   };
   /** First loads run one collection at a time (IndexedDB does not write faster in parallel). */
   let firstLoads: Promise<unknown> = Promise.resolve();
+  let loadsLeft = COLLECTION_NAMES.length;
   const startCollection = async (name: CollectionName) => {
     const collection = db.collections[name] as RxCollection<any>;
     if (closed) return;
     // only the leader tab replicates (and so first-loads)
     if (db.multiInstance) await db.waitForLeadership();
     if (closed) return;
-    const loading = firstLoads.then(() =>
-      closed
-        ? { pullCheckpoint: undefined, written: 0 }
-        : firstLoad({ db, name, identifier: identifierOf(name), pageSize: pullBatchSize, fetchPage: (sequence) => pullHandler(name)({ sequence }, pullBatchSize), isClosed: () => closed }),
-    );
+    const loading = firstLoads.then(async () => {
+      if (closed) return { pullCheckpoint: undefined, written: 0 };
+      let counted = 0;
+      const result = await firstLoad({
+        db,
+        name,
+        identifier: identifierOf(name),
+        pageSize: pullBatchSize,
+        fetchPage: (sequence) => pullHandler(name)({ sequence }, pullBatchSize),
+        isClosed: () => closed,
+        onProgress(written) {
+          firstLoadRunning = true;
+          firstLoadWritten += written - counted;
+          counted = written;
+          emit();
+        },
+      });
+      // the status counts records only while some collection is still loading
+      if (--loadsLeft === 0 || closed) firstLoadRunning = false;
+      emit();
+      return result;
+    });
     firstLoads = loading.catch(() => undefined);
     const { pullCheckpoint } = await loading;
     if (closed) return;
@@ -542,7 +567,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
 
   stream.start();
   /** Resolves once every collection's replication runs. */
-  const started = Promise.all(COLLECTION_NAMES.map((name) => startCollection(name))).then(() => {
+  const started = Promise.all(FIRST_LOAD_ORDER.map((name) => startCollection(name))).then(() => {
     if (closed) return;
     subs.push(
       combineLatest([...replications.values()].map((r) => r.active$)).subscribe((flags) => {

@@ -33,9 +33,15 @@ describe('sync: first load of a fresh client', () => {
 
   test('a fresh client loads every record page by page, sends nothing back, and then syncs both ways', async () => {
     const client = await openClient(server.url, server.key, 'first-load-fresh', { pullBatchSize: PAGE });
+    const counts: (number | null)[] = [];
+    client.store.status$.subscribe((s) => counts.push(s.loaded));
     try {
       await waitSameAsServer(client.store, server.services);
       await waitSynced(client);
+      const shown = counts.filter((n): n is number => n !== null);
+      assert.ok(shown.length >= 3 && shown.every((n, i) => i === 0 || n >= shown[i - 1]), `the status counted the records as they loaded: ${shown.join(', ')}`);
+      assert.ok(shown.at(-1)! >= ORGANIZATIONS, 'up to every record');
+      assert.equal(client.status().loaded, null, 'and stopped counting when the load was done');
       assert.ok(orgPulls(client.net).length >= ORGANIZATIONS / PAGE, `organizations came in pages of ${PAGE}: ${orgPulls(client.net).length} pulls`);
       assert.deepEqual(pushes(client.net), [], 'loading pushed nothing back to the server');
 
