@@ -220,21 +220,28 @@ function normalized(schema: z.ZodType, fields: string[], local: Record<string, u
 async function baseFromVersion(tx: Db, ctx: Ctx, entityType: string, id: string, version: unknown, server: AnyRecord): Promise<Record<string, unknown> | null> {
   if (typeof version !== 'number') return null;
   if (version === server.version) return server;
-  const rows = await tx
-    .selectFrom('auditEntries')
-    .select(['action', 'after'])
-    .where('workspaceId', '=', ctx.workspaceId)
-    .where('entityType', '=', entityType)
-    .where('entityId', '=', id)
-    .orderBy('seq', 'desc')
-    .limit(200)
-    .execute();
-  for (const row of rows) {
-    if (typeof row.after !== 'string') continue;
-    const after = JSON.parse(row.after) as Record<string, unknown>;
-    if (version === 0 ? row.action === 'create' : after.version === version) return after;
+  // newest first, in pages; versions only grow, so the search stops below the one wanted
+  let before = Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const rows = await tx
+      .selectFrom('auditEntries')
+      .select(['seq', 'action', 'after'])
+      .where('workspaceId', '=', ctx.workspaceId)
+      .where('entityType', '=', entityType)
+      .where('entityId', '=', id)
+      .where('seq', '<', before)
+      .orderBy('seq', 'desc')
+      .limit(200)
+      .execute();
+    for (const row of rows) {
+      before = Number(row.seq);
+      if (typeof row.after !== 'string') continue;
+      const after = JSON.parse(row.after) as Record<string, unknown>;
+      if (version === 0 ? row.action === 'create' : after.version === version) return after;
+      if (version !== 0 && typeof after.version === 'number' && after.version < version) return null;
+    }
+    if (rows.length < 200) return null;
   }
-  return null;
 }
 
 /** What the client gets for a refused document the server never had: a tombstone of it. */

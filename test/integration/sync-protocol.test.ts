@@ -126,6 +126,27 @@ describe('/sync over HTTP', () => {
     assert.equal(viaRest.length, listed.length);
   });
 
+  test('push without an assumed master state: merged against the state at the version the document carries', async () => {
+    const org = (await server.api('POST', '/crm/organizations', { name: 'Versioned', notes: 'first' })).body;
+    const seen = { ...org, _deleted: false };
+    // the server changes another field many times after this client saw the record
+    for (let i = 0; i < 230; i++) assert.equal((await server.api('PATCH', `/crm/organizations/${org.id}`, { notes: `server note ${i}` })).status, 200);
+    const res = await push('organizations', [{ assumedMasterState: null, newDocumentState: { ...seen, name: 'Renamed offline' } }]);
+    assert.equal(res.status, 200);
+    const stored = (await server.api('GET', `/crm/organizations/${org.id}`)).body;
+    assert.equal(stored.name, 'Renamed offline', "the client's field");
+    assert.equal(stored.notes, 'server note 229', "the server's field, not reverted to what the client saw");
+    assert.deepEqual(res.body.map((d: any) => [d.name, d.notes]), [['Renamed offline', 'server note 229']], 'the client gets the merged record');
+    const conflicts = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=conflict`)).body.data;
+    assert.deepEqual(conflicts, []);
+
+    // the same field changed on both sides: the server's value stands, the client's is audited
+    const again = await push('organizations', [{ assumedMasterState: null, newDocumentState: { ...seen, notes: 'client note' } }]);
+    assert.equal(again.body[0].notes, 'server note 229');
+    const lost = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=conflict`)).body.data;
+    assert.deepEqual(lost[0].detail.fields.notes, { lost: 'client note', kept: 'server note 229', base: 'first' });
+  });
+
   test('push: malformed bodies are refused', async () => {
     assert.equal((await push('organizations', { not: 'an array' })).status, 422);
     assert.equal((await server.api('POST', '/sync/organizations/push', 'x', { headers: { 'content-type': 'text/plain' } })).status, 415);
