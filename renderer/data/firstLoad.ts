@@ -18,8 +18,9 @@
  * server/sync/push.ts `baseFromVersion`), exactly as with a stored assumed state.
  *
  * Progress is kept per collection in a local document, so a load cut off by a reload resumes
- * where it stopped; a load cut off by the network hands over to the normal replication from the
- * last page written. Documents already present are only replaced when they are unmodified
+ * where it stopped; a page that cannot be fetched (offline, server down) is tried again until it
+ * comes; should the local storage fail, the normal replication takes over from the last page
+ * written. Documents already present are only replaced when they are unmodified
  * first-load copies of an older version; locally edited ones are left to the push's merge.
  */
 import { getChangedDocumentsSince, RX_META_LWT_MINIMUM, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
@@ -50,6 +51,8 @@ export interface FirstLoadInput {
   identifier: string;
   pageSize: number;
   fetchPage(sequence: number): Promise<Page>;
+  /** Resolves when a failed page fetch should be tried again (after a pause, or on reconnect). */
+  retryWait(): Promise<void>;
   isClosed(): boolean;
   /** Called after each page with the documents written so far in this collection. */
   onProgress?(written: number): void;
@@ -102,13 +105,25 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
   const isUnmodifiedCopy = (doc: any) => doc?._meta?.o?.hash === hash && doc._meta.o._rev === Number(String(doc._rev).split('-')[0]);
 
   try {
-    let next: Promise<Page> | null = input.fetchPage(sequence);
+    /** A page, fetched again after each failure (offline, server down) until the store closes. */
+    const fetchPage = async (from: number): Promise<Page | null> => {
+      for (;;) {
+        try {
+          return await input.fetchPage(from);
+        } catch {
+          if (input.isClosed()) return null;
+          await input.retryWait();
+          if (input.isClosed()) return null;
+        }
+      }
+    };
+    let next: Promise<Page | null> | null = fetchPage(sequence);
     while (next && !input.isClosed()) {
-      const page: Page = await next;
+      const page: Page | null = await next;
+      if (!page) break;
       const full: boolean = page.documents.length >= input.pageSize;
       // fetch the next page while this one is written
-      next = full && page.checkpoint ? input.fetchPage(page.checkpoint.sequence) : null;
-      next?.catch(() => undefined);
+      next = full && page.checkpoint ? fetchPage(page.checkpoint.sequence) : null;
       if (page.documents.length > 0) {
         const rows = page.documents.map((doc) => ({
           document: { ...doc, _deleted: doc._deleted === true, _attachments: {}, _meta: markAt(1), _rev: `1-${token}` },
@@ -129,8 +144,9 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
       await saveProgress(db, name, { sequence, done: !next });
       input.onProgress?.(written);
     }
-  } catch {
-    // offline or refused: the replication goes on from the last page written, and shows why
+  } catch (error) {
+    // local storage failed: the replication goes on from the last page written, and shows why
+    console.error(`first load of ${name} stopped`, error);
   }
   return { pullCheckpoint: sequence > 0 ? { sequence } : undefined, written };
 }

@@ -447,6 +447,8 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   };
   /** First loads run one collection at a time (IndexedDB does not write faster in parallel). */
   let firstLoads: Promise<unknown> = Promise.resolve();
+  /** First loads waiting to fetch a page again; reconnect() (and close()) wakes them. */
+  const reconnectWaiters = new Set<() => void>();
   let loadsLeft = COLLECTION_NAMES.length;
   const startCollection = async (name: CollectionName) => {
     const collection = db.collections[name] as RxCollection<any>;
@@ -463,6 +465,16 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
         identifier: identifierOf(name),
         pageSize: pullBatchSize,
         fetchPage: (sequence) => pullHandler(name)({ sequence }, pullBatchSize),
+        retryWait: () =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              reconnectWaiters.delete(done);
+              resolve();
+            };
+            const timer = setTimeout(done, retryTime);
+            reconnectWaiters.add(done);
+          }),
         isClosed: () => closed,
         onProgress(written) {
           firstLoadRunning = true;
@@ -595,6 +607,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   function reconnect(): void {
     if (closed) return;
     failure = null;
+    for (const wake of [...reconnectWaiters]) wake();
     stream.reconnect();
     for (const r of replications.values()) r.reSync();
     emit();
@@ -649,6 +662,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
       if (persistTimer) clearTimeout(persistTimer);
       await db.upsertLocal('kith-pending', { entries: [...pending.entries()] }).catch(() => undefined);
       stream.close();
+      for (const wake of [...reconnectWaiters]) wake();
       await firstLoads;
       for (const s of subs) s.unsubscribe();
       await Promise.all([...replications.values()].map(async (r) => (await pushStarted(r), r.cancel())));
