@@ -70,14 +70,10 @@ async function readProgress(db: RxDatabase): Promise<ProgressDoc> {
   return (doc?.toJSON().data as ProgressDoc | undefined) ?? {};
 }
 
-let progressWrites: Promise<unknown> = Promise.resolve();
+/** Collections load one after another and the store awaits the load before closing: one writer. */
 async function saveProgress(db: RxDatabase, name: CollectionName, progress: Progress): Promise<void> {
-  // one writer at a time: collections load one after another, but close() may race a write
-  progressWrites = progressWrites.then(async () => {
-    const current = await readProgress(db);
-    await db.upsertLocal<ProgressDoc>(PROGRESS_DOC, { ...current, [name]: progress });
-  });
-  await progressWrites;
+  const current = await readProgress(db);
+  await db.upsertLocal<ProgressDoc>(PROGRESS_DOC, { ...current, [name]: progress });
 }
 
 /**
@@ -130,6 +126,8 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
         }));
         const result = await instance.bulkWrite(rows as any, 'replication-first-load');
         // already present: replace unmodified older first-load copies; leave local edits to the push
+        const failed = result.error.find((e) => e.status !== 409);
+        if (failed) throw new Error(`local storage refused ${failed.documentId} (status ${failed.status})`);
         const conflicts = result.error.filter((e): e is RxStorageWriteErrorConflict<any> => e.status === 409);
         const replace = conflicts
           .filter((e) => e.documentInDb && isUnmodifiedCopy(e.documentInDb) && Number((e.documentInDb as any).version) < Number((e.writeRow.document as any).version))
