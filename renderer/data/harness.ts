@@ -34,8 +34,8 @@ async function dump(): Promise<Record<string, Record<string, unknown>[]>> {
 
 const api = {
   state,
-  async open(apiKey: string, workspace?: string) {
-    state.store = await openKithStore({ serverUrl: location.origin, apiKey, workspace: workspace ?? null });
+  async open(apiKey: string, workspace?: string, options: { pullBatchSize?: number } = {}) {
+    state.store = await openKithStore({ serverUrl: location.origin, apiKey, workspace: workspace ?? null }, options);
     state.store.status$.subscribe((s) => (state.status = s));
     state.store.rejected$.subscribe((r) => (state.rejected = r));
     return state.store.info;

@@ -125,6 +125,37 @@ describe('sync in headless Chromium on Dexie (IndexedDB)', () => {
     }
   });
 
+  test('a first load cut off by a reload resumes at the page it reached, on IndexedDB', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`));
+    const orgPulls = () => requests.filter((r) => r.startsWith('GET /sync/organizations/pull'));
+    try {
+      // slow organization pages, so the reload lands in the middle of them
+      await page.route('**/sync/organizations/pull**', async (route) => {
+        await new Promise((r) => setTimeout(r, 200));
+        await route.continue().catch(() => undefined);
+      });
+      await page.goto(server.url + '/');
+      await page.waitForFunction(() => 'kithData' in window);
+      await page.evaluate((k) => (window as any).kithData.open(k, undefined, { pullBatchSize: 10 }), server.key);
+      await waitFor(() => orgPulls().length >= 3, 'three pages of organizations requested');
+      await page.unroute('**/sync/organizations/pull**');
+      requests.length = 0;
+      await page.reload();
+      await page.waitForFunction(() => 'kithData' in window);
+      await page.evaluate((k) => (window as any).kithData.open(k, undefined, { pullBatchSize: 10 }), server.key);
+      await waitPageSynced(page);
+      await waitSameAsServer(page, server, workspaceId);
+      const first = new URL(orgPulls()[0].split(' ')[1], server.url);
+      assert.ok(Number(first.searchParams.get('checkpoint')) > 0, `the load went on from a saved page: ${orgPulls()[0]}`);
+      assert.deepEqual(requests.filter((r) => r.startsWith('POST /sync/')), [], 'nothing loaded was pushed back');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a write over REST appears in the browser client live', async () => {
     const { context, page } = await openPage(browser, server, server.key);
     try {
