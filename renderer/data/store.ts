@@ -450,6 +450,17 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   /** First loads waiting to fetch a page again; reconnect() (and close()) wakes them. */
   const reconnectWaiters = new Set<() => void>();
   let loadsLeft = COLLECTION_NAMES.length;
+  /** The retry time, cut short by reconnect() or close(). */
+  const waitToRetry = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        reconnectWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, retryTime);
+      reconnectWaiters.add(done);
+    });
   const startCollection = async (name: CollectionName) => {
     const collection = db.collections[name] as RxCollection<any>;
     if (closed) return;
@@ -465,16 +476,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
         identifier: identifierOf(name),
         pageSize: pullBatchSize,
         fetchPage: (sequence) => pullHandler(name)({ sequence }, pullBatchSize),
-        retryWait: () =>
-          new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              reconnectWaiters.delete(done);
-              resolve();
-            };
-            const timer = setTimeout(done, retryTime);
-            reconnectWaiters.add(done);
-          }),
+        retryWait: waitToRetry,
         isClosed: () => closed,
         onProgress(written) {
           firstLoadRunning = true;
@@ -511,22 +513,22 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
       // first-loaded documents out of the scan. Nothing writes stage changes locally; if anything
       // did, the server would refuse it and the client revert, like any refused push.
       push: {
-            batchSize: options.pushBatchSize ?? 200,
-            initialCheckpoint: FIRST_LOAD_PUSH_CHECKPOINT,
-            handler: async (rows) => {
-              await waitForReferences(rows.map((r) => r.newDocumentState as Record<string, unknown>));
-              const res = await request(`/sync/${name}/push`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify(rows.map((r): PushRow => ({ assumedMasterState: r.assumedMasterState ?? null, newDocumentState: r.newDocumentState }))),
-              });
-              const conflicts = (await res.json()) as Record<string, unknown>[];
-              // answers that only carry the server's bookkeeping are routine; others may be refusals
-              const pushed = new Map(rows.map((r) => [(r.newDocumentState as { id: string }).id, r.newDocumentState as Record<string, unknown>]));
-              if (conflicts.some((doc) => changedBeyondServerFields(doc, pushed.get(doc.id as string)))) refreshRejected();
-              return conflicts as any[];
-            },
-          },
+        batchSize: options.pushBatchSize ?? 200,
+        initialCheckpoint: FIRST_LOAD_PUSH_CHECKPOINT,
+        handler: async (rows) => {
+          await waitForReferences(rows.map((r) => r.newDocumentState as Record<string, unknown>));
+          const res = await request(`/sync/${name}/push`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(rows.map((r): PushRow => ({ assumedMasterState: r.assumedMasterState ?? null, newDocumentState: r.newDocumentState }))),
+          });
+          const conflicts = (await res.json()) as Record<string, unknown>[];
+          // answers that only carry the server's bookkeeping are routine; others may be refusals
+          const pushed = new Map(rows.map((r) => [(r.newDocumentState as { id: string }).id, r.newDocumentState as Record<string, unknown>]));
+          if (conflicts.some((doc) => changedBeyondServerFields(doc, pushed.get(doc.id as string)))) refreshRejected();
+          return conflicts as any[];
+        },
+      },
     });
     replications.set(name, replication);
 
