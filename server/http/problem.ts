@@ -47,6 +47,11 @@ export function problem(status: number, title: string, detail: string, errors?: 
   };
 }
 
+/** The answer of a gated route while the workspace's crm.core feature is off (SPEC §3). */
+export function featureDisabled(workspaceSlug: string): Problem {
+  return problem(403, 'Feature disabled', `the crm.core feature is disabled for workspace '${workspaceSlug}'`, undefined, { feature: 'crm.core' });
+}
+
 export function sendProblem(res: Response, p: Problem): void {
   if (res.headersSent) return;
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));

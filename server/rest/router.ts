@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import { requireContext } from '../http/auth.js';
-import { problem, sendProblem, toProblem } from '../http/problem.js';
+import { featureDisabled, problem, sendProblem, toProblem } from '../http/problem.js';
 import { buildOpenApi } from './openapi.js';
 import type { RouteDef } from './routeTable.js';
 import { crmRoutes } from './routes.js';
@@ -68,7 +68,7 @@ function register(router: Router, route: RouteDef): void {
     const ctx = res.locals.ctx as Ctx;
     try {
       if (!route.ungated && !featureEnabled(ctx)) {
-        return sendProblem(res, problem(403, 'Feature disabled', `the crm.core feature is disabled for workspace '${ctx.workspace.slug}'`, undefined, { feature: 'crm.core' }));
+        return sendProblem(res, featureDisabled(ctx.workspace.slug));
       }
       // the route's success status, unless the handler sets another (e.g. 200 for a repeated create)
       res.status(route.status ?? 200);

@@ -9,10 +9,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { isCollectionName } from '../../shared/collections.js';
 import { PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, PUSH_MAX_ROWS, parseCheckpointParam, type PullResponse, type PushRow, type RejectedChange } from '../../shared/sync.js';
-import type { Ctx } from '../domain/context.js';
+import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import { requireContext } from '../http/auth.js';
-import { problem, sendProblem, toProblem } from '../http/problem.js';
+import { featureDisabled, problem, sendProblem, toProblem } from '../http/problem.js';
 import { changedSince } from '../store/records.js';
 import { requireJsonBody } from '../rest/router.js';
 import { applyPush, toSyncDocument } from './push.js';
@@ -52,6 +52,12 @@ export function syncRouter(services: Services): { router: Router; hub: StreamHub
   const hub = new StreamHub(services);
 
   router.use(requireContext(services, 'sync'));
+  // a workspace with the CRM switched off replicates nothing, like /crm and /mcp
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    const ctx = res.locals.ctx as Ctx;
+    if (!featureEnabled(ctx)) return sendProblem(res, featureDisabled(ctx.workspace.slug));
+    next();
+  });
 
   router.get(
     '/stream',

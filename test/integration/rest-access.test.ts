@@ -279,7 +279,7 @@ describe('workspaces', () => {
     assert.equal(nonexistent.body.detail, 'Workspace access denied by API key restriction');
   });
 
-  test('feature gate: with crm.core off every other route is 403 naming the feature, GET /crm answers enabled:false', async () => {
+  test('feature gate: with crm.core off every other route (and /sync) is 403 naming the feature, GET /crm answers enabled:false', async () => {
     const h = { headers: { 'x-kith-workspace': 'other-team' } };
     const org = (await server.api('POST', '/crm/organizations', { name: 'Gated' }, h)).body;
     const off = await server.api('PATCH', '/crm/workspace', { features: { 'crm.core': false } }, h);
@@ -298,6 +298,11 @@ describe('workspaces', () => {
       ['GET', '/crm/labels'],
       ['GET', '/crm/audit'],
       ['GET', '/crm/workspace/members'],
+      // replication is gated the same way
+      ['GET', '/sync/organizations/pull?checkpoint=0'],
+      ['POST', '/sync/organizations/push', []],
+      ['GET', '/sync/stream'],
+      ['GET', '/sync/rejections'],
     ] as [string, string, unknown?][]) {
       const res = await server.api(method, path, body, h);
       assert.equal(res.status, 403, `${method} ${path}`);
@@ -310,6 +315,7 @@ describe('workspaces', () => {
     const on = await server.api('PATCH', '/crm/workspace', { features: { 'crm.core': true } }, h);
     assert.equal(on.status, 200);
     assert.equal((await server.api('GET', `/crm/organizations/${org.id}`, undefined, h)).status, 200);
+    assert.equal((await server.api('GET', '/sync/organizations/pull?checkpoint=0', undefined, h)).status, 200);
   });
 
   test('workspace members list', async () => {
