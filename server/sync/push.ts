@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { mergeFields, sameJsonValue } from '../../shared/merge.js';
 import { creatableFields, mergeableFields, type PushRow, type SyncDocument } from '../../shared/sync.js';
-import { writeAudit, type AuditAction } from '../domain/audit.js';
+import { listAudit, writeAudit, type AuditAction } from '../domain/audit.js';
 import type { Ctx } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { WriteScope } from '../domain/records.js';
@@ -214,34 +214,25 @@ function normalized(schema: z.ZodType, fields: string[], local: Record<string, u
 /**
  * The server state a document without an assumed master state was based on, found by the version
  * it carries: the current record, or the audit snapshot written with that version (version 0 —
- * never synced — means the client's own create). Happens when a client edits a record again
- * while the push of its previous state is still in flight.
+ * never synced — means the client's own create). Happens for records a client got by its first
+ * load, and when a client edits a record again while the push of its previous state is in flight.
  */
 async function baseFromVersion(tx: Db, ctx: Ctx, entityType: string, id: string, version: unknown, server: AnyRecord): Promise<Record<string, unknown> | null> {
   if (typeof version !== 'number') return null;
   if (version === server.version) return server;
-  // newest first, in pages; versions only grow, so the search stops below the one wanted
-  let before = Number.MAX_SAFE_INTEGER;
-  for (;;) {
-    const rows = await tx
-      .selectFrom('auditEntries')
-      .select(['seq', 'action', 'after'])
-      .where('workspaceId', '=', ctx.workspaceId)
-      .where('entityType', '=', entityType)
-      .where('entityId', '=', id)
-      .where('seq', '<', before)
-      .orderBy('seq', 'desc')
-      .limit(200)
-      .execute();
-    for (const row of rows) {
-      before = Number(row.seq);
-      if (typeof row.after !== 'string') continue;
-      const after = JSON.parse(row.after) as Record<string, unknown>;
-      if (version === 0 ? row.action === 'create' : after.version === version) return after;
+  // the record's history newest first, page by page; versions only grow, so stop below the one wanted
+  let cursor: string | null = null;
+  do {
+    const page: Awaited<ReturnType<typeof listAudit>> = await listAudit(tx, ctx, { entityType, entityId: id, limit: 200, ...(cursor ? { cursor } : {}) });
+    for (const entry of page.data) {
+      const after = entry.after as Record<string, unknown> | null;
+      if (!after) continue;
+      if (version === 0 ? entry.action === 'create' : after.version === version) return after;
       if (version !== 0 && typeof after.version === 'number' && after.version < version) return null;
     }
-    if (rows.length < 200) return null;
-  }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return null;
 }
 
 /** What the client gets for a refused document the server never had: a tombstone of it. */
