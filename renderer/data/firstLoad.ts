@@ -23,7 +23,7 @@
  * written. Documents already present are only replaced when they are unmodified
  * first-load copies of an older version; locally edited ones are left to the push's merge.
  */
-import { getChangedDocumentsSince, RX_META_LWT_MINIMUM, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
+import { getChangedDocumentsSince, getHeightOfRevision, RX_META_LWT_MINIMUM, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
 import type { CollectionName } from '../../shared/collections.js';
 import type { SyncCheckpoint, SyncDocument } from '../../shared/sync.js';
 
@@ -37,12 +37,12 @@ const FIRST_LOAD_LWT = RX_META_LWT_MINIMUM;
 /** The push starts above the first-loaded documents: every later local write is pushed. */
 export const FIRST_LOAD_PUSH_CHECKPOINT = { id: '', lwt: FIRST_LOAD_LWT + 0.5 } as const;
 
-const PROGRESS_DOC = 'kith-first-load';
+/** One local document per collection: the server sequence its first load reached. */
+const progressDoc = (name: CollectionName) => `kith-first-load-${name}`;
 interface Progress {
   sequence: number;
   done: boolean;
 }
-type ProgressDoc = Partial<Record<CollectionName, Progress>>;
 
 export interface FirstLoadInput {
   db: RxDatabase;
@@ -54,27 +54,15 @@ export interface FirstLoadInput {
   /** Resolves when a failed page fetch should be tried again (after a pause, or on reconnect). */
   retryWait(): Promise<void>;
   isClosed(): boolean;
-  /** Called after each page with the documents written so far in this collection. */
+  /** Called after each page with the documents it wrote. */
   onProgress?(written: number): void;
 }
 
 export interface FirstLoadResult {
   /** Where the replication's pull starts when it has no checkpoint of its own yet. */
   pullCheckpoint: SyncCheckpoint | undefined;
-  /** Documents written by this run. */
-  written: number;
 }
 
-async function readProgress(db: RxDatabase): Promise<ProgressDoc> {
-  const doc = await db.getLocal<ProgressDoc>(PROGRESS_DOC);
-  return (doc?.toJSON().data as ProgressDoc | undefined) ?? {};
-}
-
-/** Collections load one after another and the store awaits the load before closing: one writer. */
-async function saveProgress(db: RxDatabase, name: CollectionName, progress: Progress): Promise<void> {
-  const current = await readProgress(db);
-  await db.upsertLocal<ProgressDoc>(PROGRESS_DOC, { ...current, [name]: progress });
-}
 
 /**
  * Loads a collection the fast way if this client never pulled it (or was cut off doing so),
@@ -83,12 +71,12 @@ async function saveProgress(db: RxDatabase, name: CollectionName, progress: Prog
 export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult> {
   const { db, name } = input;
   const collection = db.collections[name] as RxCollection<any>;
-  const saved = (await readProgress(db))[name];
-  if (saved?.done) return { pullCheckpoint: { sequence: saved.sequence }, written: 0 };
+  const saved = (await db.getLocal<Progress>(progressDoc(name)))?.toJSON().data;
+  if (saved?.done) return { pullCheckpoint: { sequence: saved.sequence } };
   if (!saved) {
     // only an empty collection is first-loaded; anything else is the replication's business
     const any = await getChangedDocumentsSince(collection.storageInstance, 1);
-    if (any.documents.length > 0) return { pullCheckpoint: undefined, written: 0 };
+    if (any.documents.length > 0) return { pullCheckpoint: undefined };
   }
 
   const instance = collection.internalStorageInstance;
@@ -96,9 +84,8 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
   const hash = await db.hashFunction(`rxdbreplication${input.identifier}`);
   const token = db.token;
   let sequence = saved?.sequence ?? 0;
-  let written = 0;
   const markAt = (height: number) => ({ lwt: FIRST_LOAD_LWT, o: { _rev: height, hash } });
-  const isUnmodifiedCopy = (doc: any) => doc?._meta?.o?.hash === hash && doc._meta.o._rev === Number(String(doc._rev).split('-')[0]);
+  const isUnmodifiedCopy = (doc: any) => doc?._meta?.o?.hash === hash && doc._meta.o._rev === getHeightOfRevision(doc._rev);
 
   try {
     /** A page, fetched again after each failure (offline, server down) until the store closes. */
@@ -120,6 +107,7 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
       const full: boolean = page.documents.length >= input.pageSize;
       // fetch the next page while this one is written
       next = full && page.checkpoint ? fetchPage(page.checkpoint.sequence) : null;
+      let written = 0;
       if (page.documents.length > 0) {
         const rows = page.documents.map((doc) => ({
           document: { ...doc, _deleted: doc._deleted === true, _attachments: {}, _meta: markAt(1), _rev: `1-${token}` },
@@ -132,19 +120,19 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
         const replace = conflicts
           .filter((e) => e.documentInDb && isUnmodifiedCopy(e.documentInDb) && Number((e.documentInDb as any).version) < Number((e.writeRow.document as any).version))
           .map((e) => {
-            const height = Number(String(e.documentInDb!._rev).split('-')[0]) + 1;
+            const height = getHeightOfRevision(e.documentInDb!._rev) + 1;
             return { previous: e.documentInDb, document: { ...e.writeRow.document, _meta: markAt(height), _rev: `${height}-${token}` } };
           });
         if (replace.length > 0) await instance.bulkWrite(replace as any, 'replication-first-load');
-        written += rows.length - result.error.length + replace.length;
+        written = rows.length - result.error.length + replace.length;
       }
       if (page.checkpoint) sequence = page.checkpoint.sequence;
-      await saveProgress(db, name, { sequence, done: !next });
+      await db.upsertLocal<Progress>(progressDoc(name), { sequence, done: !next });
       input.onProgress?.(written);
     }
   } catch (error) {
     // local storage failed: the replication goes on from the last page written, and shows why
     console.error(`first load of ${name} stopped`, error);
   }
-  return { pullCheckpoint: sequence > 0 ? { sequence } : undefined, written };
+  return { pullCheckpoint: sequence > 0 ? { sequence } : undefined };
 }

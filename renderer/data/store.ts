@@ -293,8 +293,10 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   let initialDone = false;
   let lastSyncedAt: string | null = null;
   let closed = false;
-  let firstLoadRunning = false;
+  /** Records written by first loads in this session (shown while any load is still running). */
   let firstLoadWritten = 0;
+  /** Collections whose first-load step has not finished yet. */
+  let loadsLeft = COLLECTION_NAMES.length;
   const browserOffline = () => isBrowser && typeof navigator !== 'undefined' && navigator.onLine === false;
 
   // pending: local writes not yet acknowledged by the server, by collection and id
@@ -308,7 +310,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     const state: SyncStatus['state'] = failure ? 'error' : offline ? 'offline' : active || !initialDone || network === 'unknown' ? 'syncing' : 'online';
     const prev = status.getValue();
     if (state === 'online' && pending.size === 0 && !(prev.state === 'online' && prev.pending === 0 && lastSyncedAt)) lastSyncedAt = new Date().toISOString();
-    const next: SyncStatus = { state, pending: pending.size, error: failure ?? (offline ? networkError : null), lastSyncedAt, loaded: firstLoadRunning ? firstLoadWritten : null };
+    const next: SyncStatus = { state, pending: pending.size, error: failure ?? (offline ? networkError : null), lastSyncedAt, loaded: loadsLeft > 0 && firstLoadWritten > 0 ? firstLoadWritten : null };
     if (prev.state !== next.state || prev.pending !== next.pending || prev.error !== next.error || prev.lastSyncedAt !== next.lastSyncedAt || prev.loaded !== next.loaded) status.next(next);
   };
 
@@ -449,7 +451,6 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   let firstLoads: Promise<unknown> = Promise.resolve();
   /** First loads waiting to fetch a page again; reconnect() (and close()) wakes them. */
   const reconnectWaiters = new Set<() => void>();
-  let loadsLeft = COLLECTION_NAMES.length;
   /** The retry time, cut short by reconnect() or close(). */
   const waitToRetry = () =>
     new Promise<void>((resolve) => {
@@ -468,8 +469,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     if (db.multiInstance) await db.waitForLeadership();
     if (closed) return;
     const loading = firstLoads.then(async () => {
-      if (closed) return { pullCheckpoint: undefined, written: 0 };
-      let counted = 0;
+      if (closed) return { pullCheckpoint: undefined };
       const result = await firstLoad({
         db,
         name,
@@ -479,14 +479,11 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
         retryWait: waitToRetry,
         isClosed: () => closed,
         onProgress(written) {
-          firstLoadRunning = true;
-          firstLoadWritten += written - counted;
-          counted = written;
+          firstLoadWritten += written;
           emit();
         },
       });
-      // the status counts records only while some collection is still loading
-      if (--loadsLeft === 0 || closed) firstLoadRunning = false;
+      loadsLeft--;
       emit();
       return result;
     });
