@@ -31,6 +31,8 @@ export interface SyncStatus {
   lastSyncedAt: string | null;
   /** While a first load runs: the records it has written so far; otherwise null. */
   loaded: number | null;
+  /** Divergences from the server (a local copy missing or holding a wrong version of server rows) found by the self-check and healed in this session. */
+  healed: number;
 }
 export interface WorkspaceInfo {
   workspaceId: string;
@@ -284,7 +286,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   const local: LocalContext = { db, workspaceId: info.workspaceId, defaultCurrency: info.defaultCurrency };
 
   // ---- status
-  const status = new BehaviorSubject<SyncStatus>({ state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null });
+  const status = new BehaviorSubject<SyncStatus>({ state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null, healed: 0 });
   const rejected = new BehaviorSubject<RejectedChange[]>([]);
   let network: 'unknown' | 'up' | 'down' = 'unknown';
   let failure: string | null = null;

@@ -93,7 +93,7 @@ export function useObservable<T>(observable: Observable<T> | null | undefined, i
   return value;
 }
 
-const INITIAL_STATUS: SyncStatus = { state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null };
+const INITIAL_STATUS: SyncStatus = { state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null, healed: 0 };
 
 /** The live sync status (online/offline/syncing/error, unsent local changes). */
 export function useSyncStatus(): SyncStatus {

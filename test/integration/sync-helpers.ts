@@ -76,7 +76,7 @@ export interface TestClient {
 export async function openClient(serverUrl: string, apiKey: string, databaseName: string, options: { retryTime?: number; pullBatchSize?: number; net?: NetworkSwitch } = {}): Promise<TestClient> {
   const net = options.net ?? new NetworkSwitch();
   const store = await openKithStore({ serverUrl, apiKey }, { storage: getRxStorageMemory(), fetch: net.fetch, retryTime: options.retryTime ?? 300, databaseName, pullBatchSize: options.pullBatchSize });
-  let current: SyncStatus = { state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null };
+  let current: SyncStatus = { state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null, healed: 0 };
   store.status$.subscribe((s) => (current = s));
   return { store, net, status: () => current };
 }
