@@ -261,7 +261,9 @@ describe('sync: real clients against a real server', () => {
         await mcp.close();
       }
       await waitFor(async () => (await deals.findOne(data.deal.id).exec())?.get('notes') === 'Noted by an agent over MCP', 'MCP change in the client', 5000);
-      assert.deepEqual(client.net.log.slice(requestsBefore), [], 'the changes came over the open stream: the client made no request');
+      // the stream only says which collection changed; the client pulls that collection from its
+      // own checkpoint, once per change, and nothing else (no polling)
+      assert.deepEqual(client.net.log.slice(requestsBefore), ['GET /sync/deals/pull', 'GET /sync/deals/pull'], 'one pull of the changed collection per change the stream announced');
 
       // another process on the same database file (like the CLI or a direct kith-mcp)
       const other = await openStore(server.dataDir);
