@@ -10,7 +10,7 @@
  *   the downstream treats an unmodified first-loaded document as in sync and overwrites it with
  *   newer server states later (its meta row is written then, as usual);
  * - the minimum last-write time (`_meta.lwt` = 1), below the push's initial checkpoint
- *   ({@link FIRST_LOAD_PUSH_CHECKPOINT}), so first-loaded documents are never pushed back while
+ *   (`REPLICATED_PUSH_CHECKPOINT`, marks.ts), so first-loaded documents are never pushed back while
  *   every real local write (RxDB stamps the current time) is — also one made during the load.
  *
  * A local edit of a first-loaded document has no assumed master state; it is pushed with the
@@ -23,19 +23,15 @@
  * written. Documents already present are only replaced when they are unmodified
  * first-load copies of an older version; locally edited ones are left to the push's merge.
  */
-import { getChangedDocumentsSince, getHeightOfRevision, RX_META_LWT_MINIMUM, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
+import { getChangedDocumentsSince, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
 import type { CollectionName } from '../../shared/collections.js';
 import type { SyncCheckpoint, SyncDocument } from '../../shared/sync.js';
+import { replicatedMarks } from './marks.js';
 
 interface Page {
   documents: SyncDocument[];
   checkpoint?: SyncCheckpoint | null;
 }
-
-/** Last-write time of first-loaded documents (RxDB's minimum). */
-const FIRST_LOAD_LWT = RX_META_LWT_MINIMUM;
-/** The push starts above the first-loaded documents: every later local write is pushed. */
-export const FIRST_LOAD_PUSH_CHECKPOINT = { id: '', lwt: FIRST_LOAD_LWT + 0.5 } as const;
 
 /** One local document per collection: the server sequence its first load reached. */
 const progressDoc = (name: CollectionName) => `kith-first-load-${name}`;
@@ -80,12 +76,8 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
   }
 
   const instance = collection.internalStorageInstance;
-  // the hash RxDB's downstream compares the origin mark with (its identifier has this prefix)
-  const hash = await db.hashFunction(`rxdbreplication${input.identifier}`);
-  const token = db.token;
+  const marks = await replicatedMarks(db, input.identifier);
   let sequence = saved?.sequence ?? 0;
-  const markAt = (height: number) => ({ lwt: FIRST_LOAD_LWT, o: { _rev: height, hash } });
-  const isUnmodifiedCopy = (doc: any) => doc?._meta?.o?.hash === hash && doc._meta.o._rev === getHeightOfRevision(doc._rev);
 
   try {
     /** A page, fetched again after each failure (offline, server down) until the store closes. */
@@ -109,20 +101,15 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
       next = full && page.checkpoint ? fetchPage(page.checkpoint.sequence) : null;
       let written = 0;
       if (page.documents.length > 0) {
-        const rows = page.documents.map((doc) => ({
-          document: { ...doc, _deleted: doc._deleted === true, _attachments: {}, _meta: markAt(1), _rev: `1-${token}` },
-        }));
+        const rows = page.documents.map((doc) => ({ document: marks.document(doc) }));
         const result = await instance.bulkWrite(rows as any, 'replication-first-load');
         // already present: replace unmodified older first-load copies; leave local edits to the push
         const failed = result.error.find((e) => e.status !== 409);
         if (failed) throw new Error(`local storage refused ${failed.documentId} (status ${failed.status})`);
         const conflicts = result.error.filter((e): e is RxStorageWriteErrorConflict<any> => e.status === 409);
         const replace = conflicts
-          .filter((e) => e.documentInDb && isUnmodifiedCopy(e.documentInDb) && Number((e.documentInDb as any).version) < Number((e.writeRow.document as any).version))
-          .map((e) => {
-            const height = getHeightOfRevision(e.documentInDb!._rev) + 1;
-            return { previous: e.documentInDb, document: { ...e.writeRow.document, _meta: markAt(height), _rev: `${height}-${token}` } };
-          });
+          .filter((e) => e.documentInDb && marks.isUnmodifiedCopy(e.documentInDb) && Number((e.documentInDb as any).version) < Number((e.writeRow.document as any).version))
+          .map((e) => ({ previous: e.documentInDb, document: marks.document(e.writeRow.document as SyncDocument, e.documentInDb) }));
         if (replace.length > 0) await instance.bulkWrite(replace as any, 'replication-first-load');
         written = rows.length - result.error.length + replace.length;
       }

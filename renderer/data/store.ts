@@ -14,7 +14,9 @@ import { PULL_MAX_LIMIT, type PullResponse, type PushRow, type RejectedChange, t
 import { collectionCreators } from './schemas.js';
 import { prepareCreate, prepareUpdate, localNow, type LocalContext } from './rules.js';
 import { SyncStream, problemText } from './stream.js';
-import { firstLoad, FIRST_LOAD_PUSH_CHECKPOINT } from './firstLoad.js';
+import { firstLoad } from './firstLoad.js';
+import { REPLICATED_PUSH_CHECKPOINT } from './marks.js';
+import { selfCheck, type SelfCheckResult } from './selfCheck.js';
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
 addRxPlugin(RxDBLeaderElectionPlugin);
@@ -57,8 +59,14 @@ export interface KithStore {
   restore(collection: CollectionName, id: string): Promise<void>;
   remove(collection: CollectionName, id: string): Promise<void>;
   reconnect(): void;
+  /**
+   * Runs the self-check now on every collection (digest against the server, heal what differs);
+   * also runs by itself after catching up, after each reconnect and every `selfCheckInterval`.
+   */
+  verify(): Promise<Record<CollectionName, SelfCheckResult>>;
   close(): Promise<void>;
 }
+export type { SelfCheckResult };
 
 export interface OpenOptions {
   storage?: RxStorage<any, any>;
@@ -73,6 +81,8 @@ export interface OpenOptions {
   databaseName?: string;
   /** Where to remember the workspace info for offline starts (default: localStorage in browsers). */
   infoCache?: InfoCache | null;
+  /** Milliseconds between periodic self-checks (default 10 minutes; 0 = only after catching up and reconnecting). */
+  selfCheckInterval?: number;
 }
 
 /** The server could not be reached, or refused the key/workspace. */
@@ -187,6 +197,9 @@ async function pushStarted(replication: RxReplicationState<any, any>): Promise<v
 /** Collections in the order a first load fetches them: the board's pipelines, stages and deals first. */
 const FIRST_LOAD_ORDER: CollectionName[] = [...new Set<CollectionName>(['pipelines', 'stages', 'deals', ...COLLECTION_NAMES])];
 
+/** After catching up or reconnecting, the self-check waits this long for the replications to settle. */
+const SELF_CHECK_SETTLE_MS = 2000;
+
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
 
 /** Where the workspace info of the last successful start is kept, to open offline next time. */
@@ -299,6 +312,10 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   let firstLoadWritten = 0;
   /** Collections whose first-load step has not finished yet. */
   let loadsLeft = COLLECTION_NAMES.length;
+  /** Divergences the self-check found and healed in this session. */
+  let healed = 0;
+  /** Per collection, the sequence the pulls have reached (the replication's checkpoint). */
+  const pulledTo = new Map<CollectionName, number>();
   const browserOffline = () => isBrowser && typeof navigator !== 'undefined' && navigator.onLine === false;
 
   // pending: local writes not yet acknowledged by the server, by collection and id
@@ -312,8 +329,8 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     const state: SyncStatus['state'] = failure ? 'error' : offline ? 'offline' : active || !initialDone || network === 'unknown' ? 'syncing' : 'online';
     const prev = status.getValue();
     if (state === 'online' && pending.size === 0 && !(prev.state === 'online' && prev.pending === 0 && lastSyncedAt)) lastSyncedAt = new Date().toISOString();
-    const next: SyncStatus = { state, pending: pending.size, error: failure ?? (offline ? networkError : null), lastSyncedAt, loaded: loadsLeft > 0 && firstLoadWritten > 0 ? firstLoadWritten : null };
-    if (prev.state !== next.state || prev.pending !== next.pending || prev.error !== next.error || prev.lastSyncedAt !== next.lastSyncedAt || prev.loaded !== next.loaded) status.next(next);
+    const next: SyncStatus = { state, pending: pending.size, error: failure ?? (offline ? networkError : null), lastSyncedAt, loaded: loadsLeft > 0 && firstLoadWritten > 0 ? firstLoadWritten : null, healed };
+    if (prev.state !== next.state || prev.pending !== next.pending || prev.error !== next.error || prev.lastSyncedAt !== next.lastSyncedAt || prev.loaded !== next.loaded || prev.healed !== next.healed) status.next(next);
   };
 
   let persistTimer: ReturnType<typeof setTimeout> | null = null;
@@ -398,6 +415,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
         network = 'up';
         networkError = null;
         refreshRejected();
+        scheduleSelfCheck(SELF_CHECK_SETTLE_MS);
       } else if (state === 'refused') {
         failure = detail ?? 'access denied';
       } else {
@@ -447,6 +465,8 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
   const pullHandler = (name: CollectionName) => async (checkpoint: SyncCheckpoint | undefined, batchSize: number) => {
     const res = await request(`/sync/${name}/pull?checkpoint=${checkpoint?.sequence ?? 0}&limit=${Math.min(batchSize, PULL_MAX_LIMIT)}`);
     const body = (await res.json()) as PullResponse;
+    const reached = body.checkpoint?.sequence ?? checkpoint?.sequence ?? 0;
+    if (reached > (pulledTo.get(name) ?? 0)) pulledTo.set(name, reached);
     return { documents: body.documents as any[], checkpoint: body.checkpoint ?? checkpoint };
   };
   /** First loads run one collection at a time (IndexedDB does not write faster in parallel). */
@@ -492,6 +512,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     firstLoads = loading.catch(() => undefined);
     const { pullCheckpoint } = await loading;
     if (closed) return;
+    if (pullCheckpoint && pullCheckpoint.sequence > (pulledTo.get(name) ?? 0)) pulledTo.set(name, pullCheckpoint.sequence);
 
     const replication = replicateRxCollection<any, SyncCheckpoint>({
       collection,
@@ -513,7 +534,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
       // did, the server would refuse it and the client revert, like any refused push.
       push: {
         batchSize: options.pushBatchSize ?? 200,
-        initialCheckpoint: FIRST_LOAD_PUSH_CHECKPOINT,
+        initialCheckpoint: REPLICATED_PUSH_CHECKPOINT,
         handler: async (rows) => {
           await waitForReferences(rows.map((r) => r.newDocumentState as Record<string, unknown>));
           const res = await request(`/sync/${name}/push`, {
@@ -591,12 +612,81 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     return Promise.all([...replications.values()].map((r) => r.awaitInitialReplication())).then(() => {
       initialDone = true;
       emit();
+      scheduleSelfCheck(SELF_CHECK_SETTLE_MS);
+      const every = options.selfCheckInterval ?? 10 * 60_000;
+      if (every > 0) selfCheckTimer = setInterval(() => scheduleSelfCheck(0), every);
     });
   });
   started.catch((error) => {
     failure = `sync could not start: ${error instanceof Error ? error.message : String(error)}`;
     emit();
   });
+
+  // ---- self-check: the local store against the server's digests (selfCheck.ts)
+  let selfCheckTimer: ReturnType<typeof setInterval> | null = null;
+  let selfCheckDelay: ReturnType<typeof setTimeout> | null = null;
+  let selfCheckRun: Promise<Record<CollectionName, SelfCheckResult>> | null = null;
+  const getJson = async <T,>(path: string): Promise<T> => (await request(path)).json() as Promise<T>;
+  const pendingIn = (name: CollectionName) => {
+    const prefix = pendingKey(name, '');
+    for (const key of pending.keys()) if (key.startsWith(prefix)) return true;
+    return false;
+  };
+  /** Waits until the collection's replication is idle (bounded); false when it did not settle. */
+  const settled = async (replication: RxReplicationState<any, SyncCheckpoint>) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 10_000)));
+    try {
+      return await Promise.race([replication.awaitInSync().then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const checkCollection = async (name: CollectionName): Promise<SelfCheckResult> => {
+    const replication = replications.get(name);
+    if (!replication) return { outcome: 'inconclusive', reason: 'not replicating (another tab is the leader, or sync has not started)' };
+    let result: SelfCheckResult = { outcome: 'inconclusive', reason: 'not settled' };
+    // behind or busy: let the replication catch up and look again (a few times)
+    for (let attempt = 0; attempt < 3 && !closed; attempt++) {
+      if (!(await settled(replication))) continue;
+      result = await selfCheck({
+        db,
+        name,
+        identifier: identifierOf(name),
+        checkpoint: () => pulledTo.get(name) ?? 0,
+        hasPending: () => pendingIn(name),
+        isPending: (id) => pending.has(pendingKey(name, id)),
+        get: getJson,
+        writeContext: () => replication.internalReplicationState!.downstreamBulkWriteFlag,
+      });
+      if (result.outcome !== 'inconclusive') break;
+      replication.reSync();
+      await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+    }
+    if (result.outcome === "healed") {
+      healed++;
+      emit();
+    } else if (result.outcome === 'diverged') {
+      console.error(`kith sync self-check: ${name} ${result.reason}`);
+    }
+    return result;
+  };
+  const runSelfCheck = (): Promise<Record<CollectionName, SelfCheckResult>> => {
+    if (selfCheckRun) return selfCheckRun;
+    selfCheckRun = (async () => {
+      const results = {} as Record<CollectionName, SelfCheckResult>;
+      for (const name of COLLECTION_NAMES) results[name] = closed ? { outcome: 'inconclusive', reason: 'closed' } : await checkCollection(name);
+      return results;
+    })().finally(() => (selfCheckRun = null));
+    return selfCheckRun;
+  };
+  function scheduleSelfCheck(delay: number): void {
+    if (closed || !initialDone || selfCheckDelay) return;
+    selfCheckDelay = setTimeout(() => {
+      selfCheckDelay = null;
+      void runSelfCheck().catch((error) => console.error('kith sync self-check failed', error));
+    }, delay);
+  }
 
   const onOnline = () => reconnect();
   const onOffline = () => emit();
@@ -653,6 +743,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
       await doc.incrementalRemove();
     },
     reconnect,
+    verify: runSelfCheck,
     async close() {
       if (closed) return;
       closed = true;
@@ -661,6 +752,10 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
         window.removeEventListener('offline', onOffline);
       }
       if (persistTimer) clearTimeout(persistTimer);
+      if (selfCheckTimer) clearInterval(selfCheckTimer);
+      if (selfCheckDelay) clearTimeout(selfCheckDelay);
+      // a running self-check stops at its next step (bounded wait; its errors end as 'inconclusive')
+      if (selfCheckRun) await Promise.race([selfCheckRun.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000))]);
       await db.upsertLocal('kith-pending', { entries: [...pending.entries()] }).catch(() => undefined);
       stream.close();
       for (const wake of [...reconnectWaiters]) wake();

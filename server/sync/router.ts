@@ -2,8 +2,9 @@
  * /sync: RxDB replication over HTTP for the replicated collections (SPEC §5).
  *   GET  /sync/:collection/pull?checkpoint=<seq>&limit=<n> → { documents, checkpoint }
  *   POST /sync/:collection/push  [{ assumedMasterState, newDocumentState }] → current server docs of rows in conflict
+ *   GET  /sync/:collection/digest?from=<a>&to=<b> → { count, hash, from, to, head } (self-check, shared/digest.ts)
  *   GET  /sync/stream            SSE: `RESYNC` on connect, then { collection, documents, checkpoint } per change
- *   GET  /sync/rejections        refused pushes of the workspace (newest first)
+ *   GET  /sync/rejections        refused pushes (newest first): the caller's own, or everyone's for owners
  * Authenticated like /crm (bearer key in a header), source `sync`.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -15,6 +16,7 @@ import { requireContext } from '../http/auth.js';
 import { featureDisabled, problem, sendProblem, toProblem } from '../http/problem.js';
 import { changedSince } from '../store/records.js';
 import { requireJsonBody } from '../rest/router.js';
+import { handleDigest } from './digest.js';
 import { applyPush, toSyncDocument } from './push.js';
 import { StreamHub } from './stream.js';
 
@@ -70,8 +72,9 @@ export function syncRouter(services: Services): { router: Router; hub: StreamHub
     '/rejections',
     asyncRoute(async (req, res, ctx) => {
       const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 500);
+      // a member's or viewer's own refusals only; owners see everyone's (listAudit's rule)
       const page = await services.audit(ctx, { action: 'rejected', limit });
-      const data: RejectedChange[] = page.data.map((e) => {
+      const data: (RejectedChange & { fields: string[] })[] = page.data.map((e) => {
         const detail = (e.detail ?? {}) as Record<string, unknown>;
         return {
           id: e.id,
@@ -80,6 +83,7 @@ export function syncRouter(services: Services): { router: Router; hub: StreamHub
           reason: String(detail.reason ?? 'refused'),
           at: e.at,
           attempted: (detail.attempted as Record<string, unknown> | undefined) ?? null,
+          fields: Array.isArray(detail.fields) ? detail.fields.map(String) : [],
         };
       });
       res.json({ data });
@@ -106,6 +110,11 @@ export function syncRouter(services: Services): { router: Router; hub: StreamHub
       res.setHeader('Cache-Control', 'no-store');
       res.json(body);
     }),
+  );
+
+  router.get(
+    '/:collection/digest',
+    asyncRoute((req, res, ctx) => handleDigest(services, req, res, ctx)),
   );
 
   router.post(
