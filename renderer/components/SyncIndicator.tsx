@@ -69,6 +69,11 @@ export function SyncIndicator() {
             {status.pending === 0 ? 'Every change is on the server.' : `${status.pending} local change${status.pending === 1 ? '' : 's'} not yet on the server.`}
           </Text>
           <Text size="sm" c="dimmed">Last synced: {status.lastSyncedAt ? formatRelative(status.lastSyncedAt) : 'not yet'}</Text>
+          {status.healed > 0 && (
+            <Text size="sm" data-testid="healed-count">
+              Self-check: this device was missing server data {status.healed} time{status.healed === 1 ? '' : 's'} this session; it was found and restored automatically.
+            </Text>
+          )}
           {status.state === 'offline' && <Text size="sm" c="dimmed">You can keep working; changes are sent when the server is reachable again.</Text>}
           {status.error && (
             <Text size="sm" c="red">
