@@ -5,7 +5,12 @@
  *   2. the same documents bulkInserted straight into a fresh RxDB-Dexie database (the client-side
  *      limit), in the same browser;
  *   3. the raw cost of serving the pulls (HTTP + server + JSON, no client storage);
- *   4. a 1,000-edit offline backlog pushing once the network returns.
+ *   4. a 1,000-edit offline backlog pushing once the network returns;
+ *   5. the self-check's digest comparison of the whole workspace (server side: the digest routes;
+ *      client side: the local scan and comparison in the page);
+ *   6. a burst of 1,000 server writes while the client is connected: how many pulls the stream's
+ *      RESYNC pokes cause (before the dropped-RESYNC fix, stream events carried the documents and
+ *      caused no pull).
  *
  * Run: npx tsx bench/sync.ts   (KITH_BENCH_RECORDS=20000 for a quicker run)
  */
@@ -67,6 +72,40 @@ try {
   const pulled = await page.evaluate(() => (window as any).kithData.counts());
   const pulledTotal = Object.values(pulled as Record<string, number>).reduce((a, b) => a + b, 0);
 
+  // ---- 5. the self-check over the whole workspace
+  let digestServerMs = 0;
+  for (const c of COLLECTION_NAMES) {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/sync/${c}/digest`, { headers: { authorization: `Bearer ${key}` } });
+    await res.json();
+    digestServerMs += performance.now() - started;
+  }
+  const verify = await page.evaluate(async () => {
+    const store = (window as any).kithData.state.store;
+    const started = performance.now();
+    const results = await store.verify();
+    return { ms: performance.now() - started, outcomes: Object.values(results).map((r: any) => r.outcome) };
+  });
+
+  // ---- 6. a burst of 1,000 server writes: pulls caused by the stream's pokes
+  const BURST = 1000;
+  let pulls = 0;
+  const countPulls = (req: { url(): string }) => {
+    if (/\/sync\/[a-zA-Z]+\/pull/.test(req.url())) pulls++;
+  };
+  page.on('request', countPulls);
+  const burstDeals = (await server.api('GET', `/crm/deals?limit=500`, undefined, { key })).body.data as { id: string }[];
+  const burstStarted = performance.now();
+  for (let i = 0; i < BURST; i += 10) {
+    await Promise.all(Array.from({ length: 10 }, (_, j) => server.api('PATCH', `/crm/deals/${burstDeals[(i + j) % burstDeals.length].id}`, { notes: `burst ${i + j}` }, { key })));
+  }
+  const restMs = performance.now() - burstStarted;
+  const lastNote = `burst ${BURST - 1}`;
+  const lastId = burstDeals[(BURST - 1) % burstDeals.length].id;
+  await page.waitForFunction(async ({ id, note }) => (await (window as any).kithData.state.store.db.collections.deals.findOne(id).exec())?.get('notes') === note, { id: lastId, note: lastNote }, { timeout: 120_000, polling: 50 });
+  const burstMs = performance.now() - burstStarted;
+  page.off('request', countPulls);
+
   // ---- 2. the same documents bulkInserted straight into a fresh RxDB-Dexie database
   const insertContext = await browser.newContext();
   const insertPage = await insertContext.newPage();
@@ -107,6 +146,10 @@ try {
   line(`pull ÷ straight insert`, `${(pullMs / insertMs).toFixed(2)}×`, `aim ≤ 1.3×`);
   line(`${BACKLOG} offline edits written locally`, ms(editMs), `pending ${pendingBefore}`);
   line(`${BACKLOG}-edit backlog pushed after reconnect (until pending 0)`, ms(pushMs), `server has "${String(onServer?.notes).slice(0, 30)}…"`);
+  line(`self-check, server side: digest of every collection`, ms(digestServerMs), `${TOTAL.toLocaleString('en')} records`);
+  line(`self-check, client side: verify() in the page`, ms(verify.ms), `${verify.outcomes.join(', ')} (includes the server digests)`);
+  line(`${BURST} server writes over REST (10 at a time)`, ms(restMs), `the writes alone`);
+  line(`… until the client has the last one`, ms(burstMs), `${pulls} pulls (${(pulls / BURST).toFixed(2)} per write; 0 before the fix)`);
 } finally {
   await browser.close();
   await server.stop();
