@@ -15,16 +15,15 @@
  *    If the digests still differ, re-pull everything and also remove local documents the server
  *    never had.
  */
-import { getChangedDocumentsSince, type RxCollection, type RxDatabase } from 'rxdb';
+import type { RxCollection, RxDatabase } from 'rxdb';
 import type { CollectionName } from '../../shared/collections.js';
 import { DigestBuilder, rowHash, sameDigest, type Digest, type DigestResponse } from '../../shared/digest.js';
 import { PULL_MAX_LIMIT, type PullResponse, type SyncDocument } from '../../shared/sync.js';
 import { replicatedMarks } from './marks.js';
+import { isStoredDeleted, storedDocuments } from './storedDocuments.js';
 
 /** Ranges of at most this many records (on either side) are not split further. */
 const LEAF_RECORDS = 256;
-/** Documents read per page from the local store. */
-const LOCAL_PAGE = 5000;
 
 export interface SelfCheckInput {
   db: RxDatabase;
@@ -92,23 +91,11 @@ class LocalIndex {
   }
 }
 
-/** Every stored document of the collection (tombstones included), page by page. */
-async function* storedDocuments(collection: RxCollection<any>): AsyncGenerator<any[]> {
-  let checkpoint: any = undefined;
-  for (;;) {
-    const page = await getChangedDocumentsSince(collection.storageInstance, LOCAL_PAGE, checkpoint);
-    if (page.documents.length === 0) return;
-    yield page.documents;
-    checkpoint = page.checkpoint;
-    if (page.documents.length < LOCAL_PAGE) return;
-  }
-}
-
 async function localIndex(collection: RxCollection<any>): Promise<LocalIndex> {
   const rows: { version: number; a: number; b: number }[] = [];
   for await (const docs of storedDocuments(collection)) {
     for (const doc of docs) {
-      if (doc._deleted) continue;
+      if (isStoredDeleted(doc)) continue;
       const [a, b] = rowHash(doc.id, Number(doc.version));
       rows.push({ version: Number(doc.version), a, b });
     }
@@ -119,7 +106,7 @@ async function localIndex(collection: RxCollection<any>): Promise<LocalIndex> {
 /** The local store's digest of the whole collection (for benchmarks and tests). */
 export async function localDigest(collection: RxCollection<any>): Promise<Digest> {
   const builder = new DigestBuilder();
-  for await (const docs of storedDocuments(collection)) for (const doc of docs) if (!doc._deleted) builder.add(doc.id, Number(doc.version));
+  for await (const docs of storedDocuments(collection)) for (const doc of docs) if (!isStoredDeleted(doc)) builder.add(doc.id, Number(doc.version));
   return builder.digest();
 }
 
@@ -220,8 +207,9 @@ async function repull(input: SelfCheckInput, from: number, removeOrphans: boolea
   let removed = 0;
   if (removeOrphans) {
     for await (const docs of storedDocuments(collection)) {
-      const orphans = docs.filter((d) => !d._deleted && !seen.has(d.id) && !input.isPending(d.id));
-      if (orphans.length === 0) continue;
+      const ids = docs.filter((d) => !isStoredDeleted(d) && !seen.has(d.id) && !input.isPending(d.id)).map((d) => d.id);
+      if (ids.length === 0) continue;
+      const orphans = (await instance.findDocumentsById(ids, false)) as any[];
       const result = await instance.bulkWrite(orphans.map((d) => ({ previous: d, document: marks.document({ ...d, _deleted: true } as SyncDocument, d) })) as any, context);
       removed += orphans.length - result.error.length;
     }

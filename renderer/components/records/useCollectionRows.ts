@@ -15,8 +15,9 @@ import { useMemo, useSyncExternalStore } from 'react';
 import type { Observable } from 'rxjs';
 import { useKith } from '../../app/KithContext.js';
 import type { CollectionName } from '../../data/index.js';
+import { dexieObjectStore, idbRequest, isStoredDeleted, STORED_CHUNK, storedDocuments, type StoredDoc } from '../../data/storedDocuments.js';
 
-type Doc = Record<string, unknown> & { id: string; _deleted?: unknown; _meta?: { lwt?: number } };
+type Doc = StoredDoc;
 type Row = Record<string, unknown> & { id: string };
 
 interface ChangeEvent {
@@ -27,12 +28,8 @@ interface ChangeEvent {
 
 interface CollectionLike {
   eventBulks$: Observable<{ events: ChangeEvent[] }>;
-  internalStorageInstance?: { internals?: Promise<{ dexieDb?: { backendDB(): IDBDatabase }; dexieTable?: { name: string } }> };
-  find(): { exec(): Promise<{ toJSON(withMeta?: boolean): Doc }[]> };
+  internalStorageInstance?: unknown;
 }
-
-/** Documents per IndexedDB read: small enough that decoding one chunk never blocks the page for long. */
-const CHUNK = 4000;
 
 interface Snapshot {
   rows: Row[] | null;
@@ -53,51 +50,26 @@ function plain(doc: Doc): Row {
   return out as Row;
 }
 
-const isDeleted = (doc: Doc) => doc._deleted === true || doc._deleted === '1';
-
-function idbRequest<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
 
 /** Index used for the quick preview: live documents ('0') in [name, id] order. */
 const NAME_INDEX = '[_deleted+name+id]';
 const PREVIEW_SIZE = 300;
 
 /**
- * Reads every stored document, handing them to `onChunk` as they come. With Dexie, straight from
- * its IndexedDB object store (Dexie's own ranged reads walk a cursor, one event-loop turn per
- * record): for a big collection first the top of the name index (to `onPreview`, so the table shows
- * its first rows at once), then everything in primary-key chunks with getAll, yielding between
- * chunks so the page stays responsive. With any other storage, one query.
+ * Reads every stored document, handing the live ones to `onChunk` as they come (storedDocuments:
+ * IndexedDB `getAll` chunks with Dexie). With Dexie, for a big collection first the top of the
+ * name index (to `onPreview`, so the table shows its first rows at once).
  */
 async function loadAll(collection: CollectionLike, onPreview: (docs: Doc[]) => void, onChunk: (docs: Doc[]) => void): Promise<void> {
-  const internals = collection.internalStorageInstance?.internals;
-  if (internals && typeof (internals as Promise<unknown>).then === 'function') {
-    const state = await internals;
-    const idb = typeof state?.dexieDb?.backendDB === 'function' ? state.dexieDb.backendDB() : null;
-    const storeName = state?.dexieTable?.name;
-    if (idb && storeName && idb.objectStoreNames.contains(storeName)) {
-      const objectStore = () => idb.transaction(storeName, 'readonly').objectStore(storeName);
-      const store = objectStore();
-      if (store.indexNames.contains(NAME_INDEX) && (await idbRequest(store.count())) > CHUNK) {
-        // arrays sort after strings in IndexedDB, so ['0', []] is past every ['0', name, id]
-        onPreview(await idbRequest(objectStore().index(NAME_INDEX).getAll(IDBKeyRange.bound(['0'], ['0', []]), PREVIEW_SIZE)));
-      }
-      let after: string | null = null;
-      for (;;) {
-        const chunk: Doc[] = await idbRequest(objectStore().getAll(after === null ? undefined : IDBKeyRange.lowerBound(after, true), CHUNK));
-        onChunk(chunk.filter((d) => !isDeleted(d)));
-        if (chunk.length < CHUNK) return;
-        after = chunk[chunk.length - 1].id;
-        await new Promise((r) => setTimeout(r, 0));
-      }
+  const objectStore = await dexieObjectStore(collection as Parameters<typeof dexieObjectStore>[0]);
+  if (objectStore) {
+    const store = objectStore();
+    if (store.indexNames.contains(NAME_INDEX) && (await idbRequest(store.count())) > STORED_CHUNK) {
+      // arrays sort after strings in IndexedDB, so ['0', []] is past every ['0', name, id]
+      onPreview(await idbRequest(objectStore().index(NAME_INDEX).getAll(IDBKeyRange.bound(['0'], ['0', []]), PREVIEW_SIZE)));
     }
   }
-  const docs = await collection.find().exec();
-  onChunk(docs.map((d) => d.toJSON(true)));
+  for await (const chunk of storedDocuments(collection as Parameters<typeof storedDocuments>[0])) onChunk(chunk.filter((d) => !isStoredDeleted(d)));
 }
 
 function createSnapshot(collection: CollectionLike): Snapshot {
@@ -133,7 +105,7 @@ function createSnapshot(collection: CollectionLike): Snapshot {
       if (known !== undefined && at < known) return; // older than what we already have
       writtenAt.set(id, at);
     }
-    if (event.operation === 'DELETE' || isDeleted(doc)) byId.delete(id);
+    if (event.operation === 'DELETE' || isStoredDeleted(doc)) byId.delete(id);
     else byId.set(id, plain(doc));
   };
 
@@ -153,7 +125,7 @@ function createSnapshot(collection: CollectionLike): Snapshot {
   loadAll(
     collection,
     (first) => {
-      snapshot.preview = first.filter((d) => !isDeleted(d)).map(plain);
+      snapshot.preview = first.filter((d) => !isStoredDeleted(d)).map(plain);
       for (const l of snapshot.listeners) l();
     },
     (docs) => {
