@@ -28,8 +28,14 @@ export interface WriteScope {
 export interface EntityHooks {
   createSchema: z.ZodType;
   updateSchema: z.ZodType;
-  /** Role needed to create/update/archive. Delete always needs OWNER. */
+  /** Role needed to create/update/archive. */
   writeRole: Role;
+  /**
+   * Role needed to delete (default OWNER, SPEC §1). The one rule for every path — REST, MCP and
+   * sync pushes all delete through `remove` — so a removal one path allows is never refused by
+   * another (a member unlinking a deal contact).
+   */
+  deleteRole?: Role;
   /** Human name, e.g. "deal". */
   label: string;
   /** Defaults and derived fields of a new record (input already validated). */
@@ -312,10 +318,13 @@ export class RecordService {
     return scope ? run(scope) : this.transaction(ctx, run);
   }
 
-  /** Deletes (owners only): leaves a tombstone so replicating clients learn of it. */
-  async remove(ctx: Ctx, collection: CollectionName, id: string, scope?: WriteScope, role: Role = 'OWNER'): Promise<AnyRecord> {
+  /**
+   * Deletes (the entity's deleteRole, owners unless it says otherwise): leaves a tombstone so
+   * replicating clients learn of it. `role` overrides the entity's rule (callers should not need it).
+   */
+  async remove(ctx: Ctx, collection: CollectionName, id: string, scope?: WriteScope, role?: Role): Promise<AnyRecord> {
     const hooks = this.hooksFor(collection);
-    requireWrite(ctx, role, `delete ${hooks.label}s`);
+    requireWrite(ctx, role ?? hooks.deleteRole ?? 'OWNER', `delete ${hooks.label}s`);
     const run = async (s: WriteScope) => {
       const before = await this.get(ctx, collection, id, s.tx);
       await hooks.beforeDelete?.(s, before);

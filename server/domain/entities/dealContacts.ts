@@ -12,6 +12,8 @@ export const dealContactHooks: EntityHooks = {
   createSchema: DealContactWrite,
   updateSchema: DealContactUpdate,
   writeRole: 'MEMBER',
+  // unlinking a person from a deal is an edit of the deal, not a destructive delete: members may
+  deleteRole: 'MEMBER',
   async prepareCreate(_s, input) {
     return { ...input };
   },
