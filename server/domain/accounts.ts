@@ -175,6 +175,7 @@ export class AccountService {
       .set({ name: next.name, defaultCurrency: next.defaultCurrency, features: JSON.stringify(features) })
       .where('id', '=', ctx.workspaceId)
       .execute();
+    this.store.feed.notifyAccess({ kind: 'workspace', workspaceId: ctx.workspaceId, userId: null, keyId: null });
     return next;
   }
 
@@ -187,10 +188,12 @@ export class AccountService {
       .values({ workspaceId, userId, role: parsed, createdAt: nowIso() })
       .onConflict((oc) => oc.columns(['workspaceId', 'userId']).doUpdateSet({ role: parsed }))
       .execute();
+    this.store.feed.notifyAccess({ kind: 'membership', workspaceId, userId, keyId: null });
   }
 
   async removeMembership(workspaceId: string, userId: string): Promise<void> {
     await this.db.deleteFrom('memberships').where('workspaceId', '=', workspaceId).where('userId', '=', userId).execute();
+    this.store.feed.notifyAccess({ kind: 'membership', workspaceId, userId, keyId: null });
   }
 
   async listMembers(workspaceId: string): Promise<(User & { role: string })[]> {
@@ -247,6 +250,7 @@ export class AccountService {
     if (!row) throw notFound('API key', idOrPrefix);
     const revokedAt = (row.revokedAt as string | null) ?? nowIso();
     await this.db.updateTable('apiKeys').set({ revokedAt }).where('id', '=', row.id).execute();
+    this.store.feed.notifyAccess({ kind: 'key', workspaceId: (row.workspaceId as string | null) ?? null, userId: row.userId as string, keyId: row.id as string });
     return toKey({ ...row, revokedAt });
   }
 
@@ -361,6 +365,30 @@ export class AccountService {
     const role = membership?.role ?? (user.platformRole === 'ADMIN' ? 'OWNER' : null);
     if (!role) throw forbidden(`you are not a member of workspace '${workspace.slug}'`);
     return { workspace, workspaceId: workspace.id, userId: user.id, keyId: key.id, role, readOnly: key.readOnly, source };
+  }
+
+  /**
+   * Re-checks a context granted earlier (a long-lived request such as the /sync stream): the key
+   * must still authenticate (not revoked, not expired) and resolve, with the same selector, to
+   * the same workspace with the same role and scope. Any difference — a lost membership, a new
+   * role, a key restriction — is a loss of access: the holder must reconnect and be authorized
+   * afresh. Uses the same caches as every request, so it costs no query while nothing was written.
+   */
+  async reauthorize(raw: string | null | undefined, selector: string | null | undefined, granted: Ctx): Promise<{ ctx: Ctx } | { lost: string }> {
+    const auth = await this.authenticate(raw);
+    if ('failure' in auth) return { lost: `the API key is ${auth.failure === 'revoked' || auth.failure === 'expired' ? auth.failure : 'no longer valid'}` };
+    if (auth.key.id !== granted.keyId || auth.user.id !== granted.userId) return { lost: 'the API key changed' };
+    let ctx: Ctx;
+    try {
+      ctx = await this.resolveContext(auth, selector, granted.source);
+    } catch (error) {
+      if (error instanceof DomainError) return { lost: error.message };
+      throw error;
+    }
+    if (ctx.workspaceId !== granted.workspaceId) return { lost: 'the workspace changed' };
+    if (ctx.role !== granted.role) return { lost: `the role changed from ${granted.role} to ${ctx.role}` };
+    if (ctx.readOnly !== granted.readOnly) return { lost: "the key's scope changed" };
+    return { ctx };
   }
 
   /** The context of a workspace's first owner: used by the CLI and a direct `kith-mcp`. */

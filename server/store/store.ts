@@ -15,7 +15,19 @@ export interface ChangeNotice {
   sequence: number;
 }
 
-export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice] }> {
+/**
+ * Who may read what changed: an API key revoked, a membership removed or re-roled, a workspace's
+ * settings changed. Announced by the account service after the write (this process only: open
+ * streams also re-check on a short timer, which catches other processes such as the CLI).
+ */
+export interface AccessNotice {
+  kind: 'key' | 'membership' | 'workspace';
+  workspaceId: string | null;
+  userId: string | null;
+  keyId: string | null;
+}
+
+export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice]; access: [AccessNotice] }> {
   private lastSeen = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -28,6 +40,11 @@ export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice] }> {
   notify(notice: ChangeNotice): void {
     if (notice.sequence > this.lastSeen) this.lastSeen = notice.sequence;
     this.emit('change', notice);
+  }
+
+  /** Called after a committed change of keys, memberships, roles or workspace settings. */
+  notifyAccess(notice: AccessNotice): void {
+    this.emit('access', notice);
   }
 
   /** Polls the change sequence so writes by other processes reach live clients too. */

@@ -3,23 +3,50 @@
  * connect it sends `RESYNC` (the client pulls what it missed), then for every change announced
  * on the store's feed — writes of this process at once, other processes' writes through the
  * feed's sequence watch — the changed documents of the client's workspace with their checkpoint.
- * Heartbeat comments keep proxies and the client's idle timer happy; the key is re-checked on
- * every heartbeat so a revoked key is cut off.
+ *
+ * Access is authorized continuously, not only when the stream opens: before every event is
+ * written, whenever the account service announces a change of keys, memberships, roles or
+ * workspace settings (the feed's `access` notices), every RECHECK_MS (changes made by another
+ * process on the same file, such as the CLI: the account caches follow SQLite's data_version),
+ * and at the key's expiry. When the key is revoked or expired, the membership ends, the role or
+ * scope changes, or the workspace can no longer be reached, the stream ends at once and nothing
+ * more is written; the client reconnects and is authorized afresh (or refused).
  */
 import type { Request, Response } from 'express';
 import { COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
 import { HEARTBEAT_SECONDS, RESYNC, type StreamEvent } from '../../shared/sync.js';
-import type { Ctx } from '../domain/context.js';
+import type { Auth } from '../domain/accounts.js';
+import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
-import { keyFromRequest } from '../http/auth.js';
+import { keyFromRequest, workspaceSelector } from '../http/auth.js';
 import { changedSince, currentSequence } from '../store/records.js';
 import type { ChangeNotice } from '../store/store.js';
 import { toSyncDocument } from './push.js';
 
 const STREAM_BATCH = 1000;
+/** How often open streams re-check their access without a notice (other processes' changes). */
+export const RECHECK_MS = 250;
+/** setTimeout's limit; a later expiry is caught by the periodic re-check. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+interface OpenStream {
+  end(): void;
+  /**
+   * Re-checks access now (ends the stream when it is gone). Periodic checks run one at a time;
+   * a check for an access notice always reads afresh (one in flight may predate the change).
+   */
+  recheck(notice: boolean): void;
+}
 
 export class StreamHub {
-  private readonly open = new Set<() => void>();
+  private readonly open = new Set<OpenStream>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly recheckAll = () => {
+    for (const stream of [...this.open]) stream.recheck(false);
+  };
+  private readonly onAccess = () => {
+    for (const stream of [...this.open]) stream.recheck(true);
+  };
 
   constructor(private readonly services: Services) {}
 
@@ -29,7 +56,23 @@ export class StreamHub {
 
   /** Ends every open stream (server shutdown). */
   closeAll(): void {
-    for (const end of [...this.open]) end();
+    for (const stream of [...this.open]) stream.end();
+  }
+
+  private attach(stream: OpenStream): void {
+    this.open.add(stream);
+    if (this.open.size === 1) {
+      this.services.store.feed.on('access', this.onAccess);
+      this.timer = setInterval(this.recheckAll, RECHECK_MS);
+      this.timer.unref();
+    }
+  }
+
+  private detach(stream: OpenStream): void {
+    if (!this.open.delete(stream) || this.open.size > 0) return;
+    this.services.store.feed.off('access', this.onAccess);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   async handle(req: Request, res: Response, ctx: Ctx): Promise<void> {
@@ -38,6 +81,8 @@ export class StreamHub {
     const start = await currentSequence(db);
     const sent = Object.fromEntries(COLLECTION_NAMES.map((c) => [c, start])) as Record<CollectionName, number>;
     const key = keyFromRequest(req);
+    const selector = workspaceSelector(req);
+    const auth = res.locals.auth as Auth | undefined;
 
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -51,9 +96,32 @@ export class StreamHub {
     let ended = false;
     const dirty = new Set<CollectionName>();
     let running: Promise<void> | null = null;
+    let periodic: Promise<boolean> | null = null;
 
     const write = (chunk: string) => {
       if (!ended) res.write(chunk);
+    };
+
+    /**
+     * Whether the stream may still deliver: the key, membership, role, scope and workspace it was
+     * opened with all still hold. Ends the stream when they do not (or when the check itself
+     * fails: access is never assumed). Each call reads afresh — a check started before a revoke
+     * is never reused for a delivery after it.
+     */
+    const authorized = async (): Promise<boolean> => {
+      if (ended) return false;
+      try {
+        const result = await services.accounts.reauthorize(key, selector, ctx);
+        if ('lost' in result || !featureEnabled(result.ctx)) {
+          end();
+          return false;
+        }
+        return !ended;
+      } catch (error) {
+        if (!ended) console.error('sync stream: could not re-check access; ending the stream', error);
+        end();
+        return false;
+      }
     };
 
     const flush = async (): Promise<void> => {
@@ -64,6 +132,8 @@ export class StreamHub {
           for (;;) {
             const changes = await changedSince(db, collection, ctx.workspaceId, sent[collection], STREAM_BATCH);
             if (changes.length === 0 || ended) break;
+            // authorized at the moment of delivery, with nothing awaited between the check and the write
+            if (!(await authorized())) return;
             const last = changes[changes.length - 1].record.version;
             sent[collection] = last;
             const event: StreamEvent = { collection, documents: changes.map((c) => toSyncDocument(c.record, c.deleted)), checkpoint: { sequence: last } };
@@ -96,21 +166,34 @@ export class StreamHub {
     };
 
     const heartbeat = setInterval(async () => {
-      const auth = await services.accounts.authenticate(key).catch(() => null);
-      if (!auth || 'failure' in auth) return end();
-      write(`: ping ${new Date().toISOString()}\n\n`);
+      if (await authorized()) write(`: ping ${new Date().toISOString()}\n\n`);
     }, HEARTBEAT_SECONDS * 1000);
+
+    const expiresAt = auth?.key.expiresAt ? Date.parse(auth.key.expiresAt) : NaN;
+    const expiry = Number.isFinite(expiresAt) && expiresAt - Date.now() < MAX_TIMER_MS ? setTimeout(() => end(), Math.max(0, expiresAt - Date.now())) : null;
+
+    const stream: OpenStream = {
+      end: () => end(),
+      recheck: (notice) => {
+        if (notice) void authorized();
+        else
+          periodic ??= authorized().finally(() => {
+            periodic = null;
+          });
+      },
+    };
 
     const end = () => {
       if (ended) return;
       ended = true;
       clearInterval(heartbeat);
+      if (expiry) clearTimeout(expiry);
       services.store.feed.off('change', onChange);
-      this.open.delete(end);
+      this.detach(stream);
       res.end();
     };
 
-    this.open.add(end);
+    this.attach(stream);
     services.store.feed.on('change', onChange);
     req.on('close', end);
     res.on('error', end);
