@@ -2,14 +2,17 @@
  * Sync pushes: each row of a batch goes through the domain services (so permissions, entity
  * rules, audit and stage changes apply) in its own transaction. Field edits are merged against
  * the client's assumed master state; losing values are audited as `conflict`. A row the server
- * must refuse is not stored, is audited as `rejected` with its reason, and the server's state
- * (or a tombstone) is returned so the client reverts.
+ * must refuse is not stored and the server's state (or a tombstone) is returned so the client
+ * reverts; the refusal is audited as `rejected` with its reason, the refused fields and a
+ * size-capped excerpt of the attempted document — a bounded record, at most
+ * REJECTED_ENTRIES_PER_PUSH entries per push request (the rest summarised in the last one).
+ * A row nested too deep or too large is refused alone, before it reaches the domain.
  */
 import type { z } from 'zod';
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { mergeFields, sameJsonValue } from '../../shared/merge.js';
 import { creatableFields, mergeableFields, type PushRow, type SyncDocument } from '../../shared/sync.js';
-import { listAudit, writeAudit, type AuditAction } from '../domain/audit.js';
+import { excerpt, listAudit, writeAudit, type AuditAction } from '../domain/audit.js';
 import type { Ctx } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { WriteScope } from '../domain/records.js';
@@ -21,12 +24,80 @@ export function toSyncDocument(record: AnyRecord, deleted: boolean): SyncDocumen
   return { ...record, _deleted: deleted };
 }
 
-/** A client document without RxDB's bookkeeping fields. */
+/** A client document without RxDB's bookkeeping fields (nor a `__proto__` key, which is never a field). */
 function clean(doc: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
   if (!doc) return null;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) if (!k.startsWith('_') || k === '_deleted') out[k] = v;
+  for (const [k, v] of Object.entries(doc)) if ((!k.startsWith('_') || k === '_deleted') && k !== '__proto__') out[k] = v;
   return out;
+}
+
+// ------------------------------------------------------------------ limits of one row
+
+/** Levels of nesting a pushed document may have (the document itself is level 1). */
+export const ROW_MAX_DEPTH = 32;
+/** Characters of JSON a pushed document (and its assumed master state) may take: 256 KiB. */
+export const ROW_MAX_CHARS = 256 * 1024;
+/** `rejected` audit entries one push request may write; further refusals share one summary entry. */
+export const REJECTED_ENTRIES_PER_PUSH = 20;
+/** Ids listed in a summary entry. */
+const SUMMARY_IDS = 50;
+const REASON_MAX_CHARS = 500;
+const ERRORS_MAX = 10;
+const FIELDS_MAX = 50;
+
+/** True when `value` has more than `max` levels of nesting; iterative, stops at the first too-deep branch. */
+function deeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v as object)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+function size(chars: number): string {
+  return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(chars / 1024)} KiB`;
+}
+
+/**
+ * Why a document cannot even be looked at (null when it can): nested deeper than ROW_MAX_DEPTH or
+ * larger than ROW_MAX_CHARS of JSON. `fields` names the top-level fields at fault.
+ */
+function documentShapeProblem(doc: unknown, what: string): { status: number; message: string; fields: string[] } | null {
+  if (doc === null || doc === undefined) return null;
+  if (typeof doc !== 'object' || Array.isArray(doc)) return { status: 422, message: `${what}: must be a document (an object) or null`, fields: [] };
+  const entries = Object.entries(doc as Record<string, unknown>);
+  const deep = entries.filter(([, v]) => deeperThan(v, ROW_MAX_DEPTH - 1)).map(([k]) => k);
+  if (deep.length > 0) {
+    return { status: 422, message: `${what}: ${deep.slice(0, 5).join(', ')} ${deep.length === 1 ? 'is' : 'are'} nested more than ${ROW_MAX_DEPTH} levels deep; at most ${ROW_MAX_DEPTH} levels of nesting are accepted`, fields: deep };
+  }
+  const total = JSON.stringify(doc).length;
+  if (total <= ROW_MAX_CHARS) return null;
+  // the largest fields, as many as it takes to bring the rest under the limit
+  const sized = entries.map(([k, v]) => [k, JSON.stringify(v)?.length ?? 0] as const).sort((a, b) => b[1] - a[1]);
+  const fields: string[] = [];
+  let rest = total;
+  for (const [k, n] of sized) {
+    if (rest <= ROW_MAX_CHARS) break;
+    fields.push(k);
+    rest -= n;
+  }
+  return { status: 413, message: `${what} is ${size(total)} of JSON (largest: ${fields.slice(0, 5).join(', ')}); at most ${size(ROW_MAX_CHARS)} per document are accepted`, fields };
+}
+
+/** The refusal of a row too deep, too large or with a malformed assumed state; null when it may be applied. */
+function rowShapeRefusal(row: PushRow): Rejection | null {
+  const errors = (fields: string[], prefix: string, status: number) => fields.slice(0, ERRORS_MAX).map((f) => ({ path: prefix + f, message: status === 413 ? 'too large' : 'nested too deep' }));
+  const doc = documentShapeProblem(row.newDocumentState, 'the document');
+  if (doc) return new Rejection(doc.status, doc.message, errors(doc.fields, '', doc.status), doc.fields, true);
+  const assumed = documentShapeProblem(row.assumedMasterState, 'assumedMasterState');
+  if (assumed) return new Rejection(assumed.status, assumed.message, assumed.fields.length ? errors(assumed.fields, 'assumedMasterState.', assumed.status) : [{ path: 'assumedMasterState', message: 'must be a document or null' }], [], true);
+  return null;
 }
 
 /**
@@ -54,6 +125,10 @@ class Rejection extends Error {
     readonly status: number,
     message: string,
     readonly errors: { path: string; message: string }[] = [],
+    /** Top-level fields of the document that cannot be looked at (too deep, too large). */
+    readonly unreadable: string[] = [],
+    /** Refused for its shape (depth, size) before reaching the domain: its values are not compared. */
+    readonly shape = false,
   ) {
     super(message);
   }
@@ -77,7 +152,9 @@ async function auditOnce(tx: Db, ctx: Ctx, entityType: string, entityId: string,
 
 export async function applyPush(services: Services, ctx: Ctx, collection: CollectionName, rows: PushRow[]): Promise<PushOutcome> {
   let results: RowResult[] | null = null;
-  if (COLLECTIONS[collection].pushable && rows.length > 1) {
+  const shapes = rows.map(rowShapeRefusal);
+  const log = new RefusalLog(services, ctx, collection);
+  if (COLLECTIONS[collection].pushable && rows.length > 1 && shapes.every((r) => r === null)) {
     // The common case: the whole batch in one transaction (one commit, one change notice).
     try {
       results = await services.records.transaction(ctx, async (s) => {
@@ -92,7 +169,8 @@ export async function applyPush(services: Services, ctx: Ctx, collection: Collec
   }
   results ??= await (async () => {
     const out: RowResult[] = [];
-    for (const row of rows) out.push(await pushRow(services, ctx, collection, row));
+    for (let i = 0; i < rows.length; i++) out.push(await pushRow(services, ctx, collection, rows[i], log, shapes[i]));
+    await log.finish();
     return out;
   })();
   const outcome: PushOutcome = { conflicts: [], written: 0, rejected: 0, merged: 0 };
@@ -168,31 +246,146 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
   return { kind: conflicts.length > 0 ? 'merged' : wrote.any ? 'written' : 'noop', conflict: returnIt ? doc : null } as RowResult;
 }
 
-/** One row in its own transaction; a refusal is recorded and answered with the server state. */
-async function pushRow(services: Services, ctx: Ctx, collection: CollectionName, row: PushRow): Promise<RowResult> {
-  const info = COLLECTIONS[collection];
+/**
+ * One row in its own transaction; a refusal is recorded (within the push's budget) and answered
+ * with the server state, or a tombstone when the server never had the document.
+ */
+async function pushRow(services: Services, ctx: Ctx, collection: CollectionName, row: PushRow, log: RefusalLog, shape: Rejection | null): Promise<RowResult> {
   const local = clean(row.newDocumentState)!;
   const id = String(local.id);
   try {
+    if (shape) throw shape;
     return await services.records.transaction(ctx, (s) => writeRow(services, ctx, collection, row, s));
   } catch (error) {
     const refusal = toRefusal(error);
     if (!refusal) throw error;
     // Not stored: record why, and hand the client the server's state so it reverts.
-    const current = await services.records.transaction(ctx, async (s) => {
-      const stored = await findStored(s.tx, collection, id);
-      const visible = stored && stored.record.workspaceId === ctx.workspaceId ? stored : null;
-      await auditOnce(s.tx, ctx, info.entityType, id, 'rejected', {
-        collection,
-        reason: refusal.message,
-        status: refusal.status,
-        errors: refusal.errors,
-        attempted: local,
-      }, visible && !visible.deleted ? visible.record : null);
-      return visible;
-    });
-    const conflict: SyncDocument = current ? toSyncDocument(current.record, current.deleted) : tombstoneFor(local);
+    const current = await log.refuse(row, local, refusal);
+    const conflict: SyncDocument = current ? toSyncDocument(current.record, current.deleted) : tombstoneFor(local, refusal.unreadable);
     return { kind: 'rejected', conflict };
+  }
+}
+
+/** null, [] or {}: a field a create leaves at its default. */
+function isEmpty(value: unknown): boolean {
+  return value == null || (typeof value === 'object' && Object.keys(value as object).length === 0);
+}
+
+function capText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}… [truncated: ${text.length} characters]` : text;
+}
+
+/** The audit entity id of a refused document (a client can send any string as an id). */
+function auditId(id: string): string {
+  return id.length > 128 ? capText(id, 128) : id;
+}
+
+/**
+ * The fields a refused row tried to set: `_deleted` for a delete, the fields it changed against
+ * its assumed state (or the server's) for an update, the fields it gave for a create, and the
+ * fields named by the refusal. Never more than FIELDS_MAX names.
+ */
+function refusedFields(collection: CollectionName, row: PushRow, local: Record<string, unknown>, stored: AnyRecord | null, refusal: Rejection): string[] {
+  const names = new Set<string>(refusal.unreadable);
+  if (!refusal.shape) {
+    if (local._deleted === true) names.add('_deleted');
+    else if (COLLECTIONS[collection].pushable) {
+      const base = clean(row.assumedMasterState) ?? stored;
+      const fields = [...(stored ? mergeableFields(collection) : creatableFields(collection)), 'archivedAt'];
+      for (const f of fields) {
+        if (!(f in local)) continue;
+        if (base ? !sameJsonValue(local[f], base[f]) : !isEmpty(local[f])) names.add(f);
+      }
+    }
+  }
+  for (const e of refusal.errors) {
+    const top = String(e.path ?? '').split(/[./[]/)[0];
+    if (top && top in local) names.add(top);
+  }
+  return [...names].slice(0, FIELDS_MAX).map((n) => capText(n, 64));
+}
+
+/**
+ * The refusals of one push request. The first REJECTED_ENTRIES_PER_PUSH - 1 are audited one by
+ * one as they happen; the rest wait for `finish`, which audits a single further refusal as usual
+ * or, when there are several, writes one summary entry (count, reasons, the first ids). So a push
+ * writes at most REJECTED_ENTRIES_PER_PUSH `rejected` entries, each a few KiB at most — never a
+ * copy of the pushed body. Every refused row is still answered with the server's state.
+ */
+class RefusalLog {
+  private recorded = 0;
+  private readonly deferred: { row: PushRow; local: Record<string, unknown>; refusal: Rejection; visible: { record: AnyRecord; deleted: boolean } | null }[] = [];
+
+  constructor(
+    private readonly services: Services,
+    private readonly ctx: Ctx,
+    private readonly collection: CollectionName,
+  ) {}
+
+  /** Records a refusal (or defers it) and returns the server's document for the row, if it has one the caller may see. */
+  async refuse(row: PushRow, local: Record<string, unknown>, refusal: Rejection): Promise<{ record: AnyRecord; deleted: boolean } | null> {
+    if (this.recorded < REJECTED_ENTRIES_PER_PUSH - 1) {
+      this.recorded++;
+      return this.services.records.transaction(this.ctx, async (s) => {
+        const visible = await this.visible(s.tx, String(local.id));
+        await this.audit(s.tx, row, local, refusal, visible);
+        return visible;
+      });
+    }
+    const visible = await this.visible(this.services.store.db, String(local.id));
+    this.deferred.push({ row, local, refusal, visible });
+    return visible;
+  }
+
+  /** Audits what `refuse` deferred: one more entry, or one summary of all of them. */
+  async finish(): Promise<void> {
+    const { deferred, ctx, collection } = this;
+    if (deferred.length === 0) return;
+    if (deferred.length === 1) {
+      const [d] = deferred;
+      await this.services.records.transaction(ctx, (s) => this.audit(s.tx, d.row, d.local, d.refusal, d.visible));
+      return;
+    }
+    const reasons = new Map<string, number>();
+    const fields = new Set<string>();
+    for (const d of deferred) {
+      const reason = capText(d.refusal.message, 200);
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      for (const f of refusedFields(collection, d.row, d.local, d.visible?.record ?? null, d.refusal)) if (fields.size < FIELDS_MAX) fields.add(f);
+    }
+    const top = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    const ids = deferred.map((d) => auditId(String(d.local.id)));
+    const first = deferred[0];
+    await this.services.records.transaction(ctx, (s) =>
+      auditOnce(s.tx, ctx, COLLECTIONS[collection].entityType, ids[0], 'rejected', {
+        collection,
+        reason: capText(`${deferred.length} more rows of this push were refused (only the first ${REJECTED_ENTRIES_PER_PUSH - 1} are recorded one by one): ${top.map(([r, n]) => `${r} (${n}×)`).join('; ')}`, REASON_MAX_CHARS),
+        status: first.refusal.status,
+        errors: [],
+        fields: [...fields],
+        attempted: null,
+        summary: { count: deferred.length, documentIds: ids.slice(0, SUMMARY_IDS), reasons: top.map(([reason, count]) => ({ reason, count })) },
+      }, null),
+    );
+  }
+
+  private async visible(db: Db, id: string): Promise<{ record: AnyRecord; deleted: boolean } | null> {
+    const stored = await findStored(db, this.collection, id);
+    return stored && stored.record.workspaceId === this.ctx.workspaceId ? stored : null;
+  }
+
+  private async audit(tx: Db, row: PushRow, local: Record<string, unknown>, refusal: Rejection, visible: { record: AnyRecord; deleted: boolean } | null): Promise<void> {
+    const { ctx, collection } = this;
+    const attempted = excerpt(local);
+    await auditOnce(tx, ctx, COLLECTIONS[collection].entityType, auditId(String(local.id)), 'rejected', {
+      collection,
+      reason: capText(refusal.message, REASON_MAX_CHARS),
+      status: refusal.status,
+      errors: refusal.errors.slice(0, ERRORS_MAX).map((e) => ({ path: capText(String(e.path ?? ''), 200), message: capText(String(e.message ?? ''), 300) })),
+      fields: refusedFields(collection, row, local, visible?.record ?? null, refusal),
+      attempted: attempted.value,
+      ...(attempted.truncated ? { truncated: true } : {}),
+    }, visible && !visible.deleted ? visible.record : null);
   }
 }
 
@@ -235,9 +428,14 @@ async function baseFromVersion(tx: Db, ctx: Ctx, entityType: string, id: string,
   return null;
 }
 
-/** What the client gets for a refused document the server never had: a tombstone of it. */
-function tombstoneFor(local: Record<string, unknown>): SyncDocument {
-  return { ...local, id: String(local.id), _deleted: true };
+/**
+ * What the client gets for a refused document the server never had: a tombstone of it (without
+ * the fields too deep or too large to send back).
+ */
+function tombstoneFor(local: Record<string, unknown>, unreadable: string[] = []): SyncDocument {
+  const out: Record<string, unknown> = { ...local };
+  for (const f of unreadable) if (f !== 'id') delete out[f];
+  return { ...out, id: String(local.id), _deleted: true };
 }
 
 function toRefusal(error: unknown): Rejection | null {
