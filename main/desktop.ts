@@ -61,7 +61,7 @@ export async function checkRemote(serverUrl: string, apiKey: string, workspace: 
     res = await fetchImpl(`${serverUrl}/crm`, { headers, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`Could not reach ${serverUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    throw new Error(`Could not reach ${serverUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
   }
   const text = await res.text();
   let body: { detail?: string; title?: string; workspace?: { slug?: string } } | null = null;

@@ -11,8 +11,7 @@
  * start, the previous one revoked by its id.
  */
 import net from 'node:net';
-import type { Services } from '../server/domain/services.js';
-import { startServer, type RunningServer } from '../server/server.js';
+import { startServer, type RunningServer, type Services } from '../server/api.js';
 import type { Settings } from './settings.js';
 
 export const DEFAULT_LOCAL_PORT = 47317;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { API_KEY_PATTERN } from '../server/domain/accounts.js';
+import { API_KEY_PATTERN } from '../server/api.js';
 import type { ElectronApi } from './electronApi.js';
 
 export type SafeStorage = ElectronApi['safeStorage'];

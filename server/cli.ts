@@ -5,8 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DomainError } from './domain/errors.js';
-import { createServices, type Services } from './domain/services.js';
-import { openStore } from './store/store.js';
+import { openServices, type Services } from './domain/services.js';
 
 const HELP = `kith — Kith admin command line
 
@@ -158,10 +157,10 @@ async function main(): Promise<number> {
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const dataDir = path.resolve(values['data-dir'] ?? process.env.KITH_DATA_DIR ?? 'data');
-  const store = await openStore(dataDir, { create: positionals[0] === 'init' });
+  const services = await openServices(dataDir, { create: positionals[0] === 'init' });
   try {
     const out: Out = (value, human) => process.stdout.write((values.json ? JSON.stringify(value, null, 2) : human()) + '\n');
-    await run(createServices(store), positionals, values, out);
+    await run(services, positionals, values, out);
     return 0;
   } catch (error) {
     if (error instanceof DomainError) {
@@ -171,7 +170,7 @@ async function main(): Promise<number> {
     }
     throw error;
   } finally {
-    await store.close();
+    await services.store.close();
   }
 }
 

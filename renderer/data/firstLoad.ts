@@ -15,7 +15,7 @@
  *
  * A local edit of a first-loaded document has no assumed master state; it is pushed with the
  * server `version` it carries and the server merges it against that version's state (SPEC §5,
- * server/sync/push.ts `baseFromVersion`), exactly as with a stored assumed state.
+ * server/domain/syncPush.ts `baseFromVersion`), exactly as with a stored assumed state.
  *
  * Progress is kept per collection in a local document, so a load cut off by a reload resumes
  * where it stopped; a page that cannot be fetched (offline, server down) is tried again until it

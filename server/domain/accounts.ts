@@ -338,7 +338,7 @@ export class AccountService {
 
   private async resolveFresh(auth: Auth, selector: string | null | undefined, source: Source): Promise<Ctx> {
     const { user, key } = auth;
-    let workspace: Workspace | null = null;
+    let workspace: Workspace | null;
     if (selector) {
       workspace = await this.findWorkspace(selector);
       if (key.workspaceId && workspace?.id !== key.workspaceId) {

@@ -2,7 +2,7 @@
  * The domain services of one store. Every adapter (REST, MCP, sync, CLI) gets this one object.
  */
 import type { CollectionName } from '../../shared/collections.js';
-import type { Store } from '../store/store.js';
+import { openStore, type Store } from '../store/store.js';
 import { AccountService } from './accounts.js';
 import { listAudit } from './audit.js';
 import { requireWrite, type Ctx } from './context.js';
@@ -50,4 +50,9 @@ export function createServices(store: Store): Services {
       return records.transaction(ctx, (s) => reorderStages(s, pipelineId, stageIds));
     },
   };
+}
+
+/** Opens the data directory's store and the services over it (the CLI, a direct `kith-mcp`); `services.store.close()` closes it. */
+export async function openServices(dataDir: string, options: { create?: boolean } = {}): Promise<Services> {
+  return createServices(await openStore(dataDir, options));
 }

@@ -31,8 +31,8 @@ import {
 import { featureEnabled, requireWrite, type Ctx } from '../domain/context.js';
 import { DomainError, invalid } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
-import { CRM_VERSION } from '../rest/routes.js';
-import type { AnyRecord } from '../store/records.js';
+import { CRM_VERSION } from '../../shared/version.js';
+import type { AnyRecord } from '../domain/reads.js';
 import { pipelineFrom, recordByName, resolveNamedRefs, stageByName } from './names.js';
 import {
   ActivityCompact,

@@ -94,7 +94,7 @@ function rebindingProblem(req: Request): string | null {
   if (!host || !isLoopback(hostName(host))) return `Invalid Host header: ${host ?? '(none)'}`;
   const origin = req.headers.origin;
   if (origin !== undefined) {
-    let ok = false;
+    let ok: boolean;
     try {
       const url = new URL(origin);
       ok = (url.protocol === 'http:' || url.protocol === 'https:') && isLoopback(url.hostname);
@@ -155,7 +155,7 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
   };
 
   const openSession = async (auth: Auth, ctx: Ctx, rawKey: string): Promise<Session> => {
-    let session!: Session;
+    const session = {} as Session;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
@@ -172,7 +172,7 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     transport.onclose = () => {
       if (session.id && sessions.get(session.id) === session) sessions.delete(session.id);
     };
-    session = {
+    Object.assign(session, {
       id: '',
       transport,
       server: createCatalogueServer(services, () => session.ctx),
@@ -182,7 +182,7 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
       workspaceId: ctx.workspaceId,
       ctx,
       lastSeen: Date.now(),
-    };
+    } satisfies Session);
     await session.server.mcp.connect(transport);
     return session;
   };

@@ -3,7 +3,7 @@
  * Lovelace as a contact". A name resolves only when exactly one live record has it
  * (case-insensitive); otherwise the error names the field and lists what would have matched.
  */
-import type { AnyRecord } from '../store/records.js';
+import type { AnyRecord } from '../domain/reads.js';
 import type { Ctx } from '../domain/context.js';
 import { invalid } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';

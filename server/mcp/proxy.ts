@@ -35,7 +35,7 @@ export function mcpEndpoint(base: string): URL {
 /** One line saying why connecting failed. */
 export function describeConnectError(error: unknown, url: URL): string {
   if (error instanceof StreamableHTTPError) {
-    let detail = '';
+    let detail: string;
     const json = /\{.*\}/s.exec(error.message)?.[0];
     try {
       const parsed = json ? JSON.parse(json) : null;
@@ -101,7 +101,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
       await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: fetchWithOwnSignal }));
     } catch (error) {
       await client.close().catch(() => {});
-      throw new Error(describeConnectError(error, url));
+      throw new Error(describeConnectError(error, url), { cause: error });
     }
     return client;
   };

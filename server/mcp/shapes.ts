@@ -7,7 +7,7 @@ import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { AuditEntryRecord } from '../../shared/schemas.js';
 import type { Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
-import type { AnyRecord } from '../store/records.js';
+import type { AnyRecord } from '../domain/reads.js';
 
 const str = z.string();
 const nstr = z.string().nullable();

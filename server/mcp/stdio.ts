@@ -11,8 +11,7 @@
 import path from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Ctx } from '../domain/context.js';
-import { createServices } from '../domain/services.js';
-import { openStore, type Store } from '../store/store.js';
+import { openServices, type Services } from '../domain/services.js';
 import { createProxy } from './proxy.js';
 import { createCatalogueServer } from './server.js';
 
@@ -28,13 +27,13 @@ const env = process.env;
 
 async function direct(): Promise<void> {
   const dataDir = path.resolve(env.KITH_DATA_DIR || 'data');
-  let store: Store;
+  let services: Services;
   try {
-    store = await openStore(dataDir, { create: false });
+    services = await openServices(dataDir, { create: false });
   } catch (error) {
     fail(`cannot open the Kith data directory: ${(error as Error).message}`);
   }
-  const services = createServices(store);
+  const { store } = services;
   let workspaceId: string;
   try {
     workspaceId = (await services.accounts.ownerContext(env.KITH_WORKSPACE || null, 'mcp')).workspaceId;

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import type { RouteDef } from './routeTable.js';
-import { CRM_VERSION } from './routes.js';
+import { CRM_VERSION } from '../../shared/version.js';
 
 const ProblemSchema = {
   type: 'object',

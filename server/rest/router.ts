@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import { requireContext } from '../http/auth.js';
+import { requireJsonBody } from '../http/body.js';
 import { featureDisabled, problem, sendProblem, toProblem } from '../http/problem.js';
 import { buildOpenApi } from './openapi.js';
 import type { RouteDef } from './routeTable.js';
@@ -26,14 +27,6 @@ const DOCS_HTML = `<!doctype html>
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/crm/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });`;
 
 /** 415 unless a request body is JSON. */
-export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && ['POST', 'PATCH', 'PUT'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
-    return sendProblem(res, problem(415, 'Unsupported media type', `send the body as application/json (got ${req.headers['content-type'] ?? 'no content type'})`));
-  }
-  next();
-}
-
 export function crmRouter(services: Services): Router {
   const router = express.Router();
   const routes = crmRoutes(services);

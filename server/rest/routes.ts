@@ -30,7 +30,7 @@ import type { Services } from '../domain/services.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
 import type { RouteDef } from './routeTable.js';
 
-export const CRM_VERSION = '1';
+import { CRM_VERSION } from '../../shared/version.js';
 
 /** "12", W/"12" → 12; * → undefined; anything else → a 412 that says what was expected. */
 export function parseIfMatch(header: string | undefined): number | undefined {

@@ -11,7 +11,6 @@ import { MIGRATIONS } from './migrations.js';
 
 // The schema is dynamic (one table per collection, custom objects later), so queries are built
 // against an untyped database and records are typed at the domain boundary.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = Kysely<any>;
 
 export interface OpenedDatabase {

@@ -10,7 +10,7 @@ import { parseCheckpointParam } from '../../shared/sync.js';
 import type { Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import { problem, sendProblem } from '../http/problem.js';
-import { collectionDigest } from '../store/digest.js';
+import { digest } from '../domain/replication.js';
 
 export async function handleDigest(services: Services, req: Request, res: Response, ctx: Ctx): Promise<void> {
   const collection = String(req.params.collection);
@@ -23,5 +23,5 @@ export async function handleDigest(services: Services, req: Request, res: Respon
   ];
   if (errors.length > 0) return sendProblem(res, problem(422, 'Validation failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors));
   res.setHeader('Cache-Control', 'no-store');
-  res.json(await collectionDigest(services.store.db, collection, ctx.workspaceId, from!, to));
+  res.json(await digest(services.store, ctx, collection, from!, to));
 }

@@ -14,10 +14,10 @@ import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import { requireContext } from '../http/auth.js';
 import { featureDisabled, problem, sendProblem, toProblem } from '../http/problem.js';
-import { changedSince } from '../store/records.js';
-import { requireJsonBody } from '../rest/router.js';
+import { changesSince } from '../domain/replication.js';
+import { applyPush } from '../domain/syncPush.js';
+import { requireJsonBody } from '../http/body.js';
 import { handleDigest } from './digest.js';
-import { applyPush, toSyncDocument } from './push.js';
 import { StreamHub } from './stream.js';
 
 /** Push bodies carry up to PUSH_MAX_ROWS documents with both states. */
@@ -101,11 +101,11 @@ export function syncRouter(services: Services): { router: Router; hub: StreamHub
       if (!Number.isInteger(limitRaw) || limitRaw < 1 || limitRaw > PULL_MAX_LIMIT) {
         return sendProblem(res, problem(422, 'Validation failed', `limit: must be an integer between 1 and ${PULL_MAX_LIMIT}`, [{ path: 'limit', message: `must be between 1 and ${PULL_MAX_LIMIT}` }]));
       }
-      const changes = await changedSince(services.store.db, collection, ctx.workspaceId, checkpoint, limitRaw);
+      const changes = await changesSince(services.store, ctx, collection, checkpoint, limitRaw);
       const last = changes[changes.length - 1];
       const body: PullResponse = {
-        documents: changes.map((c) => toSyncDocument(c.record, c.deleted)),
-        checkpoint: last ? { sequence: last.record.version } : { sequence: checkpoint },
+        documents: changes.map((c) => c.document),
+        checkpoint: last ? { sequence: last.version } : { sequence: checkpoint },
       };
       res.setHeader('Cache-Control', 'no-store');
       res.json(body);

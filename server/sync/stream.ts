@@ -19,9 +19,8 @@ import type { Auth } from '../domain/accounts.js';
 import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import { keyFromRequest, workspaceSelector } from '../http/auth.js';
-import { changedSince, currentSequence } from '../store/records.js';
-import type { ChangeNotice } from '../store/store.js';
-import { toSyncDocument } from './push.js';
+import type { ChangeNotice } from '../domain/reads.js';
+import { changeSequence, changesSince } from '../domain/replication.js';
 
 const STREAM_BATCH = 1000;
 /** How often open streams re-check their access without a notice (other processes' changes). */
@@ -77,8 +76,7 @@ export class StreamHub {
 
   async handle(req: Request, res: Response, ctx: Ctx): Promise<void> {
     const { services } = this;
-    const db = services.store.db;
-    const start = await currentSequence(db);
+    const start = await changeSequence(services.store);
     const sent = Object.fromEntries(COLLECTION_NAMES.map((c) => [c, start])) as Record<CollectionName, number>;
     const key = keyFromRequest(req);
     const selector = workspaceSelector(req);
@@ -130,13 +128,13 @@ export class StreamHub {
         dirty.clear();
         for (const collection of collections) {
           for (;;) {
-            const changes = await changedSince(db, collection, ctx.workspaceId, sent[collection], STREAM_BATCH);
+            const changes = await changesSince(services.store, ctx, collection, sent[collection], STREAM_BATCH);
             if (changes.length === 0 || ended) break;
             // authorized at the moment of delivery, with nothing awaited between the check and the write
             if (!(await authorized())) return;
-            const last = changes[changes.length - 1].record.version;
+            const last = changes[changes.length - 1].version;
             sent[collection] = last;
-            const event: StreamEvent = { collection, documents: changes.map((c) => toSyncDocument(c.record, c.deleted)), checkpoint: { sequence: last } };
+            const event: StreamEvent = { collection, documents: changes.map((c) => c.document), checkpoint: { sequence: last } };
             write(`data: ${JSON.stringify(event)}\n\n`);
             if (changes.length < STREAM_BATCH) break;
           }

@@ -17,7 +17,7 @@ const checkpointOf = (url: string) => Number(new URL(url.split(' ')[1], 'http://
 
 describe('sync: first load of a fresh client', () => {
   let server: TestServer;
-  let orgIds: string[] = [];
+  const orgIds: string[] = [];
   before(async () => {
     server = await startTestServer();
     const ctx = await server.services.accounts.ownerContext('default', 'cli');

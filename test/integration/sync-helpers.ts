@@ -51,7 +51,7 @@ export class NetworkSwitch {
       return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
     } catch (error) {
       this.inflight.delete(controller);
-      if (!this.online) throw new TypeError('fetch failed (network is off)');
+      if (!this.online) throw new TypeError('fetch failed (network is off)', { cause: error });
       throw error;
     }
   };

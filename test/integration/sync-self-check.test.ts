@@ -95,7 +95,6 @@ describe('sync self-check: digests and healing', () => {
     const healedBefore = status.healed;
     const people = store.db.collections.people;
     const orgs = store.db.collections.organizations;
-    const deals = store.db.collections.deals;
     // a row deleted behind the replication's back
     await behindReplicationsBack(store, server.url, people, ids.person7, (doc) => ({ ...doc, _deleted: true }));
     // a deleted row that came back to life, and a row the server never had

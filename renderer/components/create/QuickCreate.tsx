@@ -5,7 +5,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { Button, Group, Modal, NumberInput, Select, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { notifications } from '@mantine/notifications';
 import { useLocation } from 'wouter';
 import { DealCreate, OrganizationCreate, PersonCreate, type PipelineRecord, type StageRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';

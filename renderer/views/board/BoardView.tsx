@@ -111,15 +111,16 @@ export function BoardView() {
     [save, stages, store],
   );
 
+  const { markWon, markLost, reopen } = outcome;
   const actions = useMemo<DealCardActions>(
     () => ({
       open: (deal) => navigate(`/deals/${deal.id}`),
       move: (deal, stageId) => void move(deal, stageId),
-      won: (deal) => void outcome.markWon(deal),
-      lost: (deal) => outcome.markLost(deal),
-      reopen: (deal) => void outcome.reopen(deal),
+      won: (deal) => void markWon(deal),
+      lost: (deal) => markLost(deal),
+      reopen: (deal) => void reopen(deal),
     }),
-    [move, navigate, outcome.markWon, outcome.markLost, outcome.reopen],
+    [move, navigate, markWon, markLost, reopen],
   );
 
   const dealTitle = (id: string | number) => allDeals.find((d) => d.id === id)?.title ?? 'the deal';

@@ -12,11 +12,11 @@ import type { z } from 'zod';
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { mergeFields, sameJsonValue } from '../../shared/merge.js';
 import { creatableFields, mergeableFields, type PushRow, type SyncDocument } from '../../shared/sync.js';
-import { excerpt, listAudit, writeAudit, type AuditAction } from '../domain/audit.js';
-import type { Ctx } from '../domain/context.js';
-import { DomainError } from '../domain/errors.js';
-import type { WriteScope } from '../domain/records.js';
-import type { Services } from '../domain/services.js';
+import { excerpt, listAudit, writeAudit, type AuditAction } from './audit.js';
+import type { Ctx } from './context.js';
+import { DomainError } from './errors.js';
+import type { WriteScope } from './records.js';
+import type { Services } from './services.js';
 import type { Db } from '../store/database.js';
 import { findStored, type AnyRecord } from '../store/records.js';
 
@@ -252,7 +252,6 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
  */
 async function pushRow(services: Services, ctx: Ctx, collection: CollectionName, row: PushRow, log: RefusalLog, shape: Rejection | null): Promise<RowResult> {
   const local = clean(row.newDocumentState)!;
-  const id = String(local.id);
   try {
     if (shape) throw shape;
     return await services.records.transaction(ctx, (s) => writeRow(services, ctx, collection, row, s));
