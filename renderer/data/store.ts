@@ -743,7 +743,11 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
       await doc.incrementalRemove();
     },
     reconnect,
-    verify: runSelfCheck,
+    // a check already running may have looked before the caller's moment: run a fresh one after it
+    verify: async () => {
+      await selfCheckRun?.catch(() => undefined);
+      return runSelfCheck();
+    },
     async close() {
       if (closed) return;
       closed = true;
