@@ -10,6 +10,7 @@ import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
+import { newId } from '../../shared/ids.js';
 import { PULL_MAX_LIMIT, type PullResponse, type PushRow, type RejectedChange, type SyncCheckpoint } from '../../shared/sync.js';
 import { collectionCreators } from './schemas.js';
 import { prepareCreate, prepareUpdate, localNow, type LocalContext } from './rules.js';
@@ -297,6 +298,12 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     throw error;
   }
   const local: LocalContext = { db, workspaceId: info.workspaceId, defaultCurrency: info.defaultCurrency };
+  // this local database's id, sent with every sync request: the server tells this client's own
+  // earlier writes from others' when it merges (a push whose answer was lost is not a conflict)
+  const clientDoc =
+    (await db.getLocal<{ id: string }>('kith-client')) ??
+    (await db.insertLocal('kith-client', { id: newId() }).catch(async () => (await db.getLocal<{ id: string }>('kith-client'))!)); // another tab made it first
+  headers['x-kith-client'] = clientDoc.get('id');
 
   // ---- status
   const status = new BehaviorSubject<SyncStatus>({ state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null, healed: 0 });

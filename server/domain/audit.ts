@@ -35,7 +35,7 @@ export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<v
       before: entry.before ? JSON.stringify(entry.before) : null,
       after: entry.after ? JSON.stringify(entry.after) : null,
       changedFields: JSON.stringify(entry.changedFields ?? []),
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      detail: ctx.clientId ? JSON.stringify({ ...entry.detail, client: ctx.clientId }) : entry.detail ? JSON.stringify(entry.detail) : null,
       actorUserId: ctx.userId,
       actorKeyId: ctx.keyId,
       source: ctx.source,

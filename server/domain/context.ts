@@ -23,6 +23,11 @@ export interface Ctx {
   /** A read-only key: may read everything its role may, write nothing. */
   readOnly: boolean;
   source: Source;
+  /**
+   * The replicating client (device) a sync write comes from (`X-Kith-Client`), recorded in the
+   * audit entries it causes, so the merge can tell a client's own earlier writes from others'.
+   */
+  clientId?: string | null;
 }
 
 const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, OWNER: 2 };

@@ -146,7 +146,8 @@ async function auditOnce(tx: Db, ctx: Ctx, entityType: string, entityId: string,
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (last && typeof last.detail === 'string' && sameJsonValue(JSON.parse(last.detail), JSON.parse(JSON.stringify(detail)))) return;
+  const stored = ctx.clientId ? { ...detail, client: ctx.clientId } : detail; // as writeAudit stores it
+  if (last && typeof last.detail === 'string' && sameJsonValue(JSON.parse(last.detail), JSON.parse(JSON.stringify(stored)))) return;
   await writeAudit(tx, ctx, { entityType, entityId, action, before, after: null, detail });
 }
 
@@ -226,7 +227,17 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
   const fields = mergeableFields(collection);
   // Without an assumed state, a document carrying the server's current version was based on it.
   const effectiveBase = base ?? (await baseFromVersion(s.tx, ctx, info.entityType, id, local.version, server));
-  const { patch, conflicts } = mergeFields(fields, effectiveBase, normalized(records.hooksFor(collection).updateSchema, fields, local), server);
+  const merged = mergeFields(fields, effectiveBase, normalized(records.hooksFor(collection).updateSchema, fields, local), server);
+  const { patch } = merged;
+  let { conflicts } = merged;
+  // A field "changed on the server" only by this same client's earlier pushes (whose answers it
+  // never got: a cut connection, a server killed after the commit) is not a conflict: this state is
+  // its newer edit of it.
+  if (conflicts.length > 0 && ctx.clientId && effectiveBase) {
+    const own = await changedOnlyBy(s.tx, ctx, info.entityType, id, effectiveBase.version, ctx.clientId, conflicts.map((c) => c.field));
+    for (const c of conflicts) if (own.has(c.field)) patch[c.field] = c.local;
+    conflicts = conflicts.filter((c) => !own.has(c.field));
+  }
   let final = server;
   if (Object.keys(patch).length > 0) final = await records.update(ctx, collection, id, patch, {}, tracked);
   const localArchived = local.archivedAt != null;
@@ -425,6 +436,29 @@ async function baseFromVersion(tx: Db, ctx: Ctx, entityType: string, id: string,
     cursor = page.nextCursor;
   } while (cursor);
   return null;
+}
+
+/**
+ * Of `fields`, those that every write of the record after version `baseVersion` left alone or
+ * changed on behalf of client `clientId` (its audit entries carry `detail.client`).
+ */
+async function changedOnlyBy(tx: Db, ctx: Ctx, entityType: string, id: string, baseVersion: unknown, clientId: string, fields: string[]): Promise<Set<string>> {
+  const own = new Set(fields);
+  if (typeof baseVersion !== 'number') return new Set();
+  let cursor: string | null = null;
+  do {
+    const page: Awaited<ReturnType<typeof listAudit>> = await listAudit(tx, ctx, { entityType, entityId: id, limit: 200, ...(cursor ? { cursor } : {}) });
+    for (const entry of page.data) {
+      const after = entry.after as Record<string, unknown> | null;
+      if (!after || typeof after.version !== 'number') continue;
+      if (after.version <= baseVersion) return own;
+      const byClient = (entry.detail as { client?: unknown } | null)?.client === clientId;
+      if (!byClient) for (const f of entry.changedFields) own.delete(f);
+      if (own.size === 0) return own;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return own;
 }
 
 /**

@@ -47,13 +47,20 @@ export interface AuthedLocals {
 }
 
 /** Express middleware: authenticates and resolves the Ctx into res.locals. */
+/** `X-Kith-Client`: the id a replicating client (one local database) sends with its sync requests; anything else is ignored. */
+export function clientIdFromRequest(req: Request): string | null {
+  const value = req.headers['x-kith-client'];
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(value) ? value : null;
+}
+
 export function requireContext(services: Services, source: Source) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const result = await services.accounts.authenticate(keyFromRequest(req));
       if ('failure' in result) return sendUnauthorized(res, result.failure);
       res.locals.auth = result;
-      res.locals.ctx = await services.accounts.resolveContext(result, workspaceSelector(req), source);
+      const ctx = await services.accounts.resolveContext(result, workspaceSelector(req), source);
+      res.locals.ctx = source === 'sync' ? { ...ctx, clientId: clientIdFromRequest(req) } : ctx;
       next();
     } catch (error) {
       const p = toProblem(error);

@@ -147,6 +147,31 @@ describe('/sync over HTTP', () => {
     assert.deepEqual(lost[0].detail.fields.notes, { lost: 'client note', kept: 'server note 229', base: 'first' });
   });
 
+  test("push: a client's own earlier write whose answer it never got is not a conflict with its newer edit; another client's is", async () => {
+    const org = (await server.api('POST', '/crm/organizations', { name: 'Mine v0' })).body;
+    const seen = { ...org, _deleted: false };
+    const device = { 'x-kith-client': 'device-a-0123456789' };
+    const pushAs = (headers: Record<string, string>, rows: unknown) => server.api('POST', '/sync/organizations/push', rows, { headers });
+    // the client renames it; the server commits, but the answer never arrives (cut connection)
+    assert.equal((await pushAs(device, [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Mine v1' } }])).status, 200);
+    // the user renames it again; the client still assumes the state it last knew
+    const res = await pushAs(device, [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Mine v2' } }]);
+    assert.equal(res.status, 200);
+    assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).body.name, 'Mine v2', "the client's newest edit stands");
+    assert.deepEqual((await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=conflict`)).body.data, []);
+    const updates = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=update`)).body.data;
+    assert.deepEqual(updates.map((e: any) => e.detail?.client), ['device-a-0123456789', 'device-a-0123456789'], 'sync writes record the client they came from');
+
+    // another device with the same stale state: its edit of the same field is a conflict the server wins
+    const other = await pushAs({ 'x-kith-client': 'device-b-0123456789' }, [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Theirs' } }]);
+    assert.equal(other.body[0].name, 'Mine v2');
+    const lost = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=conflict`)).body.data;
+    assert.deepEqual(lost[0].detail.fields.name, { lost: 'Theirs', kept: 'Mine v2', base: 'Mine v0' });
+    // and without the header (any other client), likewise
+    const anonymous = await push('organizations', [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Anonymous' } }]);
+    assert.equal(anonymous.body[0].name, 'Mine v2');
+  });
+
   test('push: malformed bodies are refused', async () => {
     assert.equal((await push('organizations', { not: 'an array' })).status, 422);
     assert.equal((await server.api('POST', '/sync/organizations/push', 'x', { headers: { 'content-type': 'text/plain' } })).status, 415);
