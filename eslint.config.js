@@ -47,7 +47,10 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
-    rules: forbid([ANY('server'), 'The renderer talks to the server over HTTP (/crm, /sync) only; share code through shared/.'], [ANY('main'), 'The renderer reaches the desktop shell through the preload bridge (window.kith), not main/.']),
+    rules: forbid(
+      [ANY('server'), 'The renderer talks to the server over HTTP (/crm, /sync) only; share code through shared/.'],
+      [ANY('main'), 'The renderer reaches the desktop shell through the preload bridge (window.kith), not main/.'],
+    ),
   },
   {
     files: ['server/domain/**/*.ts'],
@@ -55,15 +58,24 @@ export default tseslint.config(
   },
   {
     files: ['server/rest/**/*.ts'],
-    rules: forbid([ANY('store'), 'Adapters reach data through the domain services (or a read port the domain exposes), never server/store/.'], [[...ANY('mcp'), ...ANY('sync')], 'Adapters do not import each other; shared HTTP pieces live in server/http/.']),
+    rules: forbid(
+      [ANY('store'), 'Adapters reach data through the domain services (or a read port the domain exposes), never server/store/.'],
+      [[...ANY('mcp'), ...ANY('sync')], 'Adapters do not import each other; shared HTTP pieces live in server/http/.'],
+    ),
   },
   {
     files: ['server/mcp/**/*.ts'],
-    rules: forbid([ANY('store'), 'Adapters reach data through the domain services (or a read port the domain exposes), never server/store/.'], [[...ANY('rest'), ...ANY('sync')], 'Adapters do not import each other; shared HTTP pieces live in server/http/.']),
+    rules: forbid(
+      [ANY('store'), 'Adapters reach data through the domain services (or a read port the domain exposes), never server/store/.'],
+      [[...ANY('rest'), ...ANY('sync')], 'Adapters do not import each other; shared HTTP pieces live in server/http/.'],
+    ),
   },
   {
     files: ['server/sync/**/*.ts'],
-    rules: forbid([ANY('store'), 'Adapters reach data through the domain services (or a read port the domain exposes), never server/store/.'], [[...ANY('rest'), ...ANY('mcp')], 'Adapters do not import each other; shared HTTP pieces live in server/http/.']),
+    rules: forbid(
+      [ANY('store'), 'Adapters reach data through the domain services (or a read port the domain exposes), never server/store/.'],
+      [[...ANY('rest'), ...ANY('mcp')], 'Adapters do not import each other; shared HTTP pieces live in server/http/.'],
+    ),
   },
   {
     files: ['server/store/**/*.ts'],
@@ -71,6 +83,9 @@ export default tseslint.config(
   },
   {
     files: ['main/**/*.ts'],
-    rules: forbid([['**/server/**', '!**/server/server.js', '!**/server/api.js'], "main/ uses only the server's public API (server/server.ts, server/api.ts)."], [ANY('renderer'), 'main/ does not import the renderer; it loads it.']),
+    rules: forbid(
+      [['**/server/**', '!**/server/server.js', '!**/server/api.js'], "main/ uses only the server's public API (server/server.ts, server/api.ts)."],
+      [ANY('renderer'), 'main/ does not import the renderer; it loads it.'],
+    ),
   },
 );

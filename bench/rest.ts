@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   console.log(`\nserver CPU per request: bare / Kith = ${(cpuRatio * 100).toFixed(0)}% — the requests/s Kith would reach, relative to the bare route, on an otherwise idle core`);
   const ratios = runs.get.map((g, i) => g.rps / runs.bare[i].rps);
   console.log(
-    `Kith GET by id = ${(100 * results[1].rps / results[0].rps).toFixed(0)}% of the bare route's requests/s (per round: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; aim ≥ 70%); p99 ${results[1].p99.toFixed(1)} ms (aim < 20 ms)`,
+    `Kith GET by id = ${((100 * results[1].rps) / results[0].rps).toFixed(0)}% of the bare route's requests/s (per round: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; aim ≥ 70%); p99 ${results[1].p99.toFixed(1)} ms (aim < 20 ms)`,
   );
   const logLines = fs.readFileSync(path.join(dataDir, 'kith-requests.log'), 'utf8').split('\n').length - 1;
   console.log(`Kith request log: ${logLines.toLocaleString('en')} lines; load average now ${os.loadavg()[0].toFixed(1)}`);

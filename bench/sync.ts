@@ -35,7 +35,11 @@ const uiDir = await buildHarness();
 const server = await startTestServer({ dataDir, uiDir });
 const key = seeded.key;
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-console.log(`Kith sync bench: ${TOTAL.toLocaleString('en')} records (${Object.entries(counts).map(([k, v]) => `${v.toLocaleString('en')} ${k}`).join(', ')}) seeded in ${seeded.seconds.toFixed(1)} s`);
+console.log(
+  `Kith sync bench: ${TOTAL.toLocaleString('en')} records (${Object.entries(counts)
+    .map(([k, v]) => `${v.toLocaleString('en')} ${k}`)
+    .join(', ')}) seeded in ${seeded.seconds.toFixed(1)} s`,
+);
 
 try {
   // ---- 3. server side alone: every pull page over HTTP, parsed
@@ -102,7 +106,11 @@ try {
   const restMs = performance.now() - burstStarted;
   const lastNote = `burst ${BURST - 1}`;
   const lastId = burstDeals[(BURST - 1) % burstDeals.length].id;
-  await page.waitForFunction(async ({ id, note }) => (await (window as any).kithData.state.store.db.collections.deals.findOne(id).exec())?.get('notes') === note, { id: lastId, note: lastNote }, { timeout: 120_000, polling: 50 });
+  await page.waitForFunction(
+    async ({ id, note }) => (await (window as any).kithData.state.store.db.collections.deals.findOne(id).exec())?.get('notes') === note,
+    { id: lastId, note: lastNote },
+    { timeout: 120_000, polling: 50 },
+  );
   const burstMs = performance.now() - burstStarted;
   page.off('request', countPulls);
 
@@ -111,36 +119,50 @@ try {
   const insertPage = await insertContext.newPage();
   await insertPage.goto(server.url + '/');
   await insertPage.waitForFunction(() => 'kithData' in window);
-  const insertMs = await insertPage.evaluate(async ({ k, limit }) => {
-    const h = (window as any).kithData;
-    return h.bulkInsertFresh(await h.pullAll(k, limit));
-  }, { k: key, limit: PULL_MAX_LIMIT });
+  const insertMs = await insertPage.evaluate(
+    async ({ k, limit }) => {
+      const h = (window as any).kithData;
+      return h.bulkInsertFresh(await h.pullAll(k, limit));
+    },
+    { k: key, limit: PULL_MAX_LIMIT },
+  );
   await insertContext.close();
 
   // ---- 4. offline backlog of 1,000 edits, pushed when the network returns
   await context.setOffline(true);
   await page.waitForFunction(() => (window as any).kithData.state.status?.state === 'offline');
-  const editMs = await page.evaluate(async ({ n }) => {
-    const store = (window as any).kithData.state.store;
-    const deals = await store.db.collections.deals.find({ limit: n }).exec();
-    const started = performance.now();
-    for (const d of deals) await store.update('deals', d.get('id'), { notes: `offline edit ${Date.now()}` });
-    return performance.now() - started;
-  }, { n: BACKLOG });
+  const editMs = await page.evaluate(
+    async ({ n }) => {
+      const store = (window as any).kithData.state.store;
+      const deals = await store.db.collections.deals.find({ limit: n }).exec();
+      const started = performance.now();
+      for (const d of deals) await store.update('deals', d.get('id'), { notes: `offline edit ${Date.now()}` });
+      return performance.now() - started;
+    },
+    { n: BACKLOG },
+  );
   const pendingBefore = await page.evaluate(() => (window as any).kithData.state.status.pending);
   const pushStarted = Date.now();
   await context.setOffline(false);
-  await page.waitForFunction(() => {
-    const s = (window as any).kithData.state.status;
-    return s.state === 'online' && s.pending === 0;
-  }, undefined, { timeout: 300_000, polling: 20 });
+  await page.waitForFunction(
+    () => {
+      const s = (window as any).kithData.state.status;
+      return s.state === 'online' && s.pending === 0;
+    },
+    undefined,
+    { timeout: 300_000, polling: 20 },
+  );
   const pushMs = Date.now() - pushStarted;
   const onServer = (await server.api('GET', '/crm/deals?limit=1&sort=-updatedAt', undefined, { key })).body.data[0];
   await page.evaluate(() => (window as any).kithData.close());
   await context.close();
 
   console.log('');
-  line('serve every pull page over HTTP (server + JSON, no client)', ms(serverMs), `${docsServed.toLocaleString('en')} docs, ${Math.round(docsServed / (serverMs / 1000)).toLocaleString('en')} docs/s`);
+  line(
+    'serve every pull page over HTTP (server + JSON, no client)',
+    ms(serverMs),
+    `${docsServed.toLocaleString('en')} docs, ${Math.round(docsServed / (serverMs / 1000)).toLocaleString('en')} docs/s`,
+  );
   line(`fresh client pull into RxDB-Dexie (Chromium)`, ms(pullMs), `${pulledTotal.toLocaleString('en')} docs, ${Math.round(pulledTotal / (pullMs / 1000)).toLocaleString('en')} docs/s`);
   line(`bulkInsert the same docs into a fresh RxDB-Dexie db`, ms(insertMs), `client-side limit`);
   line(`pull ÷ straight insert`, `${(pullMs / insertMs).toFixed(2)}×`, `aim ≤ 1.3×`);

@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     console.log('');
 
     const fullCount = PEOPLE.toLocaleString('en-US');
-    const rowsVisible = () => page.waitForFunction((n) => document.querySelector('[data-testid="people-count"]')?.textContent === n && !!document.querySelector('[data-testid^="people-row-"]'), fullCount, { polling: 'raf' });
+    const rowsVisible = () =>
+      page.waitForFunction((n) => document.querySelector('[data-testid="people-count"]')?.textContent === n && !!document.querySelector('[data-testid^="people-row-"]'), fullCount, { polling: 'raf' });
 
     const anyRow = () => page.waitForSelector('[data-testid^="people-row-"]', { state: 'attached' });
 
@@ -93,7 +94,20 @@ async function main(): Promise<void> {
     // ---- search
     const search = page.getByTestId('people-search');
     await search.click();
-    await timed('Search "ada lov" (incl. 120 ms debounce)', page, () => search.pressSequentially('ada lov', { delay: 0 }), () => page.waitForFunction((n) => { const t = document.querySelector('[data-testid="people-count"]')?.textContent ?? ''; return t.endsWith(`of ${n}`); }, fullCount, { polling: 'raf' }));
+    await timed(
+      'Search "ada lov" (incl. 120 ms debounce)',
+      page,
+      () => search.pressSequentially('ada lov', { delay: 0 }),
+      () =>
+        page.waitForFunction(
+          (n) => {
+            const t = document.querySelector('[data-testid="people-count"]')?.textContent ?? '';
+            return t.endsWith(`of ${n}`);
+          },
+          fullCount,
+          { polling: 'raf' },
+        ),
+    );
     console.log(`  → ${await countText(page)} shown`);
     await timed('Clear the search', page, () => search.fill(''), rowsVisible);
 
@@ -101,23 +115,46 @@ async function main(): Promise<void> {
     await page.getByTestId('people-label-filter').click();
     const option = page.getByRole('option').first();
     const optionText = `'${(await option.locator('span').first().textContent()) ?? ''}'`;
-    await timed(`Filter by label ${optionText}`, page, () => option.click(), () => page.waitForFunction(() => (document.querySelector('[data-testid="people-count"]')?.textContent ?? '').includes(' of '), undefined, { polling: 'raf' }));
+    await timed(
+      `Filter by label ${optionText}`,
+      page,
+      () => option.click(),
+      () => page.waitForFunction(() => (document.querySelector('[data-testid="people-count"]')?.textContent ?? '').includes(' of '), undefined, { polling: 'raf' }),
+    );
     console.log(`  → ${await countText(page)} shown`);
     await page.keyboard.press('Escape');
     await timed('Clear filters', page, () => page.getByTestId('people-clear-filters').click(), rowsVisible);
 
     // ---- sort
     const before = await firstRowName(page);
-    await timed('Sort by name, descending', page, () => page.getByTestId('sort-name').click(), () => page.waitForFunction((b) => (document.querySelector('[data-testid^="people-row-"] [data-row-name]')?.textContent ?? '') !== b, before, { polling: 'raf' }));
+    await timed(
+      'Sort by name, descending',
+      page,
+      () => page.getByTestId('sort-name').click(),
+      () => page.waitForFunction((b) => (document.querySelector('[data-testid^="people-row-"] [data-row-name]')?.textContent ?? '') !== b, before, { polling: 'raf' }),
+    );
     const beforeEmail = await firstRowName(page);
-    await timed('Sort by email', page, () => page.getByTestId('sort-email').click(), () => page.waitForFunction((b) => (document.querySelector('[data-testid^="people-row-"] [data-row-name]')?.textContent ?? '') !== b, beforeEmail, { polling: 'raf' }));
+    await timed(
+      'Sort by email',
+      page,
+      () => page.getByTestId('sort-email').click(),
+      () => page.waitForFunction((b) => (document.querySelector('[data-testid^="people-row-"] [data-row-name]')?.textContent ?? '') !== b, beforeEmail, { polling: 'raf' }),
+    );
 
     // ---- scroll to the end
     await timed(
       'Jump to the last row',
       page,
       () => page.$eval('[data-testid="people-table"]', (el) => el.scrollTo({ top: el.scrollHeight })),
-      () => page.waitForFunction(() => { const el = document.querySelector('[data-testid="people-table"]')!; return el.scrollTop > 0 && el.querySelectorAll('[data-testid^="people-row-"]').length > 0 && el.scrollTop + el.clientHeight >= el.scrollHeight - 2; }, undefined, { polling: 'raf' }),
+      () =>
+        page.waitForFunction(
+          () => {
+            const el = document.querySelector('[data-testid="people-table"]')!;
+            return el.scrollTop > 0 && el.querySelectorAll('[data-testid^="people-row-"]').length > 0 && el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
+          },
+          undefined,
+          { polling: 'raf' },
+        ),
     );
     const domRows = await page.$$eval('[data-testid^="people-row-"]', (r) => r.length);
     console.log(`  → ${domRows} rows in the DOM for ${fullCount} people (virtualized)`);

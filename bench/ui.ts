@@ -58,7 +58,12 @@ async function main(): Promise<void> {
 
     await navigate(page, '/settings');
     await page.getByTestId('settings').waitFor();
-    await timed(`First board render, in-app navigation`, page, () => navigate(page, '/'), () => waitForCount(page, 'eq', expectedOpen));
+    await timed(
+      `First board render, in-app navigation`,
+      page,
+      () => navigate(page, '/'),
+      () => waitForCount(page, 'eq', expectedOpen),
+    );
 
     const tReload = performance.now();
     await page.goto(server.url + '/');
@@ -66,22 +71,47 @@ async function main(): Promise<void> {
     line('First board render after a full page reload', performance.now() - tReload, null, '(app start + opening the store + query)');
     console.log(`  → ${expectedOpen.toLocaleString('en-US')} open deals on the board`);
 
-    await timed('Show all statuses (Open → All)', page, () => page.getByText('All', { exact: true }).click(), () => waitForCount(page, 'eq', DEALS));
+    await timed(
+      'Show all statuses (Open → All)',
+      page,
+      () => page.getByText('All', { exact: true }).click(),
+      () => waitForCount(page, 'eq', DEALS),
+    );
     const cardsInDom = await page.$$eval('[data-testid^="deal-card-"]', (c) => c.length);
     console.log(`  → ${DEALS.toLocaleString('en-US')} deals, ${cardsInDom} cards in the DOM (columns are virtualized)`);
 
     const search = page.getByTestId('board-search');
-    await timed('Filter by title "acme"', page, () => search.fill('acme'), () => waitForCount(page, 'lt', DEALS));
+    await timed(
+      'Filter by title "acme"',
+      page,
+      () => search.fill('acme'),
+      () => waitForCount(page, 'lt', DEALS),
+    );
     console.log(`  → ${await dealCount(page)} deals match`);
-    await timed('Clear the title filter', page, () => search.fill(''), () => waitForCount(page, 'eq', DEALS));
+    await timed(
+      'Clear the title filter',
+      page,
+      () => search.fill(''),
+      () => waitForCount(page, 'eq', DEALS),
+    );
 
     await page.getByTestId('label-filter').click();
     const option = page.getByRole('option').first();
     const label = (await option.textContent()) ?? '';
-    await timed(`Filter by label "${label}"`, page, () => option.click(), () => waitForCount(page, 'lt', DEALS));
+    await timed(
+      `Filter by label "${label}"`,
+      page,
+      () => option.click(),
+      () => waitForCount(page, 'lt', DEALS),
+    );
     console.log(`  → ${await dealCount(page)} deals match`);
     await page.keyboard.press('Escape');
-    await timed('Reset filters', page, () => page.getByRole('button', { name: 'Reset' }).click(), () => waitForCount(page, 'eq', expectedOpen));
+    await timed(
+      'Reset filters',
+      page,
+      () => page.getByRole('button', { name: 'Reset' }).click(),
+      () => waitForCount(page, 'eq', expectedOpen),
+    );
 
     const columns = await page.$$eval('[data-testid^="board-column-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
     const firstCard = await page.$eval(`[data-testid="${columns[0]}"] [data-testid^="deal-card-"]`, (el) => el.getAttribute('data-testid')!);
@@ -97,7 +127,15 @@ async function main(): Promise<void> {
       'Scroll a column to its last card',
       page,
       () => page.$eval(`[data-testid="${target}"] [data-testid="column-scroll"]`, (el) => el.scrollTo({ top: el.scrollHeight })),
-      () => page.waitForFunction((col) => { const el = document.querySelector(`[data-testid="${col}"] [data-testid="column-scroll"]`)!; return el.scrollTop > 0 && el.scrollTop + el.clientHeight >= el.scrollHeight - 2 && el.querySelectorAll('[data-testid^="deal-card-"]').length > 0; }, target, { polling: 'raf' }),
+      () =>
+        page.waitForFunction(
+          (col) => {
+            const el = document.querySelector(`[data-testid="${col}"] [data-testid="column-scroll"]`)!;
+            return el.scrollTop > 0 && el.scrollTop + el.clientHeight >= el.scrollHeight - 2 && el.querySelectorAll('[data-testid^="deal-card-"]').length > 0;
+          },
+          target,
+          { polling: 'raf' },
+        ),
     );
     await page.$eval(`[data-testid="${target}"] [data-testid="column-scroll"]`, (el) => el.scrollTo({ top: 0 }));
     console.log(`\nScreenshot: ${await screenshot(page, 'bench-board-2000')}`);

@@ -6,10 +6,7 @@
 import type * as Electron from 'electron';
 
 export interface ElectronApi {
-  app: Pick<
-    Electron.App,
-    'on' | 'once' | 'quit' | 'exit' | 'whenReady' | 'getPath' | 'getAppPath' | 'requestSingleInstanceLock' | 'isPackaged' | 'getVersion'
-  >;
+  app: Pick<Electron.App, 'on' | 'once' | 'quit' | 'exit' | 'whenReady' | 'getPath' | 'getAppPath' | 'requestSingleInstanceLock' | 'isPackaged' | 'getVersion'>;
   BrowserWindow: {
     new (options: Electron.BrowserWindowConstructorOptions): Electron.BrowserWindow;
   };

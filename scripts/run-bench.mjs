@@ -3,7 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
-const all = fs.readdirSync('bench').filter((f) => f.endsWith('.ts') && f !== 'seed.ts').map((f) => f.replace(/\.ts$/, ''));
+const all = fs
+  .readdirSync('bench')
+  .filter((f) => f.endsWith('.ts') && f !== 'seed.ts')
+  .map((f) => f.replace(/\.ts$/, ''));
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : all;
 for (const name of names) {

@@ -32,7 +32,11 @@ function table(rows: Record<string, unknown>[], columns: string[]): string {
   if (rows.length === 0) return '(none)';
   const cells = rows.map((r) => columns.map((c) => (r[c] == null ? '' : String(r[c]))));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -51,11 +55,24 @@ async function run(services: Services, args: string[], flags: Record<string, str
     case 'init': {
       const result = await accounts.bootstrap({ email: str('email'), name: str('name') });
       if (!result) throw new DomainError(409, 'Conflict', 'this data directory is already set up');
-      return out({ key: result.key, email: result.user.email, workspace: result.workspace.slug }, () => `Owner key (shown once): ${result.key}\nowner: ${result.user.email}  workspace: ${result.workspace.slug}`);
+      return out(
+        { key: result.key, email: result.user.email, workspace: result.workspace.slug },
+        () => `Owner key (shown once): ${result.key}\nowner: ${result.user.email}  workspace: ${result.workspace.slug}`,
+      );
     }
     case 'workspace list': {
       const list = await accounts.listWorkspaces();
-      return out(list, () => table(list.map((w) => ({ ...w, features: Object.entries(w.features).map(([k, v]) => `${k}:${v ? 'on' : 'off'}`).join(',') })), ['slug', 'name', 'defaultCurrency', 'features', 'id']));
+      return out(list, () =>
+        table(
+          list.map((w) => ({
+            ...w,
+            features: Object.entries(w.features)
+              .map(([k, v]) => `${k}:${v ? 'on' : 'off'}`)
+              .join(','),
+          })),
+          ['slug', 'name', 'defaultCurrency', 'features', 'id'],
+        ),
+      );
     }
     case 'workspace create': {
       const owner = str('owner') ? await accounts.findUser(str('owner')!) : null;
@@ -100,7 +117,12 @@ async function run(services: Services, args: string[], flags: Record<string, str
       const users = new Map((await accounts.listUsers()).map((u) => [u.id, u.email]));
       return out(keys, () =>
         table(
-          keys.map((k) => ({ ...k, user: users.get(k.userId), scope: k.readOnly ? 'read-only' : 'read-write', status: k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'active' })),
+          keys.map((k) => ({
+            ...k,
+            user: users.get(k.userId),
+            scope: k.readOnly ? 'read-only' : 'read-write',
+            status: k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'active',
+          })),
           ['id', 'prefix', 'name', 'user', 'scope', 'workspaceId', 'expiresAt', 'lastUsedAt', 'status'],
         ),
       );
@@ -114,7 +136,11 @@ async function run(services: Services, args: string[], flags: Record<string, str
         ...(flags['read-only'] ? { readOnly: true } : {}),
         ...(str('expires') ? { expiresAt: new Date(str('expires')!).toISOString() } : {}),
       });
-      return out({ key, ...info }, () => `API key for ${user.email} (shown once — keep it):\n\n    ${key}\n\nid ${info.id}${info.readOnly ? ', read-only' : ''}${info.workspaceId ? `, workspace ${str('workspace')}` : ''}${info.expiresAt ? `, expires ${info.expiresAt}` : ''}`);
+      return out(
+        { key, ...info },
+        () =>
+          `API key for ${user.email} (shown once — keep it):\n\n    ${key}\n\nid ${info.id}${info.readOnly ? ', read-only' : ''}${info.workspaceId ? `, workspace ${str('workspace')}` : ''}${info.expiresAt ? `, expires ${info.expiresAt}` : ''}`,
+      );
     }
     case 'key revoke': {
       if (!rest[0]) throw new DomainError(400, 'Usage', 'kith key revoke <key-id | key-prefix | raw key>');

@@ -18,17 +18,7 @@ const server = await startServer({
   uiDir,
   log: (line) => process.stdout.write(line + '\n'),
   onFirstStart: ({ key, email, workspace }) => {
-    process.stdout.write(
-      [
-        '',
-        '  Kith is set up. This owner API key is shown only once — keep it:',
-        '',
-        `      ${key}`,
-        '',
-        `  owner: ${email}   workspace: ${workspace}`,
-        '',
-      ].join('\n') + '\n',
-    );
+    process.stdout.write(['', '  Kith is set up. This owner API key is shown only once — keep it:', '', `      ${key}`, '', `  owner: ${email}   workspace: ${workspace}`, ''].join('\n') + '\n');
   },
 });
 process.stdout.write(`Kith listening on ${server.url}  (data: ${dataDir}${uiDir ? '' : ', web UI not built'})\n`);

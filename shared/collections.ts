@@ -3,27 +3,9 @@
  * (column kinds), the domain (search, sort, filters), sync and the client's RxDB schemas.
  */
 import type { z } from 'zod';
-import {
-  ActivityRecord,
-  DealContactRecord,
-  DealRecord,
-  OrganizationRecord,
-  PersonRecord,
-  PipelineRecord,
-  StageChangeRecord,
-  StageRecord,
-} from './schemas.js';
+import { ActivityRecord, DealContactRecord, DealRecord, OrganizationRecord, PersonRecord, PipelineRecord, StageChangeRecord, StageRecord } from './schemas.js';
 
-export const COLLECTION_NAMES = [
-  'organizations',
-  'people',
-  'deals',
-  'dealContacts',
-  'activities',
-  'pipelines',
-  'stages',
-  'stageChanges',
-] as const;
+export const COLLECTION_NAMES = ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'stageChanges'] as const;
 export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
 export function isCollectionName(value: string): value is CollectionName {

@@ -65,4 +65,3 @@ export class DigestBuilder {
 export function sameDigest(x: Digest, y: Digest): boolean {
   return x.count === y.count && x.hash === y.hash;
 }
-

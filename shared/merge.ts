@@ -42,12 +42,7 @@ export function sameJsonValue(a: unknown, b: unknown): boolean {
   return true;
 }
 
-export function mergeFields(
-  fields: readonly string[],
-  base: Record<string, unknown> | null | undefined,
-  local: Record<string, unknown>,
-  server: Record<string, unknown>,
-): MergeResult {
+export function mergeFields(fields: readonly string[], base: Record<string, unknown> | null | undefined, local: Record<string, unknown>, server: Record<string, unknown>): MergeResult {
   const patch: Record<string, unknown> = {};
   const conflicts: FieldConflict[] = [];
   for (const field of fields) {

@@ -17,7 +17,10 @@ export function domainFromWebsite(website: unknown): string | null {
   const text = website.trim();
   try {
     const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-    const host = url.hostname.toLowerCase().replace(/^www\./, '').replace(/\.$/, '');
+    const host = url.hostname
+      .toLowerCase()
+      .replace(/^www\./, '')
+      .replace(/\.$/, '');
     return host.includes('.') ? host : null;
   } catch {
     return null;

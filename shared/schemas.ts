@@ -27,12 +27,7 @@ export function isCurrencyCode(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && (KNOWN_CURRENCIES === null || KNOWN_CURRENCIES.has(code));
 }
 
-export const Currency = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .refine(isCurrencyCode, { error: 'must be an ISO 4217 currency code, e.g. USD or EUR' })
-  .describe('ISO 4217 currency code');
+export const Currency = z.string().trim().toUpperCase().refine(isCurrencyCode, { error: 'must be an ISO 4217 currency code, e.g. USD or EUR' }).describe('ISO 4217 currency code');
 
 function isCalendarDate(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
@@ -42,11 +37,7 @@ function isCalendarDate(value: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-export const CalendarDate = z
-  .string()
-  .trim()
-  .refine(isCalendarDate, { error: 'must be a calendar date YYYY-MM-DD' })
-  .describe('Date as YYYY-MM-DD');
+export const CalendarDate = z.string().trim().refine(isCalendarDate, { error: 'must be a calendar date YYYY-MM-DD' }).describe('Date as YYYY-MM-DD');
 
 export const Probability = z
   .number({ error: 'must be a number between 0 and 1' })
@@ -62,8 +53,18 @@ export const Amount = z
   .refine((v) => decimalPlaces(v) <= 4, { error: 'must have at most 4 decimal places' })
   .describe('Amount in the deal currency (decimal, ≥ 0, at most 4 decimal places)');
 
-const requiredText = (max: number) => z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).trim().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
-const optionalText = (max: number) => z.string().trim().max(max, { error: `must be at most ${max} characters` }).nullable();
+const requiredText = (max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, { error: `must be at most ${max} characters` })
+    .nullable();
 
 export const Label = z.string().trim().min(1, { error: 'must not be empty' }).max(64, { error: 'must be at most 64 characters' });
 export const Labels = z.array(Label).max(50, { error: 'at most 50 labels' }).describe('Free-text labels');
@@ -252,7 +253,13 @@ export const PersonCreate = z.strictObject({
     .max(320)
     .nullable()
     .optional()
-    .or(z.string().trim().max(0).transform(() => null)),
+    .or(
+      z
+        .string()
+        .trim()
+        .max(0)
+        .transform(() => null),
+    ),
   phone: optionalText(64).optional(),
   title: optionalText(200).optional().describe('Job title / role'),
   organizationId: Id.nullable().optional().describe('Organization the person works for'),
@@ -331,9 +338,11 @@ export const ActivityCreate = z.strictObject({
   linkedTaskId: optionalText(200).optional(),
   custom: Custom.optional(),
 });
-export const ActivityUpdate = ActivityCreate.omit({ id: true, type: true }).partial().extend({
-  completed: z.boolean().optional().describe('Shortcut: true sets completedAt to now, false clears it'),
-});
+export const ActivityUpdate = ActivityCreate.omit({ id: true, type: true })
+  .partial()
+  .extend({
+    completed: z.boolean().optional().describe('Shortcut: true sets completedAt to now, false clears it'),
+  });
 
 // ---------------------------------------------------------------- lists
 

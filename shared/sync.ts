@@ -11,15 +11,7 @@
  *   `StreamEvent`. Comment lines (`: ping`) are heartbeats.
  */
 import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from './collections.js';
-import {
-  ActivityCreate,
-  DealContactCreate,
-  DealCreate,
-  OrganizationCreate,
-  PersonCreate,
-  PipelineCreate,
-  StageCreate,
-} from './schemas.js';
+import { ActivityCreate, DealContactCreate, DealCreate, OrganizationCreate, PersonCreate, PipelineCreate, StageCreate } from './schemas.js';
 
 export { COLLECTION_NAMES, type CollectionName };
 

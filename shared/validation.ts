@@ -37,4 +37,3 @@ export function zodErrors(error: z.ZodError, prefix = ''): FieldError[] {
     return { path, message };
   });
 }
-

@@ -89,7 +89,9 @@ export function App() {
       <Center h="100vh" data-testid="app-loading">
         <Stack align="center" gap="xs">
           <Loader />
-          <Text c="dimmed" size="sm">{phase.message}</Text>
+          <Text c="dimmed" size="sm">
+            {phase.message}
+          </Text>
         </Stack>
       </Center>
     );

@@ -33,7 +33,6 @@ const NAV = [
   { href: '/settings', label: 'Settings', Icon: IconSettings, key: 's', match: (p: string) => p.startsWith('/settings') },
 ];
 
-
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   if (!el) return false;
@@ -75,9 +74,7 @@ function ShellFrame() {
   const [helpOpened, help] = useDisclosure(false);
   const { openCreate } = useQuickCreate();
   useGoToShortcuts(navigate, help.open);
-  useHotkeys([
-    ['n', () => location === '/' && !store.info.readOnly && openCreate('deal')],
-  ]);
+  useHotkeys([['n', () => location === '/' && !store.info.readOnly && openCreate('deal')]]);
   useEffect(() => {
     // Back online (the OS says so): retry right away instead of waiting for the next backoff.
     const onOnline = () => store.reconnect();
@@ -184,4 +181,3 @@ export function Shell() {
     </QuickCreateProvider>
   );
 }
-

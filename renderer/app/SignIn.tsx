@@ -64,7 +64,9 @@ export function SignIn({ error, initial, onConnect }: Props) {
                 <Logo size={34} />
                 <div>
                   <Title order={3}>Sign in to Kith</Title>
-                  <Text size="sm" c="dimmed">Your CRM, on this device and in sync.</Text>
+                  <Text size="sm" c="dimmed">
+                    Your CRM, on this device and in sync.
+                  </Text>
                 </div>
               </Group>
               {bridge && (
@@ -99,7 +101,13 @@ export function SignIn({ error, initial, onConnect }: Props) {
                     {advanced ? 'Hide workspace' : 'Choose a workspace'}
                   </Anchor>
                   <Collapse expanded={advanced}>
-                    <TextInput label="Workspace" description="Slug or id; leave empty when the key reaches one workspace." placeholder="default" data-testid="signin-workspace" {...form.getInputProps('workspace')} />
+                    <TextInput
+                      label="Workspace"
+                      description="Slug or id; leave empty when the key reaches one workspace."
+                      placeholder="default"
+                      data-testid="signin-workspace"
+                      {...form.getInputProps('workspace')}
+                    />
                   </Collapse>
                 </>
               )}

@@ -7,7 +7,7 @@ import type { Connection } from '../data/index.js';
 const STORAGE_KEY = 'kith.connection';
 
 export function desktopBridge() {
-  return typeof window !== 'undefined' ? window.kithDesktop ?? null : null;
+  return typeof window !== 'undefined' ? (window.kithDesktop ?? null) : null;
 }
 
 export function defaultServerUrl(): string {
@@ -64,7 +64,10 @@ export interface CrmInfo {
 }
 
 export class ConnectionCheckError extends Error {
-  constructor(message: string, readonly status: number | null) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
     super(message);
   }
 }

@@ -46,13 +46,25 @@ export function CommandPalette() {
       if (organizations.data.length) {
         groups.push({
           group: 'Organizations',
-          actions: organizations.data.map((o) => ({ id: `org-${o.id}`, label: o.name, description: o.domain ?? undefined, leftSection: icon(IconBuilding), onClick: () => navigate(`/organizations/${o.id}`) })),
+          actions: organizations.data.map((o) => ({
+            id: `org-${o.id}`,
+            label: o.name,
+            description: o.domain ?? undefined,
+            leftSection: icon(IconBuilding),
+            onClick: () => navigate(`/organizations/${o.id}`),
+          })),
         });
       }
       if (people.data.length) {
         groups.push({
           group: 'People',
-          actions: people.data.map((p) => ({ id: `person-${p.id}`, label: p.name, description: [p.title, p.email].filter(Boolean).join(' · ') || undefined, leftSection: icon(IconUser), onClick: () => navigate(`/people/${p.id}`) })),
+          actions: people.data.map((p) => ({
+            id: `person-${p.id}`,
+            label: p.name,
+            description: [p.title, p.email].filter(Boolean).join(' · ') || undefined,
+            leftSection: icon(IconUser),
+            onClick: () => navigate(`/people/${p.id}`),
+          })),
         });
       }
     }

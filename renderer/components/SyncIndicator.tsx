@@ -31,7 +31,12 @@ export function SyncIndicator() {
       if (seen.current.has(r.id)) continue;
       seen.current.add(r.id);
       if (Date.parse(r.at) < openedAt.current - 60_000) continue; // from an earlier session
-      notifications.show({ color: 'red', title: 'The server refused a change', message: `${r.collection}: ${r.reason}. It was reverted on this device; see Settings → Rejected changes.`, autoClose: 10_000 });
+      notifications.show({
+        color: 'red',
+        title: 'The server refused a change',
+        message: `${r.collection}: ${r.reason}. It was reverted on this device; see Settings → Rejected changes.`,
+        autoClose: 10_000,
+      });
     }
   }, [rejected]);
   return (
@@ -44,7 +49,15 @@ export function SyncIndicator() {
               {status.loaded !== null && <span data-testid="loaded-count"> · {status.loaded.toLocaleString()} records</span>}
             </Badge>
             {status.pending > 0 && (
-              <Badge size="lg" variant="filled" color="orange" leftSection={<IconCloudUpload size={14} />} data-testid="pending-count" title="Local changes not yet on the server" styles={{ label: { textTransform: 'none' } }}>
+              <Badge
+                size="lg"
+                variant="filled"
+                color="orange"
+                leftSection={<IconCloudUpload size={14} />}
+                data-testid="pending-count"
+                title="Local changes not yet on the server"
+                styles={{ label: { textTransform: 'none' } }}
+              >
                 {status.pending} unsent
               </Badge>
             )}
@@ -65,16 +78,20 @@ export function SyncIndicator() {
             </Button>
           </Group>
           {status.loaded !== null && <Text size="sm">First download of this workspace: {status.loaded.toLocaleString()} records so far. Everything already here can be used.</Text>}
-          <Text size="sm">
-            {status.pending === 0 ? 'Every change is on the server.' : `${status.pending} local change${status.pending === 1 ? '' : 's'} not yet on the server.`}
+          <Text size="sm">{status.pending === 0 ? 'Every change is on the server.' : `${status.pending} local change${status.pending === 1 ? '' : 's'} not yet on the server.`}</Text>
+          <Text size="sm" c="dimmed">
+            Last synced: {status.lastSyncedAt ? formatRelative(status.lastSyncedAt) : 'not yet'}
           </Text>
-          <Text size="sm" c="dimmed">Last synced: {status.lastSyncedAt ? formatRelative(status.lastSyncedAt) : 'not yet'}</Text>
           {status.healed > 0 && (
             <Text size="sm" data-testid="healed-count">
               Self-check: this device was missing server data {status.healed} time{status.healed === 1 ? '' : 's'} this session; it was found and restored automatically.
             </Text>
           )}
-          {status.state === 'offline' && <Text size="sm" c="dimmed">You can keep working; changes are sent when the server is reachable again.</Text>}
+          {status.state === 'offline' && (
+            <Text size="sm" c="dimmed">
+              You can keep working; changes are sent when the server is reachable again.
+            </Text>
+          )}
           {status.error && (
             <Text size="sm" c="red">
               {status.error}
@@ -84,8 +101,7 @@ export function SyncIndicator() {
             <>
               <Divider />
               <Text size="sm">
-                The server refused {rejected.length} change{rejected.length === 1 ? '' : 's'}; they were reverted.{' '}
-                <Link href="/settings#rejected">See why</Link>
+                The server refused {rejected.length} change{rejected.length === 1 ? '' : 's'}; they were reverted. <Link href="/settings#rejected">See why</Link>
               </Text>
             </>
           )}

@@ -64,7 +64,7 @@ export interface SaveOptions {
  */
 export function useSave() {
   const [saving, setSaving] = useState(false);
-  const save = useCallback(async <T,>(run: () => Promise<T>, options: SaveOptions = {}): Promise<T | undefined> => {
+  const save = useCallback(async <T>(run: () => Promise<T>, options: SaveOptions = {}): Promise<T | undefined> => {
     setSaving(true);
     try {
       const result = await run();

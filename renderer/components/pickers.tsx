@@ -23,10 +23,7 @@ type Named = { id: string } & Record<string, unknown>;
 function useRecordOptions(collection: PickedCollection, labelField: string, search: string, value: string | null | undefined, describe: (r: any) => string | undefined) {
   const selected = useRxDoc<Named>(collection, value ?? null);
   const term = search.trim();
-  const query = useMemo(
-    () => ({ selector: { archivedAt: null, ...(term ? { [labelField]: { $regex: escapeRegex(term), $options: 'i' } } : {}) }, limit: 40 }),
-    [term, labelField],
-  );
+  const query = useMemo(() => ({ selector: { archivedAt: null, ...(term ? { [labelField]: { $regex: escapeRegex(term), $options: 'i' } } : {}) }, limit: 40 }), [term, labelField]);
   const { data } = useRxQuery<Named>(collection, query);
   return useMemo(() => {
     const label = (r: Named) => String(r[labelField] ?? '');
@@ -38,7 +35,14 @@ function useRecordOptions(collection: PickedCollection, labelField: string, sear
 }
 
 /** A searchable picker over one collection of the local store (a limited query per keystroke). */
-export function RecordPicker({ collection, labelField = 'name', value, onChange, describe, ...rest }: PickerProps & { collection: PickedCollection; labelField?: string; describe: (r: any) => string | undefined }) {
+export function RecordPicker({
+  collection,
+  labelField = 'name',
+  value,
+  onChange,
+  describe,
+  ...rest
+}: PickerProps & { collection: PickedCollection; labelField?: string; describe: (r: any) => string | undefined }) {
   const [search, setSearch] = useState('');
   const [term, setTerm] = useState('');
   const options = useRecordOptions(collection, labelField, term, value, describe);

@@ -14,9 +14,12 @@ function moneyFormatter(currency: string, compact: boolean, fractional = false):
   let f = moneyFormatters.get(key);
   if (!f) {
     try {
-      f = new Intl.NumberFormat(undefined, compact
-        ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }
-        : { style: 'currency', currency, minimumFractionDigits: fractional ? 2 : 0, maximumFractionDigits: fractional ? 2 : 0 });
+      f = new Intl.NumberFormat(
+        undefined,
+        compact
+          ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }
+          : { style: 'currency', currency, minimumFractionDigits: fractional ? 2 : 0, maximumFractionDigits: fractional ? 2 : 0 },
+      );
     } catch {
       f = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
     }

@@ -63,7 +63,10 @@ export const UserCreate = z.strictObject({
   platformRole: z.enum(PLATFORM_ROLES).optional(),
 });
 export const WorkspaceCreate = z.strictObject({
-  slug: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be lower-case letters, digits and dashes (a-z0-9-)' }),
+  slug: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be lower-case letters, digits and dashes (a-z0-9-)' }),
   name: z.string().trim().min(1).max(200),
   defaultCurrency: Currency.optional(),
 });
@@ -142,7 +145,10 @@ export class AccountService {
       features: { 'crm.core': true },
       createdAt: nowIso(),
     };
-    await this.db.insertInto('workspaces').values({ ...workspace, features: JSON.stringify(workspace.features) }).execute();
+    await this.db
+      .insertInto('workspaces')
+      .values({ ...workspace, features: JSON.stringify(workspace.features) })
+      .execute();
     if (ownerUserId) await this.setMembership(workspace.id, ownerUserId, 'OWNER');
     await this.records.create(systemCtx(workspace, 'system', ownerUserId ?? null), 'pipelines', { name: 'Sales', isDefault: true });
     return workspace;
@@ -231,7 +237,10 @@ export class AccountService {
       lastUsedAt: null,
       createdAt: nowIso(),
     };
-    await this.db.insertInto('apiKeys').values({ ...info, readOnly: info.readOnly ? 1 : 0, hash: hashApiKey(key) }).execute();
+    await this.db
+      .insertInto('apiKeys')
+      .values({ ...info, readOnly: info.readOnly ? 1 : 0, hash: hashApiKey(key) })
+      .execute();
     return { key, info };
   }
 
@@ -318,7 +327,12 @@ export class AccountService {
     const now = Date.now();
     if ((this.lastUsedWritten.get(id) ?? 0) > now - 60_000) return;
     this.lastUsedWritten.set(id, now);
-    void this.db.updateTable('apiKeys').set({ lastUsedAt: new Date(now).toISOString() }).where('id', '=', id).execute().catch(() => {});
+    void this.db
+      .updateTable('apiKeys')
+      .set({ lastUsedAt: new Date(now).toISOString() })
+      .where('id', '=', id)
+      .execute()
+      .catch(() => {});
   }
 
   /**
@@ -352,16 +366,15 @@ export class AccountService {
       if (mine.length === 1) workspace = mine[0];
       else if (mine.length === 0 && user.platformRole !== 'ADMIN') throw forbidden('this user is not a member of any workspace');
       else {
-        throw new DomainError(400, 'Workspace required', `this key can reach several workspaces; name one with the X-Kith-Workspace header or ?workspace= (one of: ${mine.map((w) => w.slug).join(', ') || 'any, as platform admin'})`);
+        throw new DomainError(
+          400,
+          'Workspace required',
+          `this key can reach several workspaces; name one with the X-Kith-Workspace header or ?workspace= (one of: ${mine.map((w) => w.slug).join(', ') || 'any, as platform admin'})`,
+        );
       }
     }
     if (!workspace) throw new DomainError(404, 'Not found', 'workspace not found');
-    const membership = await this.db
-      .selectFrom('memberships')
-      .select('role')
-      .where('workspaceId', '=', workspace.id)
-      .where('userId', '=', user.id)
-      .executeTakeFirst();
+    const membership = await this.db.selectFrom('memberships').select('role').where('workspaceId', '=', workspace.id).where('userId', '=', user.id).executeTakeFirst();
     const role = membership?.role ?? (user.platformRole === 'ADMIN' ? 'OWNER' : null);
     if (!role) throw forbidden(`you are not a member of workspace '${workspace.slug}'`);
     return { workspace, workspaceId: workspace.id, userId: user.id, keyId: key.id, role, readOnly: key.readOnly, source };
@@ -395,13 +408,7 @@ export class AccountService {
   async ownerContext(selector: string | null | undefined, source: Source): Promise<Ctx> {
     const workspace = selector ? await this.findWorkspace(selector) : ((await this.listWorkspaces())[0] ?? null);
     if (!workspace) throw new DomainError(404, 'Not found', selector ? `workspace '${selector}' not found` : 'no workspace exists yet');
-    const owner = await this.db
-      .selectFrom('memberships')
-      .select('userId')
-      .where('workspaceId', '=', workspace.id)
-      .where('role', '=', 'OWNER')
-      .orderBy('createdAt')
-      .executeTakeFirst();
+    const owner = await this.db.selectFrom('memberships').select('userId').where('workspaceId', '=', workspace.id).where('role', '=', 'OWNER').orderBy('createdAt').executeTakeFirst();
     return systemCtx(workspace, source, owner?.userId ?? null);
   }
 

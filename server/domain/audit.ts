@@ -82,7 +82,10 @@ export async function listAudit(db: Db, ctx: Ctx, input: unknown): Promise<{ dat
   if (query.entityId) q = q.where('entityId', '=', query.entityId);
   if (query.action) q = q.where('action', '=', query.action);
   if (query.cursor) q = q.where('seq', '<', Number(query.cursor));
-  const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('seq', 'desc')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit).map(toEntry);
   return { data: page, nextCursor: rows.length > limit ? String(page[page.length - 1].seq) : null };
 }

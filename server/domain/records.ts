@@ -203,7 +203,10 @@ export class RecordService {
       });
     }
     if (nullable) q = q.orderBy(sql`${sql.ref(sortField)} is null`);
-    q = q.orderBy(sortField, desc ? 'desc' : 'asc').orderBy('id', desc ? 'desc' : 'asc').limit(limit + 1);
+    q = q
+      .orderBy(sortField, desc ? 'desc' : 'asc')
+      .orderBy('id', desc ? 'desc' : 'asc')
+      .limit(limit + 1);
 
     const rows = await q.execute();
     const page = rows.slice(0, limit);
@@ -235,10 +238,7 @@ export class RecordService {
       if (data.id) {
         const existing = await findStored(s.tx, collection, data.id as string);
         if (existing) {
-          const same =
-            existing.record.workspaceId === ctx.workspaceId &&
-            !existing.deleted &&
-            Object.entries(data).every(([k, v]) => k === 'stages' || sameValue(existing.record[k], v));
+          const same = existing.record.workspaceId === ctx.workspaceId && !existing.deleted && Object.entries(data).every(([k, v]) => k === 'stages' || sameValue(existing.record[k], v));
           if (same) return { record: existing.record, created: false };
           throw conflict(`a ${hooks.label} with id ${data.id} already exists with different content`, { id: data.id });
         }
@@ -272,7 +272,9 @@ export class RecordService {
     const run = async (s: WriteScope) => {
       const before = await this.get(ctx, collection, id, s.tx);
       if (options.ifVersion !== undefined && before.version !== options.ifVersion) {
-        throw new DomainError(412, 'Precondition failed', `${hooks.label} ${id} has changed (version ${before.version}, If-Match named ${options.ifVersion}); read it again and retry`, [], { currentVersion: before.version });
+        throw new DomainError(412, 'Precondition failed', `${hooks.label} ${id} has changed (version ${before.version}, If-Match named ${options.ifVersion}); read it again and retry`, [], {
+          currentVersion: before.version,
+        });
       }
       const next: Row = { ...before, ...patch };
       if ('custom' in patch) next.custom = validateCustom(patch.custom);

@@ -74,7 +74,11 @@ function documentShapeProblem(doc: unknown, what: string): { status: number; mes
   const entries = Object.entries(doc as Record<string, unknown>);
   const deep = entries.filter(([, v]) => deeperThan(v, ROW_MAX_DEPTH - 1)).map(([k]) => k);
   if (deep.length > 0) {
-    return { status: 422, message: `${what}: ${deep.slice(0, 5).join(', ')} ${deep.length === 1 ? 'is' : 'are'} nested more than ${ROW_MAX_DEPTH} levels deep; at most ${ROW_MAX_DEPTH} levels of nesting are accepted`, fields: deep };
+    return {
+      status: 422,
+      message: `${what}: ${deep.slice(0, 5).join(', ')} ${deep.length === 1 ? 'is' : 'are'} nested more than ${ROW_MAX_DEPTH} levels deep; at most ${ROW_MAX_DEPTH} levels of nesting are accepted`,
+      fields: deep,
+    };
   }
   const total = JSON.stringify(doc).length;
   if (total <= ROW_MAX_CHARS) return null;
@@ -96,7 +100,14 @@ function rowShapeRefusal(row: PushRow): Rejection | null {
   const doc = documentShapeProblem(row.newDocumentState, 'the document');
   if (doc) return new Rejection(doc.status, doc.message, errors(doc.fields, '', doc.status), doc.fields, true);
   const assumed = documentShapeProblem(row.assumedMasterState, 'assumedMasterState');
-  if (assumed) return new Rejection(assumed.status, assumed.message, assumed.fields.length ? errors(assumed.fields, 'assumedMasterState.', assumed.status) : [{ path: 'assumedMasterState', message: 'must be a document or null' }], [], true);
+  if (assumed)
+    return new Rejection(
+      assumed.status,
+      assumed.message,
+      assumed.fields.length ? errors(assumed.fields, 'assumedMasterState.', assumed.status) : [{ path: 'assumedMasterState', message: 'must be a document or null' }],
+      [],
+      true,
+    );
   return null;
 }
 
@@ -234,7 +245,15 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
   // never got: a cut connection, a server killed after the commit) is not a conflict: this state is
   // its newer edit of it.
   if (conflicts.length > 0 && ctx.clientId && effectiveBase) {
-    const own = await changedOnlyBy(s.tx, ctx, info.entityType, id, effectiveBase.version, ctx.clientId, conflicts.map((c) => c.field));
+    const own = await changedOnlyBy(
+      s.tx,
+      ctx,
+      info.entityType,
+      id,
+      effectiveBase.version,
+      ctx.clientId,
+      conflicts.map((c) => c.field),
+    );
     for (const c of conflicts) if (own.has(c.field)) patch[c.field] = c.local;
     conflicts = conflicts.filter((c) => !own.has(c.field));
   }
@@ -246,11 +265,19 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
     final = await records.setArchived(ctx, collection, id, localArchived, tracked);
   }
   if (conflicts.length > 0) {
-    await auditOnce(s.tx, ctx, info.entityType, id, 'conflict', {
-      collection,
-      reason: 'the same field was changed on the server and by this client; the server value was kept',
-      fields: Object.fromEntries(conflicts.map((c) => [c.field, { lost: c.local ?? null, kept: c.server ?? null, base: c.base ?? null }])),
-    }, server);
+    await auditOnce(
+      s.tx,
+      ctx,
+      info.entityType,
+      id,
+      'conflict',
+      {
+        collection,
+        reason: 'the same field was changed on the server and by this client; the server value was kept',
+        fields: Object.fromEntries(conflicts.map((c) => [c.field, { lost: c.local ?? null, kept: c.server ?? null, base: c.base ?? null }])),
+      },
+      server,
+    );
   }
   const doc = toSyncDocument(final, false);
   const returnIt = differs(doc, local);
@@ -367,15 +394,26 @@ class RefusalLog {
     const ids = deferred.map((d) => auditId(String(d.local.id)));
     const first = deferred[0];
     await this.services.records.transaction(ctx, (s) =>
-      auditOnce(s.tx, ctx, COLLECTIONS[collection].entityType, ids[0], 'rejected', {
-        collection,
-        reason: capText(`${deferred.length} more rows of this push were refused (only the first ${REJECTED_ENTRIES_PER_PUSH - 1} are recorded one by one): ${top.map(([r, n]) => `${r} (${n}×)`).join('; ')}`, REASON_MAX_CHARS),
-        status: first.refusal.status,
-        errors: [],
-        fields: [...fields],
-        attempted: null,
-        summary: { count: deferred.length, documentIds: ids.slice(0, SUMMARY_IDS), reasons: top.map(([reason, count]) => ({ reason, count })) },
-      }, null),
+      auditOnce(
+        s.tx,
+        ctx,
+        COLLECTIONS[collection].entityType,
+        ids[0],
+        'rejected',
+        {
+          collection,
+          reason: capText(
+            `${deferred.length} more rows of this push were refused (only the first ${REJECTED_ENTRIES_PER_PUSH - 1} are recorded one by one): ${top.map(([r, n]) => `${r} (${n}×)`).join('; ')}`,
+            REASON_MAX_CHARS,
+          ),
+          status: first.refusal.status,
+          errors: [],
+          fields: [...fields],
+          attempted: null,
+          summary: { count: deferred.length, documentIds: ids.slice(0, SUMMARY_IDS), reasons: top.map(([reason, count]) => ({ reason, count })) },
+        },
+        null,
+      ),
     );
   }
 
@@ -387,15 +425,23 @@ class RefusalLog {
   private async audit(tx: Db, row: PushRow, local: Record<string, unknown>, refusal: Rejection, visible: { record: AnyRecord; deleted: boolean } | null): Promise<void> {
     const { ctx, collection } = this;
     const attempted = excerpt(local);
-    await auditOnce(tx, ctx, COLLECTIONS[collection].entityType, auditId(String(local.id)), 'rejected', {
-      collection,
-      reason: capText(refusal.message, REASON_MAX_CHARS),
-      status: refusal.status,
-      errors: refusal.errors.slice(0, ERRORS_MAX).map((e) => ({ path: capText(String(e.path ?? ''), 200), message: capText(String(e.message ?? ''), 300) })),
-      fields: refusedFields(collection, row, local, visible?.record ?? null, refusal),
-      attempted: attempted.value,
-      ...(attempted.truncated ? { truncated: true } : {}),
-    }, visible && !visible.deleted ? visible.record : null);
+    await auditOnce(
+      tx,
+      ctx,
+      COLLECTIONS[collection].entityType,
+      auditId(String(local.id)),
+      'rejected',
+      {
+        collection,
+        reason: capText(refusal.message, REASON_MAX_CHARS),
+        status: refusal.status,
+        errors: refusal.errors.slice(0, ERRORS_MAX).map((e) => ({ path: capText(String(e.path ?? ''), 200), message: capText(String(e.message ?? ''), 300) })),
+        fields: refusedFields(collection, row, local, visible?.record ?? null, refusal),
+        attempted: attempted.value,
+        ...(attempted.truncated ? { truncated: true } : {}),
+      },
+      visible && !visible.deleted ? visible.record : null,
+    );
   }
 }
 

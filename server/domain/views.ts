@@ -99,14 +99,7 @@ export class ViewService {
   }
 
   private async activitiesFor(ctx: Ctx, field: 'personId' | 'organizationId' | 'dealId', id: string) {
-    const base = () =>
-      this.db
-        .selectFrom('activities')
-        .selectAll()
-        .where('workspaceId', '=', ctx.workspaceId)
-        .where(field, '=', id)
-        .where('deleted', '=', 0)
-        .where('archivedAt', 'is', null);
+    const base = () => this.db.selectFrom('activities').selectAll().where('workspaceId', '=', ctx.workspaceId).where(field, '=', id).where('deleted', '=', 0).where('archivedAt', 'is', null);
     const recent = await base().orderBy('occurredAt', 'desc').orderBy('id', 'desc').limit(RECENT).execute();
     const followUps = await base().where('type', '=', 'follow_up').where('completedAt', 'is', null).orderBy('dueAt').limit(100).execute();
     return {
@@ -117,8 +110,16 @@ export class ViewService {
 
   /** Deals with their stage and pipeline names. */
   private async withStageNames(ctx: Ctx, deals: AnyRecord[]) {
-    const stages = await this.records.getMany(ctx, 'stages', deals.map((d) => d.stageId as string));
-    const pipelines = await this.records.getMany(ctx, 'pipelines', deals.map((d) => d.pipelineId as string));
+    const stages = await this.records.getMany(
+      ctx,
+      'stages',
+      deals.map((d) => d.stageId as string),
+    );
+    const pipelines = await this.records.getMany(
+      ctx,
+      'pipelines',
+      deals.map((d) => d.pipelineId as string),
+    );
     return deals.map((d): AnyRecord & { stageName: string | null; pipelineName: string | null } => ({
       ...d,
       stageName: (stages.get(d.stageId as string)?.name as string) ?? null,
@@ -142,13 +143,7 @@ export class ViewService {
   async personContext(ctx: Ctx, id: string) {
     const person = await this.records.get(ctx, 'people', id);
     const organization = person.organizationId ? ((await this.records.getMany(ctx, 'organizations', [person.organizationId as string])).get(person.organizationId as string) ?? null) : null;
-    const contactRows = await this.db
-      .selectFrom('dealContacts')
-      .selectAll()
-      .where('workspaceId', '=', ctx.workspaceId)
-      .where('personId', '=', id)
-      .where('deleted', '=', 0)
-      .execute();
+    const contactRows = await this.db.selectFrom('dealContacts').selectAll().where('workspaceId', '=', ctx.workspaceId).where('personId', '=', id).where('deleted', '=', 0).execute();
     const roles = new Map(contactRows.map((c) => [c.dealId as string, c.role as string | null]));
     const primary = await this.dealsWhere(ctx, 'primaryPersonId', id);
     const linked = await this.records.getMany(ctx, 'deals', [...roles.keys()]);
@@ -192,16 +187,13 @@ export class ViewService {
   /** A deal's contacts, each with the person record. */
   async dealContacts(ctx: Ctx, dealId: string) {
     await this.records.get(ctx, 'deals', dealId);
-    const rows = await this.db
-      .selectFrom('dealContacts')
-      .selectAll()
-      .where('workspaceId', '=', ctx.workspaceId)
-      .where('dealId', '=', dealId)
-      .where('deleted', '=', 0)
-      .orderBy('createdAt')
-      .execute();
+    const rows = await this.db.selectFrom('dealContacts').selectAll().where('workspaceId', '=', ctx.workspaceId).where('dealId', '=', dealId).where('deleted', '=', 0).orderBy('createdAt').execute();
     const contacts = rows.map((r) => rowToRecord('dealContacts', r));
-    const people = await this.records.getMany(ctx, 'people', contacts.map((c) => c.personId as string));
+    const people = await this.records.getMany(
+      ctx,
+      'people',
+      contacts.map((c) => c.personId as string),
+    );
     return contacts.map((c) => ({ ...c, person: people.get(c.personId as string) ?? null }));
   }
 
@@ -221,7 +213,11 @@ export class ViewService {
     const stageIds = changes.flatMap((c) => [c.fromStageId as string, c.toStageId as string]).filter(Boolean);
     const names = new Map<string, string>();
     if (stageIds.length) {
-      const stages = await this.db.selectFrom('stages').select(['id', 'name']).where('id', 'in', [...new Set(stageIds)]).execute();
+      const stages = await this.db
+        .selectFrom('stages')
+        .select(['id', 'name'])
+        .where('id', 'in', [...new Set(stageIds)])
+        .execute();
       for (const s of stages) names.set(s.id, s.name);
     }
     return changes.map((c) => ({ ...c, fromStageName: c.fromStageId ? (names.get(c.fromStageId as string) ?? null) : null, toStageName: names.get(c.toStageId as string) ?? null }));
@@ -234,13 +230,16 @@ export class ViewService {
     const hits: SearchHit[] = [];
     const opts = { q: query.q, limit, archived: 'all' } as const;
     if (types.has('organization')) {
-      for (const r of (await this.records.list(ctx, 'organizations', { ...opts, sort: 'name' })).data) hits.push({ type: 'organization', id: r.id, title: r.name as string, subtitle: (r.domain as string) ?? null, record: r });
+      for (const r of (await this.records.list(ctx, 'organizations', { ...opts, sort: 'name' })).data)
+        hits.push({ type: 'organization', id: r.id, title: r.name as string, subtitle: (r.domain as string) ?? null, record: r });
     }
     if (types.has('person')) {
-      for (const r of (await this.records.list(ctx, 'people', { ...opts, sort: 'name' })).data) hits.push({ type: 'person', id: r.id, title: r.name as string, subtitle: [r.title, r.email].filter(Boolean).join(' · ') || null, record: r });
+      for (const r of (await this.records.list(ctx, 'people', { ...opts, sort: 'name' })).data)
+        hits.push({ type: 'person', id: r.id, title: r.name as string, subtitle: [r.title, r.email].filter(Boolean).join(' · ') || null, record: r });
     }
     if (types.has('deal')) {
-      for (const r of (await this.records.list(ctx, 'deals', { ...opts, sort: 'title' })).data) hits.push({ type: 'deal', id: r.id, title: r.title as string, subtitle: `${r.status}${r.amount != null ? ` · ${r.amount} ${r.currency}` : ''}`, record: r });
+      for (const r of (await this.records.list(ctx, 'deals', { ...opts, sort: 'title' })).data)
+        hits.push({ type: 'deal', id: r.id, title: r.title as string, subtitle: `${r.status}${r.amount != null ? ` · ${r.amount} ${r.currency}` : ''}`, record: r });
     }
     const needle = query.q.toLowerCase();
     const rank = (h: SearchHit) => (h.title.toLowerCase() === needle ? 0 : h.title.toLowerCase().startsWith(needle) ? 1 : 2) + (h.record.archivedAt ? 3 : 0);
@@ -252,4 +251,3 @@ export class ViewService {
     return { data: await labelCounts(this.db, ctx.workspaceId) };
   }
 }
-

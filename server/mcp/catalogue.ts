@@ -83,13 +83,7 @@ export const ID_HINT = 'Ids are UUID strings such as 0192f1c4-7b3a-7c2e-9f10-3d5
 
 const recordId = (what: string) => Id.describe(`Id of the ${what} (UUID)`);
 const nameRef = (what: string, idField: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(300)
-    .optional()
-    .describe(`The ${what} by exact name (case-insensitive), instead of ${idField}; must match exactly one`);
+  z.string().trim().min(1, { error: 'must not be empty' }).max(300).optional().describe(`The ${what} by exact name (case-insensitive), instead of ${idField}; must match exactly one`);
 const ifVersion = z.number().int().optional().describe('Only update if the record still has this version (from a previous read); otherwise the call fails and nothing changes');
 
 const ARCHIVED = { exclude: 'false', only: 'true', include: 'all' } as const;
@@ -98,7 +92,12 @@ function listInput(collection: CollectionName, extra: z.ZodRawShape = {}) {
   const info = COLLECTIONS[collection];
   const sortable = ['createdAt', 'updatedAt', ...info.sortFields];
   return z.strictObject({
-    q: z.string().trim().max(200).optional().describe(`Text search in ${info.searchFields.join(', ')}`),
+    q: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .describe(`Text search in ${info.searchFields.join(', ')}`),
     ...extra,
     ...(info.jsonFields.includes('labels') ? { label: z.string().trim().min(1).optional().describe('Only records with this label') } : {}),
     updatedSince: IsoDateTime.optional().describe('Only records changed at or after this time (ISO 8601)'),
@@ -202,7 +201,13 @@ function entityTools(spec: EntitySpec): ToolDef[] {
   ];
 }
 
-function archiveTool(collection: CollectionName, noun: string, plural: string, out: z.ZodObject, present: (services: Services, ctx: Ctx, record: AnyRecord) => Promise<Record<string, unknown>>): ToolDef {
+function archiveTool(
+  collection: CollectionName,
+  noun: string,
+  plural: string,
+  out: z.ZodObject,
+  present: (services: Services, ctx: Ctx, record: AnyRecord) => Promise<Record<string, unknown>>,
+): ToolDef {
   return {
     name: `crm.${noun}.archive`,
     title: `Archive or restore ${an(noun)}`,
@@ -229,13 +234,7 @@ const dealNameFields = {
   organization: nameRef('organization', 'organizationId'),
   primaryPerson: nameRef('primary contact person', 'primaryPersonId'),
   pipeline: nameRef('pipeline', 'pipelineId'),
-  stage: z
-    .string()
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(100)
-    .optional()
-    .describe("The stage by name, e.g. \"Proposal\" (case-insensitive, in the deal's pipeline), instead of stageId"),
+  stage: z.string().trim().min(1, { error: 'must not be empty' }).max(100).optional().describe('The stage by name, e.g. "Proposal" (case-insensitive, in the deal\'s pipeline), instead of stageId'),
 };
 
 /** Resolves pipeline/stage names of a deal create or update into pipelineId/stageId. */
@@ -458,7 +457,8 @@ function pipelineTools(): ToolDef[] {
     {
       name: 'crm.pipeline.create',
       title: 'Create a pipeline',
-      description: 'Create a pipeline (workspace owners only) with its stages in order, e.g. stages: [{name: "Lead", probability: 0.1}, …]; without stages it gets Lead, Qualified, Proposal, Negotiation. isDefault true makes it the default pipeline. Returns the pipeline with its stages.',
+      description:
+        'Create a pipeline (workspace owners only) with its stages in order, e.g. stages: [{name: "Lead", probability: 0.1}, …]; without stages it gets Lead, Qualified, Proposal, Negotiation. isDefault true makes it the default pipeline. Returns the pipeline with its stages.',
       input: PipelineCreate,
       output: PipelineOut,
       writeRole: 'OWNER',
@@ -500,7 +500,8 @@ function pipelineTools(): ToolDef[] {
     {
       name: 'crm.stage.create',
       title: 'Add a stage',
-      description: 'Add a stage to a pipeline (workspace owners only; default: the default pipeline). position is 0-based (default: at the end); later stages move down. probability (0–1) is the default win probability of deals in the stage. Returns the stage.',
+      description:
+        'Add a stage to a pipeline (workspace owners only; default: the default pipeline). position is 0-based (default: at the end); later stages move down. probability (0–1) is the default win probability of deals in the stage. Returns the stage.',
       input: z.strictObject({ ...pipelineRef, ...StageCreate.shape }),
       output: StageOut,
       writeRole: 'OWNER',
@@ -633,7 +634,10 @@ function readTools(): ToolDef[] {
       description: `Find organizations (by name, domain), people (name, email, title, phone) and deals (title) matching a text, best matches first; archived records are included and marked. Start here when you have a name but no id. ${ID_HINT}`,
       input: z.strictObject({
         q: z.string().trim().min(1, { error: 'must not be empty' }).max(200).describe('Text to look for'),
-        types: z.array(z.enum(['organization', 'person', 'deal'])).optional().describe('Limit to these record types (default all)'),
+        types: z
+          .array(z.enum(['organization', 'person', 'deal']))
+          .optional()
+          .describe('Limit to these record types (default all)'),
         limit: z.number().int().min(1).max(100).optional().describe('At most this many results (default 20)'),
       }),
       output: z.object({
@@ -759,7 +763,7 @@ function infoTool(catalogue: () => ToolDef[]): ToolDef {
           'Stages, pipelines, people, organizations and deals can be named by exact name where a tool offers a name field; ambiguous names are refused with the matching ids.',
           'Money amounts are decimals with at most 4 decimal places, summed exactly per currency.',
           'Lists return compact records and a nextCursor; pass it back as cursor for the next page.',
-          ...(enabled ? [] : ["The CRM is disabled for this workspace: an owner can enable feature crm.core (PATCH /crm/workspace {\"features\":{\"crm.core\":true}})."]),
+          ...(enabled ? [] : ['The CRM is disabled for this workspace: an owner can enable feature crm.core (PATCH /crm/workspace {"features":{"crm.core":true}}).']),
         ],
       };
     },
@@ -825,4 +829,3 @@ export function catalogue(): ToolDef[] {
   cached = tools;
   return tools;
 }
-

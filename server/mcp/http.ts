@@ -71,7 +71,10 @@ export interface McpHost {
 
 function rpcError(res: Response, status: number, code: number, message: string, data?: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.status(status).set(headers).json({ jsonrpc: '2.0', error: { code, message, ...(data !== undefined ? { data } : {}) }, id: null });
+  res
+    .status(status)
+    .set(headers)
+    .json({ jsonrpc: '2.0', error: { code, message, ...(data !== undefined ? { data } : {}) }, id: null });
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -139,10 +142,17 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
   };
 
   const unauthorized = (res: Response, failure: keyof typeof FAILURE_TEXT) =>
-    rpcError(res, 401, -32000, MESSAGES.unauthorized, { reason: FAILURE_TEXT[failure] }, {
-      // RFC 6750: no error code when no credentials were sent
-      'WWW-Authenticate': failure === 'missing' ? 'Bearer realm="kith"' : `Bearer realm="kith", error="invalid_token", error_description="${FAILURE_TEXT[failure]}"`,
-    });
+    rpcError(
+      res,
+      401,
+      -32000,
+      MESSAGES.unauthorized,
+      { reason: FAILURE_TEXT[failure] },
+      {
+        // RFC 6750: no error code when no credentials were sent
+        'WWW-Authenticate': failure === 'missing' ? 'Bearer realm="kith"' : `Bearer realm="kith", error="invalid_token", error_description="${FAILURE_TEXT[failure]}"`,
+      },
+    );
 
   /** A domain error while resolving the caller's workspace, as the MCP endpoint answers it. */
   const contextError = (res: Response, error: unknown) => {

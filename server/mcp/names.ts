@@ -47,10 +47,7 @@ export async function recordByName(services: Services, ctx: Ctx, collection: Nam
     throw invalid(field, `${exact.length} ${info.label === 'person' ? 'people' : `${info.label}s`} are named '${name.trim()}' (ids ${exact.map((r) => r.id).join(', ')}); pass ${idField} instead`);
   }
   const similar = data.slice(0, 5).map((r) => String(r[info.field]));
-  throw invalid(
-    field,
-    `no ${info.label} is named '${name.trim()}'${similar.length ? ` (similar: ${quoteList(similar)})` : ''}; find the right one with ${info.list} (q=…) and pass ${idField}`,
-  );
+  throw invalid(field, `no ${info.label} is named '${name.trim()}'${similar.length ? ` (similar: ${quoteList(similar)})` : ''}; find the right one with ${info.list} (q=…) and pass ${idField}`);
 }
 
 /** The pipeline's live stages in order. */

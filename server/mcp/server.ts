@@ -117,23 +117,22 @@ export function createCatalogueServer(services: Services, getCtx: () => Ctx | Pr
   const mcp = new McpServer(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
   const tools = catalogue();
   for (const tool of tools) {
-    mcp.registerTool(
-      tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: annotationsOf(tool) },
-      (async (args: unknown) => {
-        let ctx: Ctx;
-        try {
-          ctx = await getCtx();
-        } catch (error) {
-          return errorResult(errorText(error));
-        }
-        return runTool(services, tool, ctx, args);
-      }) as never,
-    );
+    mcp.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: annotationsOf(tool) }, (async (args: unknown) => {
+      let ctx: Ctx;
+      try {
+        ctx = await getCtx();
+      } catch (error) {
+        return errorResult(errorText(error));
+      }
+      return runTool(services, tool, ctx, args);
+    }) as never);
   }
 
   let listed: string | null = null;
-  const signature = (ctx: Ctx) => visibleTools(tools, ctx).map((t) => t.name).join(',');
+  const signature = (ctx: Ctx) =>
+    visibleTools(tools, ctx)
+      .map((t) => t.name)
+      .join(',');
 
   // The SDK lists every registered tool; this listing shows only what the caller may use now.
   mcp.server.setRequestHandler(ListToolsRequestSchema, async () => {

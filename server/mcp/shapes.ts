@@ -93,16 +93,40 @@ const pick = (record: AnyRecord, keys: string[]) => Object.fromEntries(keys.map(
 
 /** id → name of the records referenced by `field`. */
 async function namesOf(services: Services, ctx: Ctx, collection: CollectionName, ids: unknown[], nameField = 'name'): Promise<Map<string, string>> {
-  const found = await services.records.getMany(ctx, collection, ids.filter((v): v is string => typeof v === 'string'));
+  const found = await services.records.getMany(
+    ctx,
+    collection,
+    ids.filter((v): v is string => typeof v === 'string'),
+  );
   return new Map([...found].map(([id, r]) => [id, String(r[nameField])]));
 }
 
 export async function dealsWithNames(services: Services, ctx: Ctx, deals: AnyRecord[]): Promise<Record<string, unknown>[]> {
   const [stages, pipelines, orgs, people] = await Promise.all([
-    namesOf(services, ctx, 'stages', deals.map((d) => d.stageId)),
-    namesOf(services, ctx, 'pipelines', deals.map((d) => d.pipelineId)),
-    namesOf(services, ctx, 'organizations', deals.map((d) => d.organizationId)),
-    namesOf(services, ctx, 'people', deals.map((d) => d.primaryPersonId)),
+    namesOf(
+      services,
+      ctx,
+      'stages',
+      deals.map((d) => d.stageId),
+    ),
+    namesOf(
+      services,
+      ctx,
+      'pipelines',
+      deals.map((d) => d.pipelineId),
+    ),
+    namesOf(
+      services,
+      ctx,
+      'organizations',
+      deals.map((d) => d.organizationId),
+    ),
+    namesOf(
+      services,
+      ctx,
+      'people',
+      deals.map((d) => d.primaryPersonId),
+    ),
   ]);
   return deals.map((d) => ({
     ...d,
@@ -149,7 +173,12 @@ export async function compactDeals(services: Services, ctx: Ctx, deals: AnyRecor
 }
 
 export async function compactPeople(services: Services, ctx: Ctx, people: AnyRecord[], full: boolean) {
-  const orgs = await namesOf(services, ctx, 'organizations', people.map((p) => p.organizationId));
+  const orgs = await namesOf(
+    services,
+    ctx,
+    'organizations',
+    people.map((p) => p.organizationId),
+  );
   return people.map((p) => {
     const organizationName = p.organizationId ? (orgs.get(p.organizationId as string) ?? null) : null;
     if (full) return { ...p, organizationName };
@@ -206,6 +235,17 @@ export function compactAudit(entries: z.infer<typeof AuditEntryRecord>[], full: 
     const fields = e.changedFields.length ? e.changedFields : Object.keys(e.after ?? e.before ?? {}).filter((f) => !NOISE.has(f) && f !== 'id');
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const f of fields) changes[f] = { from: e.before?.[f] ?? null, to: e.after?.[f] ?? null };
-    return { seq: e.seq, at: e.at, action: e.action, entityType: e.entityType, entityId: e.entityId, changes, actorUserId: e.actorUserId, actorKeyId: e.actorKeyId, source: e.source, detail: e.detail };
+    return {
+      seq: e.seq,
+      at: e.at,
+      action: e.action,
+      entityType: e.entityType,
+      entityId: e.entityId,
+      changes,
+      actorUserId: e.actorUserId,
+      actorKeyId: e.actorKeyId,
+      source: e.source,
+      detail: e.detail,
+    };
   });
 }

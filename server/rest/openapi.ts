@@ -44,9 +44,7 @@ export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): Record<string
     const status = String(route.status ?? 200);
     const responses: Record<string, unknown> = {
       [status]:
-        status === '204'
-          ? { description: 'Done' }
-          : { description: 'OK', content: { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : { type: 'object' } } } },
+        status === '204' ? { description: 'Done' } : { description: 'OK', content: { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : { type: 'object' } } } },
       '401': problemResponse('Missing, invalid, expired or revoked API key'),
       '403': problemResponse('Role, read-only key, workspace restriction or disabled feature'),
     };

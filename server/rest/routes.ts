@@ -348,4 +348,3 @@ export function crmRoutes(services: Services): RouteDef[] {
     },
   ];
 }
-

@@ -48,11 +48,7 @@ const initial: string[] = [
     "readOnly" INTEGER NOT NULL DEFAULT 0, "expiresAt" TEXT, "revokedAt" TEXT, "lastUsedAt" TEXT,
     "createdAt" TEXT NOT NULL)`,
   `CREATE INDEX "apiKeys_user" ON "apiKeys" ("userId")`,
-  ...recordTable(
-    'organizations',
-    `"name" TEXT NOT NULL, "website" TEXT, "domain" TEXT, "notes" TEXT, "labels" TEXT NOT NULL DEFAULT '[]', "ownerId" TEXT`,
-    [['name'], ['domain']],
-  ),
+  ...recordTable('organizations', `"name" TEXT NOT NULL, "website" TEXT, "domain" TEXT, "notes" TEXT, "labels" TEXT NOT NULL DEFAULT '[]', "ownerId" TEXT`, [['name'], ['domain']]),
   ...recordTable(
     'people',
     `"name" TEXT NOT NULL, "email" TEXT, "phone" TEXT, "title" TEXT, "organizationId" TEXT, "notes" TEXT,
@@ -60,11 +56,7 @@ const initial: string[] = [
     [['name'], ['email'], ['organizationId']],
   ),
   ...recordTable('pipelines', `"name" TEXT NOT NULL, "isDefault" INTEGER NOT NULL DEFAULT 0, "position" INTEGER NOT NULL DEFAULT 0`, [['position']]),
-  ...recordTable(
-    'stages',
-    `"pipelineId" TEXT NOT NULL, "name" TEXT NOT NULL, "position" INTEGER NOT NULL, "probability" REAL`,
-    [['pipelineId', 'position']],
-  ),
+  ...recordTable('stages', `"pipelineId" TEXT NOT NULL, "name" TEXT NOT NULL, "position" INTEGER NOT NULL, "probability" REAL`, [['pipelineId', 'position']]),
   ...recordTable(
     'deals',
     `"title" TEXT NOT NULL, "organizationId" TEXT, "primaryPersonId" TEXT, "pipelineId" TEXT NOT NULL, "stageId" TEXT NOT NULL,

@@ -93,14 +93,7 @@ export async function updateRow(tx: Db, collection: CollectionName, id: string, 
 
 /** Records changed after `checkpoint` (tombstones included), in change order. */
 export async function changedSince(db: Db, collection: CollectionName, workspaceId: string, checkpoint: number, limit: number): Promise<StoredRecord[]> {
-  const rows = await db
-    .selectFrom(collection)
-    .selectAll()
-    .where('workspaceId', '=', workspaceId)
-    .where('version', '>', checkpoint)
-    .orderBy('version')
-    .limit(limit)
-    .execute();
+  const rows = await db.selectFrom(collection).selectAll().where('workspaceId', '=', workspaceId).where('version', '>', checkpoint).orderBy('version').limit(limit).execute();
   return rows.map((row) => ({ record: rowToRecord(collection, row), deleted: row.deleted === 1 }));
 }
 

@@ -43,10 +43,7 @@ function collectionParam(req: Request, res: Response): ReturnType<typeof String>
 }
 
 export function isValidPushBody(body: unknown): body is PushRow[] {
-  return (
-    Array.isArray(body) &&
-    body.every((r) => r && typeof r === 'object' && r.newDocumentState && typeof r.newDocumentState === 'object' && typeof r.newDocumentState.id === 'string')
-  );
+  return Array.isArray(body) && body.every((r) => r && typeof r === 'object' && r.newDocumentState && typeof r.newDocumentState === 'object' && typeof r.newDocumentState.id === 'string');
 }
 
 export function syncRouter(services: Services): { router: Router; hub: StreamHub } {
@@ -96,10 +93,19 @@ export function syncRouter(services: Services): { router: Router; hub: StreamHub
       const collection = collectionParam(req, res);
       if (!collection || !isCollectionName(collection)) return;
       const checkpoint = parseCheckpointParam(req.query.checkpoint);
-      if (checkpoint === null) return sendProblem(res, problem(422, 'Validation failed', 'checkpoint: must be a change sequence number (the checkpoint.sequence of the previous pull)', [{ path: 'checkpoint', message: 'must be a non-negative integer' }]));
+      if (checkpoint === null)
+        return sendProblem(
+          res,
+          problem(422, 'Validation failed', 'checkpoint: must be a change sequence number (the checkpoint.sequence of the previous pull)', [
+            { path: 'checkpoint', message: 'must be a non-negative integer' },
+          ]),
+        );
       const limitRaw = req.query.limit === undefined ? PULL_DEFAULT_LIMIT : Number(req.query.limit);
       if (!Number.isInteger(limitRaw) || limitRaw < 1 || limitRaw > PULL_MAX_LIMIT) {
-        return sendProblem(res, problem(422, 'Validation failed', `limit: must be an integer between 1 and ${PULL_MAX_LIMIT}`, [{ path: 'limit', message: `must be between 1 and ${PULL_MAX_LIMIT}` }]));
+        return sendProblem(
+          res,
+          problem(422, 'Validation failed', `limit: must be an integer between 1 and ${PULL_MAX_LIMIT}`, [{ path: 'limit', message: `must be between 1 and ${PULL_MAX_LIMIT}` }]),
+        );
       }
       const changes = await changesSince(services.store, ctx, collection, checkpoint, limitRaw);
       const last = changes[changes.length - 1];
@@ -125,7 +131,12 @@ export function syncRouter(services: Services): { router: Router; hub: StreamHub
       const collection = collectionParam(req, res);
       if (!collection || !isCollectionName(collection)) return;
       if (!isValidPushBody(req.body)) {
-        return sendProblem(res, problem(422, 'Validation failed', 'the body must be an array of {assumedMasterState, newDocumentState} rows whose newDocumentState has a string id', [{ path: '', message: 'must be an array of push rows' }]));
+        return sendProblem(
+          res,
+          problem(422, 'Validation failed', 'the body must be an array of {assumedMasterState, newDocumentState} rows whose newDocumentState has a string id', [
+            { path: '', message: 'must be an array of push rows' },
+          ]),
+        );
       }
       if (req.body.length > PUSH_MAX_ROWS) return sendProblem(res, problem(413, 'Payload too large', `at most ${PUSH_MAX_ROWS} rows per push`));
       const outcome = await applyPush(services, ctx, collection, req.body);

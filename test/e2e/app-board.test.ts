@@ -5,7 +5,7 @@
  * from a member demoted to viewer, workspace switch).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
 import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced } from './helpers.js';
@@ -30,7 +30,7 @@ async function get(path: string): Promise<any> {
 const visibleTitles = (p: Page) => p.$$eval('[data-testid^="deal-card-"]', (cards) => cards.map((c) => c.getAttribute('data-deal-title')!).sort());
 const boardCount = async (p: Page) => Number(await p.getByTestId('board-deal-count').textContent());
 
-before(async () => {
+beforeAll(async () => {
   server = await startAppServer();
   const workspace = (await get('/crm')).workspace;
   ids.workspace = workspace.id;
@@ -53,7 +53,7 @@ before(async () => {
   await signIn(page, server.url, server.key);
 });
 
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
@@ -111,20 +111,26 @@ describe('board', () => {
     assert.ok(won, 'the Won drop target shows while dragging');
     await page.mouse.move(won.x + won.width / 2, won.y + won.height / 2, { steps: 10 });
     await page.mouse.up();
-    await eventually(async () => {
-      const d = await get(`/crm/deals/${ids.d1}`);
-      return d.status === 'won' && d.wonAt;
-    }, { message: 'won on the server' });
+    await eventually(
+      async () => {
+        const d = await get(`/crm/deals/${ids.d1}`);
+        return d.status === 'won' && d.wonAt;
+      },
+      { message: 'won on the server' },
+    );
     await page.getByTestId(`deal-card-${ids.d1}`).waitFor({ state: 'detached' });
 
     await page.getByTestId(`deal-menu-${ids.d2}`).click();
     await page.getByTestId('mark-lost').click();
     await page.getByTestId('lost-reason').fill('No budget this year');
     await page.getByTestId('lost-submit').click();
-    await eventually(async () => {
-      const d = await get(`/crm/deals/${ids.d2}`);
-      return d.status === 'lost' && d.lostReason === 'No budget this year';
-    }, { message: 'lost with reason on the server' });
+    await eventually(
+      async () => {
+        const d = await get(`/crm/deals/${ids.d2}`);
+        return d.status === 'lost' && d.lostReason === 'No budget this year';
+      },
+      { message: 'lost with reason on the server' },
+    );
 
     await page.getByTestId('status-filter').getByText('Won').click();
     await eventually(async () => JSON.stringify(await visibleTitles(page)) === JSON.stringify(['Globex renewal']), { message: 'won filter' });
@@ -261,7 +267,11 @@ describe('settings', () => {
 
   test('when the server cannot be reached at the first start of a connection, the app says so, keeps the key and opens once it answers', async () => {
     // forget what the last successful start learned, as on a machine that never reached this server
-    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kith-info:')).forEach((k) => localStorage.removeItem(k)));
+    await page.evaluate(() =>
+      Object.keys(localStorage)
+        .filter((k) => k.startsWith('kith-info:'))
+        .forEach((k) => localStorage.removeItem(k)),
+    );
     await page.route('**/crm', (route) => route.abort('connectionrefused'));
     await page.reload();
     await page.getByTestId('unreachable').waitFor();

@@ -6,7 +6,7 @@
  * test-results/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
 import { dragTo, eventually, launchBrowser, navigate, newPage, pendingCount, screenshot, signIn, startAppServer, waitForSynced } from './helpers.js';
@@ -40,7 +40,7 @@ async function columnOf(p: Page, dealId: string): Promise<string | null> {
   }, dealId);
 }
 
-before(async () => {
+beforeAll(async () => {
   server = await startAppServer();
   const pipelines = await get('/crm/pipelines');
   const sales = pipelines.data.find((p: any) => p.name === 'Sales');
@@ -49,7 +49,7 @@ before(async () => {
   ({ context, page } = await newPage(browser));
 });
 
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
@@ -79,7 +79,9 @@ describe('web app', () => {
     await page.getByTestId('create-submit').click();
     await page.waitForURL(/\/organizations\/[0-9a-f-]{36}$/);
     ids.org = page.url().split('/').pop()!;
-    const org = await eventually(async () => (await server.api('GET', `/crm/organizations/${ids.org}`)).body?.domain && (await get(`/crm/organizations/${ids.org}`)), { message: 'organization on the server' });
+    const org = await eventually(async () => (await server.api('GET', `/crm/organizations/${ids.org}`)).body?.domain && (await get(`/crm/organizations/${ids.org}`)), {
+      message: 'organization on the server',
+    });
     assert.equal(org.name, 'Acme Rockets');
     assert.equal(org.domain, 'acme-rockets.example');
 
@@ -179,20 +181,26 @@ describe('web app', () => {
     await page.getByTestId('field-probability').fill('0.6');
     await page.getByTestId('field-title').fill('Rocket skates (pair)');
     await page.getByTestId('deal-save').click();
-    await eventually(async () => {
-      const d = await get(`/crm/deals/${ids.deal}`);
-      return d.probability === 0.6 && d.title === 'Rocket skates (pair)';
-    }, { message: 'edited fields on the server' });
+    await eventually(
+      async () => {
+        const d = await get(`/crm/deals/${ids.deal}`);
+        return d.probability === 0.6 && d.title === 'Rocket skates (pair)';
+      },
+      { message: 'edited fields on the server' },
+    );
 
     // a contact with a role
     await choose(page, 'contact-person', 'Wile', 'Wile Coyote');
     await page.getByTestId('contact-new-role').fill('champion');
     await page.getByTestId('contact-add').click();
     await page.getByTestId(`contact-${ids.person}`).waitFor();
-    const contacts = await eventually(async () => {
-      const body = (await server.api('GET', `/crm/deals/${ids.deal}/contacts`)).body;
-      return body?.data?.length === 1 && body.data;
-    }, { message: 'deal contact on the server' });
+    const contacts = await eventually(
+      async () => {
+        const body = (await server.api('GET', `/crm/deals/${ids.deal}/contacts`)).body;
+        return body?.data?.length === 1 && body.data;
+      },
+      { message: 'deal contact on the server' },
+    );
     assert.equal(contacts[0].role, 'champion');
 
     // stage history lists the moves
@@ -208,10 +216,13 @@ describe('web app', () => {
     await page.getByText('Say why the deal was lost').waitFor();
     await page.getByTestId('lost-reason').fill('Chose a competitor');
     await page.getByTestId('lost-submit').click();
-    await eventually(async () => {
-      const d = await get(`/crm/deals/${ids.deal}`);
-      return d.status === 'lost' && d.lostReason === 'Chose a competitor' && d.lostAt;
-    }, { message: 'lost deal on the server' });
+    await eventually(
+      async () => {
+        const d = await get(`/crm/deals/${ids.deal}`);
+        return d.status === 'lost' && d.lostReason === 'Chose a competitor' && d.lostAt;
+      },
+      { message: 'lost deal on the server' },
+    );
     await page.getByTestId('deal-reopen').click();
     await eventually(async () => (await get(`/crm/deals/${ids.deal}`)).status === 'open', { message: 'reopened deal on the server' });
   });

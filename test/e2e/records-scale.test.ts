@@ -6,7 +6,7 @@
  * (Timing at 100,000 people is in bench/ui-people.ts, not asserted here.)
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { seedDataDir } from '../../bench/seed.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
@@ -19,7 +19,7 @@ let browser: Browser;
 let page: Page;
 let key: string;
 
-before(async () => {
+beforeAll(async () => {
   assertWebBuilt();
   const dataDir = tempDataDir();
   const seeded = await seedDataDir(dataDir, { organizations: 200, people: PEOPLE, deals: 0, audit: false, sample: 10 });
@@ -35,7 +35,7 @@ before(async () => {
   await waitForSynced(page, 120_000);
 });
 
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });

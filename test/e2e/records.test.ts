@@ -5,7 +5,7 @@
  * history (updates, and a conflict showing the losing value).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
 import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced } from './helpers.js';
@@ -33,7 +33,7 @@ async function waitForTableNames(entity: 'people' | 'organizations', expected: s
   });
 }
 
-before(async () => {
+beforeAll(async () => {
   server = await startAppServer();
   const acme = await post('/crm/organizations', { name: 'Acme Corp', website: 'https://www.acme.example', labels: ['customer'] });
   const globex = await post('/crm/organizations', { name: 'Globex', website: 'globex.example' });
@@ -56,7 +56,7 @@ before(async () => {
   await signIn(page, server.url, server.key);
 });
 
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
@@ -179,10 +179,13 @@ describe('people', () => {
     await page.getByTestId('person-field-owner').click();
     await page.getByRole('option', { name: owner.name || owner.email }).click();
     await page.getByTestId('person-form-submit').click();
-    await eventually(async () => {
-      const p = (await server.api('GET', `/crm/people/${ids.alan}`)).body;
-      return p.email === 'alan@bletchley.example' && p.phone === '+44 20 7946 0000' && p.ownerId === owner.id;
-    }, { message: 'the edit on the server' });
+    await eventually(
+      async () => {
+        const p = (await server.api('GET', `/crm/people/${ids.alan}`)).body;
+        return p.email === 'alan@bletchley.example' && p.phone === '+44 20 7946 0000' && p.ownerId === owner.id;
+      },
+      { message: 'the edit on the server' },
+    );
 
     // log a call
     await page.getByTestId('activity-timeline-empty').waitFor();
@@ -199,10 +202,13 @@ describe('people', () => {
     await page.getByTestId('composer-submit').click();
     await page.getByTestId('activity-timeline').getByText('Send the demo recording').waitFor();
 
-    const activities = await eventually(async () => {
-      const list = (await server.api('GET', `/crm/activities?personId=${ids.alan}`)).body.data as any[];
-      return list.length === 2 ? list : null;
-    }, { message: 'two activities for Alan on the server' });
+    const activities = await eventually(
+      async () => {
+        const list = (await server.api('GET', `/crm/activities?personId=${ids.alan}`)).body.data as any[];
+        return list.length === 2 ? list : null;
+      },
+      { message: 'two activities for Alan on the server' },
+    );
     const call = activities.find((a) => a.type === 'call');
     const followUp = activities.find((a) => a.type === 'follow_up');
     assert.equal(call.subject, 'Discussed the Enigma project');
@@ -219,15 +225,11 @@ describe('people', () => {
     const before = (await server.api('GET', `/crm/people/${ids.alan}`)).body;
     const renamed = await server.api('PATCH', `/crm/people/${ids.alan}`, { title: 'Mathematician' });
     assert.equal(renamed.status, 200);
-    const push = await server.api('POST', '/sync/people/push', [
-      { assumedMasterState: { ...before, _deleted: false }, newDocumentState: { ...before, title: 'Codebreaker', _deleted: false } },
-    ]);
+    const push = await server.api('POST', '/sync/people/push', [{ assumedMasterState: { ...before, _deleted: false }, newDocumentState: { ...before, title: 'Codebreaker', _deleted: false } }]);
     assert.equal(push.status, 200, JSON.stringify(push.body));
     // …and a push the server must refuse (an invalid email) is listed with its reason
     const current = (await server.api('GET', `/crm/people/${ids.alan}`)).body;
-    const refused = await server.api('POST', '/sync/people/push', [
-      { assumedMasterState: { ...current, _deleted: false }, newDocumentState: { ...current, email: 'not an email', _deleted: false } },
-    ]);
+    const refused = await server.api('POST', '/sync/people/push', [{ assumedMasterState: { ...current, _deleted: false }, newDocumentState: { ...current, email: 'not an email', _deleted: false } }]);
     assert.equal(refused.status, 200, JSON.stringify(refused.body));
 
     await page.getByTestId('tab-history').click();
@@ -238,7 +240,10 @@ describe('people', () => {
     assert.equal(await conflict.getByTestId('history-lost-value').textContent(), 'Codebreaker');
     await page.getByTestId('history-entry-update').first().waitFor();
     const updates = await page.getByTestId('history-entry-update').allTextContents();
-    assert.ok(updates.some((t) => t.includes('alan@bletchley.example')), `an update shows the new email: ${updates.join(' | ')}`);
+    assert.ok(
+      updates.some((t) => t.includes('alan@bletchley.example')),
+      `an update shows the new email: ${updates.join(' | ')}`,
+    );
     await page.getByTestId('history-entry-create').waitFor();
     const rejected = page.getByTestId('history-rejected');
     await rejected.waitFor();
@@ -307,20 +312,26 @@ describe('activities', () => {
 
     await overdueRow.getByTestId(`followup-toggle-${ids.overdue}`).click();
     await page.getByTestId('followups-overdue').waitFor({ state: 'detached' });
-    const done = await eventually(async () => {
-      const a = (await server.api('GET', `/crm/activities?personId=${ids.grace}`)).body.data.find((x: any) => x.id === ids.overdue);
-      return a?.completedAt ? a : null;
-    }, { message: 'the follow-up completed on the server' });
+    const done = await eventually(
+      async () => {
+        const a = (await server.api('GET', `/crm/activities?personId=${ids.grace}`)).body.data.find((x: any) => x.id === ids.overdue);
+        return a?.completedAt ? a : null;
+      },
+      { message: 'the follow-up completed on the server' },
+    );
     assert.ok(Date.parse(done.completedAt) <= Date.now());
 
     // it can be reopened from "Recently done"
     await page.getByTestId('followups-show-done').click();
     await page.getByTestId('followups-done').getByTestId(`followup-toggle-${ids.overdue}`).click();
     await page.getByTestId('followups-overdue').getByText('Send the contract to Grace').waitFor();
-    await eventually(async () => {
-      const a = (await server.api('GET', `/crm/activities?personId=${ids.grace}`)).body.data.find((x: any) => x.id === ids.overdue);
-      return a && a.completedAt === null;
-    }, { message: 'the follow-up reopened on the server' });
+    await eventually(
+      async () => {
+        const a = (await server.api('GET', `/crm/activities?personId=${ids.grace}`)).body.data.find((x: any) => x.id === ids.overdue);
+        return a && a.completedAt === null;
+      },
+      { message: 'the follow-up reopened on the server' },
+    );
   });
 
   test('the timeline lists every activity and filters by type; an activity can be logged from here', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { dumpServer, waitFor } from '../integration/sync-helpers.js';
@@ -28,17 +28,25 @@ const status = (page: Page) => page.evaluate(() => (window as any).kithData.stat
 const pageDump = (page: Page) => page.evaluate(() => (window as any).kithData.dump());
 
 async function waitPageSynced(page: Page, timeout = 20_000) {
-  await page.waitForFunction(() => {
-    const s = (window as any).kithData.state.status;
-    return s && s.state === 'online' && s.pending === 0;
-  }, undefined, { timeout });
+  await page.waitForFunction(
+    () => {
+      const s = (window as any).kithData.state.status;
+      return s && s.state === 'online' && s.pending === 0;
+    },
+    undefined,
+    { timeout },
+  );
 }
 
 async function waitSameAsServer(page: Page, server: TestServer, workspaceId: string) {
   let last = '';
   await waitFor(async () => {
     const [c, s] = await Promise.all([pageDump(page), dumpServer(server.services, workspaceId)]);
-    last = `client ${Object.entries(c).map(([k, v]) => `${k}=${(v as unknown[]).length}`).join(',')} server ${Object.entries(s).map(([k, v]) => `${k}=${v.length}`).join(',')}`;
+    last = `client ${Object.entries(c)
+      .map(([k, v]) => `${k}=${(v as unknown[]).length}`)
+      .join(',')} server ${Object.entries(s)
+      .map(([k, v]) => `${k}=${v.length}`)
+      .join(',')}`;
     return JSON.stringify(c) === JSON.stringify(s);
   }, 'browser store equal to the server').catch((e) => {
     throw new Error(`${(e as Error).message} (${last})`);
@@ -52,7 +60,7 @@ describe('sync in headless Chromium on Dexie (IndexedDB)', () => {
   let workspaceId: string;
   let dealId: string;
 
-  before(async () => {
+  beforeAll(async () => {
     uiDir = await buildHarness();
     server = await startTestServer({ uiDir });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
@@ -63,7 +71,7 @@ describe('sync in headless Chromium on Dexie (IndexedDB)', () => {
     dealId = (await server.api('POST', '/crm/deals', { title: 'Globex hammock order', amount: 99999.99, organizationId: org.id, primaryPersonId: person.id })).body.id;
     await server.api('POST', '/crm/activities', { type: 'meeting', subject: 'Volcano visit', dealId });
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
     fs.rmSync(uiDir, { recursive: true, force: true });
@@ -150,7 +158,11 @@ describe('sync in headless Chromium on Dexie (IndexedDB)', () => {
       await waitSameAsServer(page, server, workspaceId);
       const first = new URL(orgPulls()[0].split(' ')[1], server.url);
       assert.ok(Number(first.searchParams.get('checkpoint')) > 0, `the load went on from a saved page: ${orgPulls()[0]}`);
-      assert.deepEqual(requests.filter((r) => r.startsWith('POST /sync/')), [], 'nothing loaded was pushed back');
+      assert.deepEqual(
+        requests.filter((r) => r.startsWith('POST /sync/')),
+        [],
+        'nothing loaded was pushed back',
+      );
     } finally {
       await context.close();
     }
@@ -161,10 +173,14 @@ describe('sync in headless Chromium on Dexie (IndexedDB)', () => {
     try {
       await waitPageSynced(page);
       await server.api('PATCH', `/crm/deals/${dealId}`, { notes: 'pushed from REST' });
-      await page.waitForFunction(async (id) => {
-        const doc = await (window as any).kithData.state.store.db.collections.deals.findOne(id).exec();
-        return doc?.get('notes') === 'pushed from REST';
-      }, dealId, { timeout: 5000 });
+      await page.waitForFunction(
+        async (id) => {
+          const doc = await (window as any).kithData.state.store.db.collections.deals.findOne(id).exec();
+          return doc?.get('notes') === 'pushed from REST';
+        },
+        dealId,
+        { timeout: 5000 },
+      );
     } finally {
       await context.close();
     }

@@ -20,6 +20,9 @@ export async function buildHarness(): Promise<string> {
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'error',
   });
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><title>Kith data harness</title><script type="module" src="/harness.js"></script></head><body>harness</body></html>');
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><html><head><meta charset="utf-8"><title>Kith data harness</title><script type="module" src="/harness.js"></script></head><body>harness</body></html>',
+  );
   return dir;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { promisify } from 'node:util';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
 
@@ -53,10 +53,10 @@ describe('kith admin CLI', () => {
 
   describe('against a running server on the same data dir', () => {
     let server: TestServer;
-    before(async () => {
+    beforeAll(async () => {
       server = await startTestServer();
     });
-    after(() => server.stop());
+    afterAll(() => server.stop());
 
     test('a key revoked with the CLI is refused by the server on the next request', async () => {
       assert.equal((await kith(server.dataDir, 'user', 'create', 'eve@example.com')).code, 0);

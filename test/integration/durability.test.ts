@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { openStore } from '../../server/store/store.js';
 import { COLLECTION_NAMES } from '../../shared/collections.js';
 import { apiCall, startTestServer, tempDataDir } from '../helpers/server.js';
@@ -20,7 +20,7 @@ const MAIN = path.resolve('dist/server/main.js');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
-after(() => {
+afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -217,14 +217,17 @@ describe('crash (kill -9) mid-write', () => {
       }
       // atomic transactions: every live record has its create audit entry, every audit entry its record,
       // every deal a stage change for the stage it is in
-      for (const [collection, entityType] of [['organizations', 'organization'], ['deals', 'deal']]) {
+      for (const [collection, entityType] of [
+        ['organizations', 'organization'],
+        ['deals', 'deal'],
+      ]) {
         const orphans = raw
           .prepare(`select count(*) as n from "${collection}" r where not exists (select 1 from auditEntries a where a.entityId = r.id and a.action = 'create' and a.entityType = ?)`)
           .get(entityType) as { n: number };
         assert.equal(orphans.n, 0, `${collection} without a create audit entry`);
-        const ghosts = raw
-          .prepare(`select count(*) as n from auditEntries a where a.entityType = ? and not exists (select 1 from "${collection}" r where r.id = a.entityId)`)
-          .get(entityType) as { n: number };
+        const ghosts = raw.prepare(`select count(*) as n from auditEntries a where a.entityType = ? and not exists (select 1 from "${collection}" r where r.id = a.entityId)`).get(entityType) as {
+          n: number;
+        };
         assert.equal(ghosts.n, 0, `audit entries for ${collection} that do not exist`);
       }
       const versionedAudit = raw
@@ -232,9 +235,7 @@ describe('crash (kill -9) mid-write', () => {
         .get() as { n: number };
       assert.equal(versionedAudit.n, 0, 'no audit entry describes a version the record never reached');
       const stageless = raw
-        .prepare(
-          `select count(*) as n from deals d where d.stageId is not (select c.toStageId from stageChanges c where c.dealId = d.id order by c.version desc limit 1)`,
-        )
+        .prepare(`select count(*) as n from deals d where d.stageId is not (select c.toStageId from stageChanges c where c.dealId = d.id order by c.version desc limit 1)`)
         .get() as { n: number };
       assert.equal(stageless.n, 0, "every deal's latest stage change put it in the stage it is in");
       const auditActions = raw.prepare(`select count(*) as n from auditEntries where action = 'update' and entityType = 'deal'`).get() as { n: number };
@@ -265,7 +266,13 @@ describe('graceful shutdown', () => {
     const u = new URL('/crm/organizations', url);
     let resolveHalf!: () => void;
     const sentHalf = new Promise<void>((r) => (resolveHalf = r));
-    const req = http.request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } });
+    const req = http.request({
+      hostname: u.hostname,
+      port: u.port,
+      path: u.pathname,
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+    });
     const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
       req.on('response', (res) => {
         let data = '';

@@ -4,7 +4,7 @@
  * model can act on; dynamic listing by role, key scope and the crm.core feature.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -73,11 +73,11 @@ describe('hosted /mcp with the SDK client', () => {
   let server: TestServer;
   let agent: Client;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
     agent = await connect(server, server.key);
   });
-  after(async () => {
+  afterAll(async () => {
     await agent.close();
     await server.stop();
   });
@@ -173,16 +173,25 @@ describe('hosted /mcp with the SDK client', () => {
   test('lists page with limit and cursor, and filters', async () => {
     for (const name of ['Page A', 'Page B', 'Page C']) await ok(agent, 'crm.organization.create', { name, labels: ['paging'] });
     const first = await ok(agent, 'crm.organization.list', { label: 'paging', limit: 2, sort: 'name' });
-    assert.deepEqual(first.data.map((o: any) => o.name), ['Page A', 'Page B']);
+    assert.deepEqual(
+      first.data.map((o: any) => o.name),
+      ['Page A', 'Page B'],
+    );
     assert.ok(first.nextCursor);
     const second = await ok(agent, 'crm.organization.list', { label: 'paging', limit: 2, sort: 'name', cursor: first.nextCursor });
-    assert.deepEqual(second.data.map((o: any) => o.name), ['Page C']);
+    assert.deepEqual(
+      second.data.map((o: any) => o.name),
+      ['Page C'],
+    );
     assert.equal(second.nextCursor, null);
     await ok(agent, 'crm.organization.archive', { id: second.data[0].id });
     const active = await ok(agent, 'crm.organization.list', { label: 'paging' });
     assert.equal(active.data.length, 2);
     const archived = await ok(agent, 'crm.organization.list', { label: 'paging', archived: 'only' });
-    assert.deepEqual(archived.data.map((o: any) => o.name), ['Page C']);
+    assert.deepEqual(
+      archived.data.map((o: any) => o.name),
+      ['Page C'],
+    );
     const restored = await ok(agent, 'crm.organization.archive', { id: second.data[0].id, restore: true });
     assert.equal(restored.archivedAt, null);
   });
@@ -220,9 +229,15 @@ describe('hosted /mcp with the SDK client', () => {
     assert.equal(renamed.id, stage.id);
     assert.equal(renamed.name, 'Contract');
     const order = await ok(agent, 'crm.stage.reorder', { stages: ['Lead', 'Qualified', 'Contract', 'Proposal', 'Negotiation'] });
-    assert.deepEqual(order.stages.map((s: any) => s.name), ['Lead', 'Qualified', 'Contract', 'Proposal', 'Negotiation']);
+    assert.deepEqual(
+      order.stages.map((s: any) => s.name),
+      ['Lead', 'Qualified', 'Contract', 'Proposal', 'Negotiation'],
+    );
     const pipeline = await ok(agent, 'crm.pipeline.get', { pipeline: 'sales' });
-    assert.deepEqual(pipeline.stages.map((s: any) => s.name), ['Lead', 'Qualified', 'Contract', 'Proposal', 'Negotiation']);
+    assert.deepEqual(
+      pipeline.stages.map((s: any) => s.name),
+      ['Lead', 'Qualified', 'Contract', 'Proposal', 'Negotiation'],
+    );
     const incomplete = await failure(agent, 'crm.stage.reorder', { stages: ['Lead', 'Qualified'] });
     assert.match(incomplete, /stageIds: must list each of the pipeline's 5 stages exactly once/);
 
@@ -232,7 +247,10 @@ describe('hosted /mcp with the SDK client', () => {
     const link = await ok(agent, 'crm.deal.contact.add', { dealId: deal.id, person: 'Ada Contact', role: 'champion' });
     assert.equal(link.personName, 'Ada Contact');
     const contacts = await server.api('GET', `/crm/deals/${deal.id}/contacts`);
-    assert.deepEqual(contacts.body.data.map((c: any) => [c.personId, c.role]), [[person.id, 'champion']]);
+    assert.deepEqual(
+      contacts.body.data.map((c: any) => [c.personId, c.role]),
+      [[person.id, 'champion']],
+    );
     await ok(agent, 'crm.deal.contact.remove', { dealId: deal.id, personId: person.id });
     assert.equal((await server.api('GET', `/crm/deals/${deal.id}/contacts`)).body.data.length, 0);
 
@@ -251,8 +269,18 @@ describe('hosted /mcp with the SDK client', () => {
   });
 
   test('pipelines: create with stages, make default, deals placed and summarised by pipeline name', async () => {
-    const partners = await ok(agent, 'crm.pipeline.create', { name: 'Partners', stages: [{ name: 'Intro', probability: 0.2 }, { name: 'Pilot', probability: 0.6 }, { name: 'Signed', probability: 1 }] });
-    assert.deepEqual(partners.stages.map((s: any) => s.name), ['Intro', 'Pilot', 'Signed']);
+    const partners = await ok(agent, 'crm.pipeline.create', {
+      name: 'Partners',
+      stages: [
+        { name: 'Intro', probability: 0.2 },
+        { name: 'Pilot', probability: 0.6 },
+        { name: 'Signed', probability: 1 },
+      ],
+    });
+    assert.deepEqual(
+      partners.stages.map((s: any) => s.name),
+      ['Intro', 'Pilot', 'Signed'],
+    );
     assert.equal(partners.isDefault, false);
     const deal = await ok(agent, 'crm.deal.create', { title: 'Reseller deal', pipeline: 'partners', stage: 'pilot', amount: 100, currency: 'USD' });
     assert.equal(deal.pipelineName, 'Partners');
@@ -260,11 +288,17 @@ describe('hosted /mcp with the SDK client', () => {
     const wrongPipeline = await failure(agent, 'crm.deal.update', { id: deal.id, stage: 'Proposal' });
     assert.match(wrongPipeline, /no stage named 'Proposal' in pipeline 'Partners'; valid stages: 'Intro', 'Pilot', 'Signed'/);
     const summary = await ok(agent, 'crm.pipeline.summary', { pipeline: 'Partners' });
-    assert.deepEqual(summary.totals.map((t: any) => [t.currency, t.value, t.weightedValue]), [['USD', 100, 60]]);
+    assert.deepEqual(
+      summary.totals.map((t: any) => [t.currency, t.value, t.weightedValue]),
+      [['USD', 100, 60]],
+    );
     const madeDefault = await ok(agent, 'crm.pipeline.update', { id: partners.id, isDefault: true });
     assert.equal(madeDefault.isDefault, true);
     const pipelines = await ok(agent, 'crm.pipeline.list', {});
-    assert.deepEqual(pipelines.data.filter((p: any) => p.isDefault).map((p: any) => p.name), ['Partners']);
+    assert.deepEqual(
+      pipelines.data.filter((p: any) => p.isDefault).map((p: any) => p.name),
+      ['Partners'],
+    );
     const defaultDeal = await ok(agent, 'crm.deal.create', { title: 'Lands in the new default' });
     assert.equal(defaultDeal.pipelineName, 'Partners');
     assert.equal(defaultDeal.stageName, 'Intro');

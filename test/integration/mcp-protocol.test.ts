@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const ACCEPT = 'application/json, text/event-stream';
@@ -87,7 +87,13 @@ function rawPost(server: TestServer, headers: Record<string, string>, body: unkn
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = http.request(
-      { host: '127.0.0.1', port: server.port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, authorization: `Bearer ${server.key}`, 'content-length': Buffer.byteLength(data), ...headers } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/mcp',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: ACCEPT, authorization: `Bearer ${server.key}`, 'content-length': Buffer.byteLength(data), ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -102,10 +108,10 @@ function rawPost(server: TestServer, headers: Record<string, string>, body: unkn
 describe('/mcp protocol edges', () => {
   let server: TestServer;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 
@@ -204,7 +210,11 @@ describe('/mcp protocol edges', () => {
     assert.equal(res.status, 403);
     assert.equal(res.body.error.message, 'Workspace access denied by MCP key restriction');
     // the same key in its own workspace works, also selected by ?workspace=
-    const ok = await fetch(`${server.url}/mcp?workspace=default`, { method: 'POST', headers: { accept: ACCEPT, 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(INIT) });
+    const ok = await fetch(`${server.url}/mcp?workspace=default`, {
+      method: 'POST',
+      headers: { accept: ACCEPT, 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(INIT),
+    });
     assert.equal(ok.status, 200);
     // mid-session too: naming the other workspace is refused the same way
     const session = ok.headers.get('mcp-session-id')!;
@@ -255,12 +265,12 @@ describe('/mcp protocol edges', () => {
 
 describe('/mcp idle sessions', () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     process.env.KITH_MCP_IDLE_MS = '1000';
     server = await startTestServer();
     delete process.env.KITH_MCP_IDLE_MS;
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
@@ -99,7 +99,7 @@ function assertOneLineFailure(result: { code: number | null; stdout: string; std
 }
 
 describe('kith-mcp over stdio', () => {
-  before(() => {
+  beforeAll(() => {
     assert.ok(fs.existsSync(BIN), 'build first: npm run build:server');
   });
 

@@ -5,7 +5,7 @@
  * crm.core feature gate.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Role } from '../../shared/schemas.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -13,11 +13,11 @@ let server: TestServer;
 let defaultWs: { id: string; slug: string };
 let counter = 0;
 
-before(async () => {
+beforeAll(async () => {
   server = await startTestServer();
   defaultWs = (await server.services.accounts.findWorkspace('default'))!;
 });
-after(async () => {
+afterAll(async () => {
   await server.stop();
 });
 
@@ -115,7 +115,19 @@ describe('roles', () => {
     const { key } = await member('VIEWER');
     const org = (await server.api('POST', '/crm/organizations', { name: 'Viewer target' })).body;
     const pipelineId = (await server.api('GET', '/crm/pipelines')).body.data[0].id;
-    for (const path of ['/crm/organizations', `/crm/organizations/${org.id}`, '/crm/people', '/crm/deals', '/crm/activities', '/crm/pipelines', `/crm/pipelines/${pipelineId}/summary`, '/crm/labels', '/crm/audit', '/crm/search?q=Viewer', `/crm/organizations/${org.id}/context`]) {
+    for (const path of [
+      '/crm/organizations',
+      `/crm/organizations/${org.id}`,
+      '/crm/people',
+      '/crm/deals',
+      '/crm/activities',
+      '/crm/pipelines',
+      `/crm/pipelines/${pipelineId}/summary`,
+      '/crm/labels',
+      '/crm/audit',
+      '/crm/search?q=Viewer',
+      `/crm/organizations/${org.id}/context`,
+    ]) {
       assert.equal((await server.api('GET', path, undefined, { key })).status, 200, path);
     }
     const writes: [string, string, unknown?][] = [
@@ -177,7 +189,10 @@ describe('roles', () => {
       assert.equal(res.status, 403, `${method} ${path}: ${JSON.stringify(res.body)}`);
     }
     const after = (await server.api('GET', `/crm/pipelines/${pipelineId}/stages`)).body.data;
-    assert.deepEqual(after.map((s: { id: string; name: string }) => [s.id, s.name]), stages.map((s: { id: string; name: string }) => [s.id, s.name]));
+    assert.deepEqual(
+      after.map((s: { id: string; name: string }) => [s.id, s.name]),
+      stages.map((s: { id: string; name: string }) => [s.id, s.name]),
+    );
 
     const audit = (await server.api('GET', `/crm/audit?entityId=${created.body.id}`)).body.data;
     assert.ok(audit.every((a: { actorUserId: string; source: string }) => a.actorUserId === user.id && a.source === 'rest'));
@@ -223,7 +238,7 @@ describe('roles', () => {
 
 describe('workspaces', () => {
   let other: { id: string; slug: string };
-  before(async () => {
+  beforeAll(async () => {
     const owner = await server.services.accounts.findUser('owner@kith.local');
     other = await server.services.accounts.createWorkspace({ slug: 'other-team', name: 'Other team', defaultCurrency: 'EUR' }, owner.id);
   });
@@ -321,6 +336,9 @@ describe('workspaces', () => {
   test('workspace members list', async () => {
     const res = await server.api('GET', '/crm/workspace/members', undefined, { headers: { 'x-kith-workspace': 'other-team' } });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.data.map((m: { email: string; role: string }) => [m.email, m.role]), [['owner@kith.local', 'OWNER']]);
+    assert.deepEqual(
+      res.body.data.map((m: { email: string; role: string }) => [m.email, m.role]),
+      [['owner@kith.local', 'OWNER']],
+    );
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
-before(async () => {
+beforeAll(async () => {
   server = await startTestServer();
 });
-after(() => server.stop());
+afterAll(() => server.stop());
 
 test('GET /crm says who the key belongs to, with the workspace and role', async () => {
   const user = await server.services.accounts.createUser({ email: 'mia@example.com', name: 'Mia' });

@@ -5,15 +5,15 @@
  * OpenAPI document.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 
-before(async () => {
+beforeAll(async () => {
   server = await startTestServer();
 });
-after(async () => {
+afterAll(async () => {
   await server.stop();
 });
 
@@ -50,7 +50,10 @@ describe('stages', () => {
     const current = (await server.api('GET', `/crm/pipelines/${pipeline.id}/stages`)).body.data.map((s: { id: string }) => s.id);
     const reordered = await server.api('PUT', `/crm/pipelines/${pipeline.id}/stages/order`, { stageIds: [...current].reverse() });
     assert.equal(reordered.status, 200);
-    assert.deepEqual(reordered.body.data.map((s: { name: string }) => s.name), ['C', 'Bee', 'A', 'D', 'Zero']);
+    assert.deepEqual(
+      reordered.body.data.map((s: { name: string }) => s.name),
+      ['C', 'Bee', 'A', 'D', 'Zero'],
+    );
     assert.deepEqual(await names(), ['0:C', '1:Bee', '2:A', '3:D', '4:Zero']);
 
     const partial = await server.api('PUT', `/crm/pipelines/${pipeline.id}/stages/order`, { stageIds: current.slice(1) });
@@ -180,7 +183,13 @@ describe('deals', () => {
     assert.equal(dup.status, 409);
 
     const listed = (await server.api('GET', `/crm/deals/${deal.id}/contacts`)).body.data;
-    assert.deepEqual(listed.map((c: any) => [c.person.name, c.role]), [['Ana', 'decision-maker'], ['Ben', 'champion']]);
+    assert.deepEqual(
+      listed.map((c: any) => [c.person.name, c.role]),
+      [
+        ['Ana', 'decision-maker'],
+        ['Ben', 'champion'],
+      ],
+    );
 
     // a change to the person shows everywhere (no copies)
     await server.api('PATCH', `/crm/people/${ana.id}`, { name: 'Ana Maria' });
@@ -188,7 +197,10 @@ describe('deals', () => {
 
     assert.equal((await server.api('DELETE', `/crm/deals/${deal.id}/contacts/${ana.id}`)).status, 204);
     assert.equal((await server.api('DELETE', `/crm/deals/${deal.id}/contacts/${ana.id}`)).status, 404);
-    assert.deepEqual((await server.api('GET', `/crm/deals/${deal.id}/contacts`)).body.data.map((c: any) => c.personId), [ben.id]);
+    assert.deepEqual(
+      (await server.api('GET', `/crm/deals/${deal.id}/contacts`)).body.data.map((c: any) => c.personId),
+      [ben.id],
+    );
     const ghost = await server.api('POST', `/crm/deals/${deal.id}/contacts`, { personId: '01a200ec-d98c-73c5-8282-a8bfff3d8b31' });
     assert.equal(ghost.status, 422);
     assert.equal(ghost.body.errors[0].path, 'personId');
@@ -198,11 +210,7 @@ describe('deals', () => {
 
 describe('pipeline summary', () => {
   test('counts, exact totals and weighted values per stage and currency; open deals unless asked', async () => {
-    const { pipeline, byName } = await newPipeline('Money', [
-      { name: 'Low', probability: 0.1 },
-      { name: 'High', probability: 0.7 },
-      { name: 'Unset' },
-    ]);
+    const { pipeline, byName } = await newPipeline('Money', [{ name: 'Low', probability: 0.1 }, { name: 'High', probability: 0.7 }, { name: 'Unset' }]);
     const make = (body: Record<string, unknown>) => server.api('POST', '/crm/deals', { pipelineId: pipeline.id, ...body });
     // ten deals of 0.1 must total exactly 1, not 0.9999999999999999
     for (let i = 0; i < 10; i++) await make({ title: `dime ${i}`, stageId: byName.Low.id, amount: 0.1 });
@@ -235,7 +243,10 @@ describe('pipeline summary', () => {
     ]);
     const unset = s.stages.find((x: any) => x.name === 'Unset');
     assert.deepEqual(unset.totals, [{ currency: 'USD', count: 1, value: 5, weightedValue: 0 }]);
-    assert.deepEqual(s.stages.map((x: any) => x.position), [0, 1, 2]);
+    assert.deepEqual(
+      s.stages.map((x: any) => x.position),
+      [0, 1, 2],
+    );
 
     const won = (await server.api('GET', `/crm/pipelines/${pipeline.id}/summary?status=won`)).body;
     assert.equal(won.totalDeals, 1);
@@ -266,14 +277,26 @@ describe('contexts, search, labels, audit', () => {
     assert.equal(pc.body.deals[0].isPrimaryPerson, true);
     assert.equal(pc.body.deals[0].contactRole, 'champion');
     assert.deepEqual(pc.body.recentActivities.map((a: any) => a.subject).sort(), ['Done already', 'Intro call', 'Send proposal']);
-    assert.deepEqual(pc.body.openFollowUps.map((a: any) => [a.id, a.overdue]), [[overdue.id, true]]);
+    assert.deepEqual(
+      pc.body.openFollowUps.map((a: any) => [a.id, a.overdue]),
+      [[overdue.id, true]],
+    );
     assert.ok(!pc.body.openFollowUps.some((a: any) => a.id === done.id));
 
     const oc = (await server.api('GET', `/crm/organizations/${org.id}/context`)).body;
     assert.equal(oc.organization.domain, 'context.co');
-    assert.deepEqual(oc.people.map((p: any) => p.name), ['Cora Context']);
-    assert.deepEqual(oc.deals.map((d: any) => [d.title, d.stageName]), [['Context deal', 'Lead']]);
-    assert.deepEqual(oc.recentActivities.map((a: any) => a.subject), ['Intro call']);
+    assert.deepEqual(
+      oc.people.map((p: any) => p.name),
+      ['Cora Context'],
+    );
+    assert.deepEqual(
+      oc.deals.map((d: any) => [d.title, d.stageName]),
+      [['Context deal', 'Lead']],
+    );
+    assert.deepEqual(
+      oc.recentActivities.map((a: any) => a.subject),
+      ['Intro call'],
+    );
 
     const dc = (await server.api('GET', `/crm/deals/${deal.id}/context`)).body;
     assert.equal(dc.deal.id, deal.id);
@@ -281,9 +304,15 @@ describe('contexts, search, labels, audit', () => {
     assert.equal(dc.pipeline.name, 'Sales');
     assert.equal(dc.organization.id, org.id);
     assert.equal(dc.primaryPerson.id, person.id);
-    assert.deepEqual(dc.contacts.map((c: any) => [c.person.name, c.role]), [['Cora Context', 'champion']]);
+    assert.deepEqual(
+      dc.contacts.map((c: any) => [c.person.name, c.role]),
+      [['Cora Context', 'champion']],
+    );
     assert.equal(dc.stageChanges.length, 1);
-    assert.deepEqual(dc.openFollowUps.map((a: any) => a.subject), ['Send proposal']);
+    assert.deepEqual(
+      dc.openFollowUps.map((a: any) => a.subject),
+      ['Send proposal'],
+    );
 
     for (const path of ['people', 'organizations', 'deals']) {
       assert.equal((await server.api('GET', `/crm/${path}/01a200ec-d98c-73c5-8282-a8bfff3d8b31/context`)).status, 404);
@@ -297,16 +326,22 @@ describe('contexts, search, labels, audit', () => {
     await server.api('POST', '/crm/organizations', { name: 'Unrelated' });
     const res = await server.api('GET', '/crm/search?q=zephyr');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.data.map((h: any) => [h.type, h.title]), [
-      ['deal', 'Zephyr renewal'], // prefix matches first, then by title
-      ['organization', 'Zephyr Systems'],
-      ['person', 'Zed Zephyrson'],
-    ]);
+    assert.deepEqual(
+      res.body.data.map((h: any) => [h.type, h.title]),
+      [
+        ['deal', 'Zephyr renewal'], // prefix matches first, then by title
+        ['organization', 'Zephyr Systems'],
+        ['person', 'Zed Zephyrson'],
+      ],
+    );
     assert.equal(res.body.data[0].subtitle, 'open · 12 USD');
     assert.equal(res.body.data[1].subtitle, 'zephyr.io');
     assert.equal(res.body.data[2].subtitle, 'zed@zephyr.io');
     const onlyPeople = await server.api('GET', '/crm/search?q=zephyr&types=person');
-    assert.deepEqual(onlyPeople.body.data.map((h: any) => h.type), ['person']);
+    assert.deepEqual(
+      onlyPeople.body.data.map((h: any) => h.type),
+      ['person'],
+    );
     const empty = await server.api('GET', '/crm/search?q=%20');
     assert.equal(empty.status, 422);
     assert.equal(empty.body.errors[0].path, 'q');
@@ -336,7 +371,10 @@ describe('contexts, search, labels, audit', () => {
     const res = await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}`);
     assert.equal(res.status, 200);
     const entries = res.body.data;
-    assert.deepEqual(entries.map((e: any) => e.action), ['restore', 'archive', 'update', 'create']);
+    assert.deepEqual(
+      entries.map((e: any) => e.action),
+      ['restore', 'archive', 'update', 'create'],
+    );
     const update = entries[2];
     assert.equal(update.before.name, 'Audited');
     assert.equal(update.after.name, 'Audited Ltd');
@@ -351,7 +389,10 @@ describe('contexts, search, labels, audit', () => {
     const page1 = await server.api('GET', `/crm/audit?entityId=${org.id}&limit=3`);
     assert.equal(page1.body.data.length, 3);
     const page2 = await server.api('GET', `/crm/audit?entityId=${org.id}&limit=3&cursor=${page1.body.nextCursor}`);
-    assert.deepEqual(page2.body.data.map((e: any) => e.action), ['create']);
+    assert.deepEqual(
+      page2.body.data.map((e: any) => e.action),
+      ['create'],
+    );
     assert.equal(page2.body.nextCursor, null);
     const updates = (await server.api('GET', `/crm/audit?entityId=${org.id}&action=update`)).body.data;
     assert.equal(updates.length, 1);

@@ -5,7 +5,7 @@
  * sort, q, and the problem+json errors (validation naming fields, unknown fields, 413, 415).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { newId } from '../../shared/ids.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -13,13 +13,13 @@ let server: TestServer;
 let pipelineId: string;
 let stageIds: string[];
 
-before(async () => {
+beforeAll(async () => {
   server = await startTestServer();
   const pipelines = await server.api('GET', '/crm/pipelines');
   pipelineId = pipelines.body.data[0].id;
   stageIds = (await server.api('GET', `/crm/pipelines/${pipelineId}/stages`)).body.data.map((s: { id: string }) => s.id);
 });
-after(async () => {
+afterAll(async () => {
   await server.stop();
 });
 
@@ -113,7 +113,10 @@ describe('organizations, people, deals, activities, pipelines: CRUD', () => {
     const listed = (await server.api('GET', '/crm/organizations?limit=500&q=Archivable')).body.data;
     assert.equal(listed.length, 0);
     const archivedList = (await server.api('GET', '/crm/organizations?archived=true&q=Archivable')).body.data;
-    assert.deepEqual(archivedList.map((o: { id: string }) => o.id), [org.id]);
+    assert.deepEqual(
+      archivedList.map((o: { id: string }) => o.id),
+      [org.id],
+    );
     const all = (await server.api('GET', '/crm/organizations?archived=all&q=Archivable')).body.data;
     assert.equal(all.length, 1);
     assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).status, 200);
@@ -139,7 +142,10 @@ describe('organizations, people, deals, activities, pipelines: CRUD', () => {
     assert.ok(row.version > org.version);
 
     const audit = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}`)).body.data;
-    assert.deepEqual(audit.map((a: { action: string }) => a.action), ['delete', 'create']);
+    assert.deepEqual(
+      audit.map((a: { action: string }) => a.action),
+      ['delete', 'create'],
+    );
     assert.equal(audit[0].before.name, 'Doomed Inc');
     assert.equal(audit[0].after, null);
   });
@@ -181,7 +187,10 @@ describe('organizations, people, deals, activities, pipelines: CRUD', () => {
     assert.equal(typeChange.body.errors[0].path, 'type');
 
     const listed = (await server.api('GET', `/crm/activities?personId=${person.id}&type=follow_up`)).body.data;
-    assert.deepEqual(listed.map((a: { id: string }) => a.id), [followUp.body.id]);
+    assert.deepEqual(
+      listed.map((a: { id: string }) => a.id),
+      [followUp.body.id],
+    );
     assert.equal((await server.api('GET', `/crm/activities?personId=${person.id}&type=call`)).body.data.length, 0);
   });
 
@@ -190,12 +199,21 @@ describe('organizations, people, deals, activities, pipelines: CRUD', () => {
     assert.equal(created.status, 201);
     assert.equal(created.body.isDefault, false);
     const stages = (await server.api('GET', `/crm/pipelines/${created.body.id}/stages`)).body.data;
-    assert.deepEqual(stages.map((s: { name: string; position: number }) => [s.name, s.position]), [['Intro', 0], ['Signed', 1]]);
+    assert.deepEqual(
+      stages.map((s: { name: string; position: number }) => [s.name, s.position]),
+      [
+        ['Intro', 0],
+        ['Signed', 1],
+      ],
+    );
 
     const madeDefault = await server.api('PATCH', `/crm/pipelines/${created.body.id}`, { isDefault: true });
     assert.equal(madeDefault.body.isDefault, true);
     const all = (await server.api('GET', '/crm/pipelines')).body.data;
-    assert.deepEqual(all.filter((p: { isDefault: boolean }) => p.isDefault).map((p: { id: string }) => p.id), [created.body.id]);
+    assert.deepEqual(
+      all.filter((p: { isDefault: boolean }) => p.isDefault).map((p: { id: string }) => p.id),
+      [created.body.id],
+    );
 
     const undefault = await server.api('PATCH', `/crm/pipelines/${created.body.id}`, { isDefault: false });
     assertProblem(undefault, 422);
@@ -400,7 +418,11 @@ describe('lists: filters, sort, q and cursor pagination', () => {
       for (let j = 0; j < 3; j++) await server.api('POST', '/crm/organizations', { name: `pd-new-${inserted++}`, labels: [label] });
     });
     assert.equal(new Set(seen).size, seen.length, 'no record repeated');
-    assert.deepEqual(seen.filter((n) => !n.startsWith('pd-new')), [...names].reverse(), 'every original record, newest first, none skipped');
+    assert.deepEqual(
+      seen.filter((n) => !n.startsWith('pd-new')),
+      [...names].reverse(),
+      'every original record, newest first, none skipped',
+    );
     assert.ok(inserted >= 12);
   });
 
@@ -499,9 +521,15 @@ describe('lists: filters, sort, q and cursor pagination', () => {
     const p1 = (await server.api('POST', '/crm/people', { name: 'Zelda Filterton', email: 'zelda@filter.test', organizationId: org.id, labels: ['hero'] })).body;
     await server.api('POST', '/crm/people', { name: 'Link Filterton', title: 'Hero of Time' });
     const byOrg = (await server.api('GET', `/crm/people?organizationId=${org.id}`)).body.data;
-    assert.deepEqual(byOrg.map((p: { id: string }) => p.id), [p1.id]);
+    assert.deepEqual(
+      byOrg.map((p: { id: string }) => p.id),
+      [p1.id],
+    );
     const byQ = (await server.api('GET', '/crm/people?q=filterton&sort=name')).body.data;
-    assert.deepEqual(byQ.map((p: { name: string }) => p.name), ['Link Filterton', 'Zelda Filterton']);
+    assert.deepEqual(
+      byQ.map((p: { name: string }) => p.name),
+      ['Link Filterton', 'Zelda Filterton'],
+    );
     const byEmail = (await server.api('GET', '/crm/people?q=ZELDA@FILTER')).body.data;
     assert.equal(byEmail.length, 1);
     const byTitle = (await server.api('GET', '/crm/people?q=hero%20of')).body.data;
@@ -509,19 +537,28 @@ describe('lists: filters, sort, q and cursor pagination', () => {
     const likeChars = (await server.api('GET', '/crm/people?q=%25')).body.data;
     assert.equal(likeChars.length, 0, '% is matched literally');
     const byLabel = (await server.api('GET', '/crm/people?label=hero')).body.data;
-    assert.deepEqual(byLabel.map((p: { id: string }) => p.id), [p1.id]);
+    assert.deepEqual(
+      byLabel.map((p: { id: string }) => p.id),
+      [p1.id],
+    );
 
     const before = new Date(Date.now() - 1).toISOString();
     await new Promise((r) => setTimeout(r, 5));
     const mark = new Date().toISOString();
     await server.api('PATCH', `/crm/people/${p1.id}`, { title: 'Princess' });
     const since = (await server.api('GET', `/crm/people?updatedSince=${encodeURIComponent(mark)}`)).body.data;
-    assert.deepEqual(since.map((p: { id: string }) => p.id), [p1.id]);
+    assert.deepEqual(
+      since.map((p: { id: string }) => p.id),
+      [p1.id],
+    );
     assert.ok((await server.api('GET', `/crm/people?updatedSince=${encodeURIComponent(before)}`)).body.data.length >= 1);
 
     const won = (await server.api('POST', '/crm/deals', { title: 'Filter won', status: 'won', stageId: stageIds[2] })).body;
     const wonList = (await server.api('GET', `/crm/deals?status=won&stageId=${stageIds[2]}`)).body.data;
-    assert.deepEqual(wonList.map((d: { id: string }) => d.id), [won.id]);
+    assert.deepEqual(
+      wonList.map((d: { id: string }) => d.id),
+      [won.id],
+    );
     const byPipeline = (await server.api('GET', `/crm/deals?pipelineId=${pipelineId}&limit=500`)).body.data;
     assert.ok(byPipeline.some((d: { id: string }) => d.id === won.id));
   });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
-before(async () => {
+beforeAll(async () => {
   server = await startTestServer();
 });
-after(() => server.stop());
+afterAll(() => server.stop());
 
 test('records that point at a deleted organization stay editable; new references to it are refused', async () => {
   const org = (await server.api('POST', '/crm/organizations', { name: 'Gone Ltd' })).body;

@@ -7,7 +7,7 @@
  * Real server, real HTTP; the stream is read raw (fetch + our own SSE parsing).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { newId } from '../../shared/ids.js';
 import type { Role } from '../../shared/schemas.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -16,11 +16,11 @@ let server: TestServer;
 let workspaceId: string;
 let counter = 0;
 
-before(async () => {
+beforeAll(async () => {
   server = await startTestServer();
   workspaceId = (await server.services.accounts.findWorkspace('default'))!.id;
 });
-after(async () => {
+afterAll(async () => {
   await server.stop();
 });
 
@@ -120,7 +120,10 @@ async function assertCutOff(key: string, change: () => Promise<void>, label: str
     assert.deepEqual(leaked, [], `${label}: writes made after the change reached the stream`);
     assert.ok(stream.endedAt !== null, `${label}: the stream is still open more than a second after the change`);
     assert.ok(stream.endedAt - changedAt <= 1000, `${label}: the stream ended ${stream.endedAt - changedAt} ms after the change`);
-    assert.ok(stream.events.every((e) => e.at <= stream.endedAt!), 'nothing after the end');
+    assert.ok(
+      stream.events.every((e) => e.at <= stream.endedAt!),
+      'nothing after the end',
+    );
   } finally {
     stream.close();
   }
@@ -237,7 +240,10 @@ describe('refused pushes are bounded and row-level', () => {
     const res = await server.api('POST', '/sync/organizations/push', rows, { key: readOnly.key });
     assert.equal(res.status, 200);
     assert.equal(res.body.length, 200, 'every refused row is answered');
-    assert.ok(res.body.every((d: any) => d._deleted === true), 'with a tombstone (the server never had them)');
+    assert.ok(
+      res.body.every((d: any) => d._deleted === true),
+      'with a tombstone (the server never had them)',
+    );
     assert.equal((await server.api('GET', `/crm/organizations/${rows[0].newDocumentState.id}`)).status, 404);
 
     const stored = rejectedRows(readOnly.info.id);
@@ -267,13 +273,24 @@ describe('refused pushes are bounded and row-level', () => {
     const del = await server.api('POST', '/sync/organizations/push', [{ assumedMasterState: { ...org, _deleted: false }, newDocumentState: { ...org, _deleted: true } }], { key: other.key });
     assert.equal(del.body[0]._deleted, false);
     const theirs = (await server.api('GET', '/sync/rejections', undefined, { key: other.key })).body.data;
-    assert.deepEqual(theirs.map((r: any) => r.documentId), [org.id], "a member sees their own refusal, not the read-only key's");
+    assert.deepEqual(
+      theirs.map((r: any) => r.documentId),
+      [org.id],
+      "a member sees their own refusal, not the read-only key's",
+    );
     const viaAudit = (await server.api('GET', '/crm/audit?action=rejected&limit=500', undefined, { key: other.key })).body.data;
-    assert.deepEqual(viaAudit.map((e: any) => e.entityId), [org.id], 'the audit log follows the same rule');
+    assert.deepEqual(
+      viaAudit.map((e: any) => e.entityId),
+      [org.id],
+      'the audit log follows the same rule',
+    );
     const viewer = await member('VIEWER');
     assert.deepEqual((await server.api('GET', '/sync/rejections', undefined, { key: viewer.key })).body.data, []);
     const owners = (await server.api('GET', '/sync/rejections?limit=500')).body.data;
-    assert.ok(owners.some((r: any) => r.documentId === org.id), 'the owner sees the member refusal');
+    assert.ok(
+      owners.some((r: any) => r.documentId === org.id),
+      'the owner sees the member refusal',
+    );
     assert.ok(owners.filter((r: any) => mine.some((m: any) => m.id === r.id)).length === mine.length, "and all of the read-only key's");
   });
 
@@ -352,9 +369,16 @@ describe('one rule across paths', () => {
 
     const res = await server.api('POST', '/sync/dealContacts/push', [{ assumedMasterState: docA, newDocumentState: { ...docA, _deleted: true } }], { key: memberUser.key });
     assert.equal(res.status, 200);
-    assert.ok(res.body.every((d: any) => d._deleted === true), `not reverted: ${JSON.stringify(res.body)}`);
+    assert.ok(
+      res.body.every((d: any) => d._deleted === true),
+      `not reverted: ${JSON.stringify(res.body)}`,
+    );
     const contacts = (await server.api('GET', `/crm/deals/${deal.id}/contacts`)).body.data;
-    assert.deepEqual(contacts.map((c: any) => c.personId), [bob.id], 'the contact is removed on the server');
+    assert.deepEqual(
+      contacts.map((c: any) => c.personId),
+      [bob.id],
+      'the contact is removed on the server',
+    );
     const tombstone = (await server.api('GET', `/sync/dealContacts/pull?checkpoint=${docA.version}`)).body.documents.find((d: any) => d.id === linkA.id);
     assert.equal(tombstone._deleted, true, 'tombstoned for every client');
     assert.deepEqual((await server.api('GET', '/sync/rejections', undefined, { key: memberUser.key })).body.data, [], 'no rejection');
@@ -363,6 +387,9 @@ describe('one rule across paths', () => {
     const refused = await server.api('POST', '/sync/dealContacts/push', [{ assumedMasterState: docB, newDocumentState: { ...docB, _deleted: true } }], { key: viewer.key });
     assert.equal(refused.body[0]._deleted, false, "a viewer's removal comes back");
     assert.match((await server.api('GET', '/sync/rejections', undefined, { key: viewer.key })).body.data[0].reason, /VIEWER cannot delete deal contacts/);
-    assert.deepEqual((await server.api('GET', `/crm/deals/${deal.id}/contacts`)).body.data.map((c: any) => c.personId), [bob.id]);
+    assert.deepEqual(
+      (await server.api('GET', `/crm/deals/${deal.id}/contacts`)).body.data.map((c: any) => c.personId),
+      [bob.id],
+    );
   });
 });

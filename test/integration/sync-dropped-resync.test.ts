@@ -12,7 +12,7 @@
  * (which must lose nothing). Reverting the mapping to pass documents through fails the second test.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { Subject } from 'rxjs';
 import { createRxDatabase, type RxReplicationPullStreamItem } from 'rxdb';
 import { replicateRxCollection } from 'rxdb/plugins/replication';
@@ -62,7 +62,10 @@ async function scenario(name: string, deliver: (event: StreamEvent) => Item): Pr
         stream$: stream$.asObservable(),
         handler: async (checkpoint, batchSize) => {
           const from = checkpoint?.sequence ?? 0;
-          const documents = server.filter((d) => d.version > from).sort((a, b) => a.version - b.version).slice(0, batchSize);
+          const documents = server
+            .filter((d) => d.version > from)
+            .sort((a, b) => a.version - b.version)
+            .slice(0, batchSize);
           return { documents, checkpoint: documents.length > 0 ? { sequence: documents[documents.length - 1].version } : (checkpoint ?? { sequence: 0 }) };
         },
       },

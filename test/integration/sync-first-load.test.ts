@@ -4,7 +4,7 @@
  * against a real server; small pages so every load spans several of them.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { NetworkSwitch, openClient, waitFor, waitSameAsServer, waitSynced, type TestClient } from './sync-helpers.js';
 
@@ -18,7 +18,7 @@ const checkpointOf = (url: string) => Number(new URL(url.split(' ')[1], 'http://
 describe('sync: first load of a fresh client', () => {
   let server: TestServer;
   const orgIds: string[] = [];
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
     const ctx = await server.services.accounts.ownerContext('default', 'cli');
     for (let i = 0; i < ORGANIZATIONS; i++) {
@@ -27,7 +27,7 @@ describe('sync: first load of a fresh client', () => {
     }
     for (let i = 0; i < 60; i++) await server.services.records.create(ctx, 'people', { name: `Person ${i}`, organizationId: orgIds[i] });
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   const close = (client: TestClient) => client.store.close();
 
@@ -107,7 +107,10 @@ describe('sync: first load of a fresh client', () => {
       await waitSameAsServer(client.store, server.services);
       await waitSynced(client);
       assert.deepEqual(pushes(again), [], 'nothing was pushed again');
-      assert.ok(orgPulls(again).every((u) => checkpointOf(u) > 0), `organizations were not loaded again: ${orgPulls(again).join(', ')}`);
+      assert.ok(
+        orgPulls(again).every((u) => checkpointOf(u) > 0),
+        `organizations were not loaded again: ${orgPulls(again).join(', ')}`,
+      );
     } finally {
       await close(client);
     }

@@ -75,7 +75,10 @@ export interface TestClient {
 
 export async function openClient(serverUrl: string, apiKey: string, databaseName: string, options: { retryTime?: number; pullBatchSize?: number; net?: NetworkSwitch } = {}): Promise<TestClient> {
   const net = options.net ?? new NetworkSwitch();
-  const store = await openKithStore({ serverUrl, apiKey }, { storage: getRxStorageMemory(), fetch: net.fetch, retryTime: options.retryTime ?? 300, databaseName, pullBatchSize: options.pullBatchSize });
+  const store = await openKithStore(
+    { serverUrl, apiKey },
+    { storage: getRxStorageMemory(), fetch: net.fetch, retryTime: options.retryTime ?? 300, databaseName, pullBatchSize: options.pullBatchSize },
+  );
   let current: SyncStatus = { state: 'syncing', pending: 0, error: null, lastSyncedAt: null, loaded: null, healed: 0 };
   store.status$.subscribe((s) => (current = s));
   return { store, net, status: () => current };
@@ -105,7 +108,11 @@ export type Dump = Record<string, Record<string, unknown>[]>;
 
 /** Same keys in the same order, so dumps compare by content. */
 function sortedKeys(doc: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(doc).sort().map((k) => [k, doc[k]]));
+  return Object.fromEntries(
+    Object.keys(doc)
+      .sort()
+      .map((k) => [k, doc[k]]),
+  );
 }
 
 export async function dumpClient(store: KithStore): Promise<Dump> {
@@ -137,12 +144,16 @@ export async function dumpServer(services: Services, workspaceId: string): Promi
 /** Waits until the client's full dump equals the server's. */
 export async function waitSameAsServer(store: KithStore, services: Services, timeout = 20_000): Promise<Dump> {
   let last = '';
-  return waitFor(async () => {
-    const [c, s] = await Promise.all([dumpClient(store), dumpServer(services, store.info.workspaceId)]);
-    const cs = JSON.stringify(c);
-    last = diffSummary(c, s);
-    return cs === JSON.stringify(s) ? s : null;
-  }, `client state equal to the server's (${last})`, timeout).catch((e) => {
+  return waitFor(
+    async () => {
+      const [c, s] = await Promise.all([dumpClient(store), dumpServer(services, store.info.workspaceId)]);
+      const cs = JSON.stringify(c);
+      last = diffSummary(c, s);
+      return cs === JSON.stringify(s) ? s : null;
+    },
+    `client state equal to the server's (${last})`,
+    timeout,
+  ).catch((e) => {
     throw new Error(`${(e as Error).message}; last difference: ${last}`);
   });
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { startTestServer } from '../helpers/server.js';
 import { diffSummary, dumpServer, type Dump } from './sync-helpers.js';
 
@@ -41,7 +41,7 @@ function startWorker(): Worker {
   };
 }
 
-test('10,000 writes by 4 parallel clients end with every client and the server holding the same state', { timeout: 180_000 }, async () => {
+test('10,000 writes by 4 parallel clients end with every client and the server holding the same state', async () => {
   const server = await startTestServer();
   const workers: Worker[] = [];
   try {
@@ -84,10 +84,13 @@ test('10,000 writes by 4 parallel clients end with every client and the server h
     assert.equal(serverDump.activities.length, total('activities'));
     // each worker edited its own field of the shared deals: every edit survived somewhere
     const shared = serverDump.deals.filter((d) => sharedDeals.includes(String(d.id)));
-    assert.ok(shared.every((d) => d.amount !== null && d.probability !== null && d.expectedCloseDate !== null && String(d.title).includes('worker')), `edits to different fields all survive: ${JSON.stringify(shared)}`);
+    assert.ok(
+      shared.every((d) => d.amount !== null && d.probability !== null && d.expectedCloseDate !== null && String(d.title).includes('worker')),
+      `edits to different fields all survive: ${JSON.stringify(shared)}`,
+    );
   } finally {
     for (const w of workers) w.child.send({ type: 'close' });
     await Promise.all(workers.map((w) => new Promise((r) => (w.child.exitCode !== null ? r(null) : w.child.once('exit', r)))));
     await server.stop();
   }
-});
+}, 180_000);

@@ -2,7 +2,7 @@
  * The /sync HTTP contract (SPEC §5) spoken directly, plus the per-field merge.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createParser } from 'eventsource-parser';
 import { mergeFields } from '../../shared/merge.js';
 import { newId } from '../../shared/ids.js';
@@ -37,10 +37,10 @@ describe('/sync over HTTP', () => {
   let server: TestServer;
   const push = (collection: string, rows: unknown, key?: string) => server.api('POST', `/sync/${collection}/push`, rows, key ? { key } : {});
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 
@@ -52,9 +52,15 @@ describe('/sync over HTTP', () => {
     const b = (await server.api('POST', '/crm/organizations', { name: 'B' })).body;
     await server.api('DELETE', `/crm/organizations/${a.id}`);
     const page1 = await server.api('GET', `/sync/organizations/pull?checkpoint=${cp}&limit=1`);
-    assert.deepEqual(page1.body.documents.map((d: any) => [d.name, d._deleted]), [['B', false]]);
+    assert.deepEqual(
+      page1.body.documents.map((d: any) => [d.name, d._deleted]),
+      [['B', false]],
+    );
     const page2 = await server.api('GET', `/sync/organizations/pull?checkpoint=${page1.body.checkpoint.sequence}&limit=10`);
-    assert.deepEqual(page2.body.documents.map((d: any) => [d.id, d._deleted]), [[a.id, true]]);
+    assert.deepEqual(
+      page2.body.documents.map((d: any) => [d.id, d._deleted]),
+      [[a.id, true]],
+    );
     assert.ok(page2.body.checkpoint.sequence > page1.body.checkpoint.sequence);
     const empty = await server.api('GET', `/sync/organizations/pull?checkpoint=${page2.body.checkpoint.sequence}`);
     assert.deepEqual(empty.body, { documents: [], checkpoint: page2.body.checkpoint });
@@ -74,7 +80,22 @@ describe('/sync over HTTP', () => {
 
   test('push: creates take server-managed fields from the server; a retried batch changes nothing twice', async () => {
     const id = newId();
-    const doc = { id, name: '  Pushed Org ', website: 'https://www.pushed.example', notes: null, labels: [], ownerId: null, domain: 'bogus', custom: {}, archivedAt: null, workspaceId: 'someone-else', createdAt: '2000-01-01T00:00:00.000Z', updatedAt: '2000-01-01T00:00:00.000Z', version: 999999, _deleted: false };
+    const doc = {
+      id,
+      name: '  Pushed Org ',
+      website: 'https://www.pushed.example',
+      notes: null,
+      labels: [],
+      ownerId: null,
+      domain: 'bogus',
+      custom: {},
+      archivedAt: null,
+      workspaceId: 'someone-else',
+      createdAt: '2000-01-01T00:00:00.000Z',
+      updatedAt: '2000-01-01T00:00:00.000Z',
+      version: 999999,
+      _deleted: false,
+    };
     const rows = [{ assumedMasterState: null, newDocumentState: doc }];
     const res = await push('organizations', rows);
     assert.equal(res.status, 200);
@@ -97,9 +118,30 @@ describe('/sync over HTTP', () => {
   test('push: refusals are not stored, come back as the server state or a tombstone, and are listed', async () => {
     const missingOrg = newId();
     const personId = newId();
-    const res = await push('people', [{ assumedMasterState: null, newDocumentState: { id: personId, name: 'Dangling', email: null, phone: null, title: null, organizationId: missingOrg, notes: null, labels: [], ownerId: null, custom: {}, archivedAt: null, _deleted: false } }]);
+    const res = await push('people', [
+      {
+        assumedMasterState: null,
+        newDocumentState: {
+          id: personId,
+          name: 'Dangling',
+          email: null,
+          phone: null,
+          title: null,
+          organizationId: missingOrg,
+          notes: null,
+          labels: [],
+          ownerId: null,
+          custom: {},
+          archivedAt: null,
+          _deleted: false,
+        },
+      },
+    ]);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.map((d: any) => [d.id, d._deleted]), [[personId, true]]);
+    assert.deepEqual(
+      res.body.map((d: any) => [d.id, d._deleted]),
+      [[personId, true]],
+    );
     assert.equal((await server.api('GET', `/crm/people/${personId}`)).status, 404);
 
     const change = (await server.api('GET', '/sync/stageChanges/pull')).body.documents[0];
@@ -113,7 +155,11 @@ describe('/sync over HTTP', () => {
     const { key } = await accounts.createApiKey({ userId: member.id });
     const org = (await server.api('POST', '/crm/organizations', { name: 'Keep me' })).body;
     const del = await push('organizations', [{ assumedMasterState: { ...org, _deleted: false }, newDocumentState: { ...org, _deleted: true } }], key);
-    assert.deepEqual(del.body.map((d: any) => [d.id, d._deleted, d.name]), [[org.id, false, 'Keep me']], 'a member cannot delete: the record comes back');
+    assert.deepEqual(
+      del.body.map((d: any) => [d.id, d._deleted, d.name]),
+      [[org.id, false, 'Keep me']],
+      'a member cannot delete: the record comes back',
+    );
     assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).status, 200);
 
     const listed = (await server.api('GET', '/sync/rejections')).body.data;
@@ -136,7 +182,11 @@ describe('/sync over HTTP', () => {
     const stored = (await server.api('GET', `/crm/organizations/${org.id}`)).body;
     assert.equal(stored.name, 'Renamed offline', "the client's field");
     assert.equal(stored.notes, 'server note 229', "the server's field, not reverted to what the client saw");
-    assert.deepEqual(res.body.map((d: any) => [d.name, d.notes]), [['Renamed offline', 'server note 229']], 'the client gets the merged record');
+    assert.deepEqual(
+      res.body.map((d: any) => [d.name, d.notes]),
+      [['Renamed offline', 'server note 229']],
+      'the client gets the merged record',
+    );
     const conflicts = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=conflict`)).body.data;
     assert.deepEqual(conflicts, []);
 
@@ -160,7 +210,11 @@ describe('/sync over HTTP', () => {
     assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).body.name, 'Mine v2', "the client's newest edit stands");
     assert.deepEqual((await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=conflict`)).body.data, []);
     const updates = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=update`)).body.data;
-    assert.deepEqual(updates.map((e: any) => e.detail?.client), ['device-a-0123456789', 'device-a-0123456789'], 'sync writes record the client they came from');
+    assert.deepEqual(
+      updates.map((e: any) => e.detail?.client),
+      ['device-a-0123456789', 'device-a-0123456789'],
+      'sync writes record the client they came from',
+    );
 
     // another device with the same stale state: its edit of the same field is a conflict the server wins
     const other = await pushAs({ 'x-kith-client': 'device-b-0123456789' }, [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Theirs' } }]);

@@ -4,7 +4,7 @@
  * reload, no user action — and counts it in its status.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { getHeightOfRevision, type RxCollection } from 'rxdb';
 import { newId } from '../../shared/ids.js';
@@ -25,7 +25,13 @@ async function downstreamContext(store: KithStore, serverUrl: string, collection
 }
 
 /** Writes a document straight into the client's storage as if the replication had, so nothing notices (no push, not pending). */
-async function behindReplicationsBack(store: KithStore, serverUrl: string, collection: RxCollection<any>, id: string, change: (doc: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+async function behindReplicationsBack(
+  store: KithStore,
+  serverUrl: string,
+  collection: RxCollection<any>,
+  id: string,
+  change: (doc: Record<string, unknown>) => Record<string, unknown>,
+): Promise<void> {
   const instance = collection.internalStorageInstance;
   const [previous] = (await instance.findDocumentsById([id], true)) as any[];
   const height = previous ? getHeightOfRevision(previous._rev) + 1 : 1;
@@ -41,7 +47,7 @@ describe('sync self-check: digests and healing', () => {
   let status: SyncStatus;
   const ids: Record<string, string> = {};
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
     for (let i = 0; i < 40; i++) {
       const org = (await server.api('POST', '/crm/organizations', { name: `Org ${i}` })).body;
@@ -53,11 +59,14 @@ describe('sync self-check: digests and healing', () => {
     ids.deal = deal.id;
     await server.api('PATCH', `/crm/deals/${deal.id}`, { title: 'Big deal, renamed' });
     await server.api('DELETE', `/crm/organizations/${ids.org39}`);
-    store = await openKithStore({ serverUrl: server.url, apiKey: server.key }, { storage: getRxStorageMemory(), fetch: new NetworkSwitch().fetch, retryTime: 300, databaseName: 'self-check', selfCheckInterval: 400 });
+    store = await openKithStore(
+      { serverUrl: server.url, apiKey: server.key },
+      { storage: getRxStorageMemory(), fetch: new NetworkSwitch().fetch, retryTime: 300, databaseName: 'self-check', selfCheckInterval: 400 },
+    );
     store.status$.subscribe((s) => (status = s));
     await waitSameAsServer(store, server.services);
   });
-  after(async () => {
+  afterAll(async () => {
     await store?.close();
     await server.stop();
   });
@@ -83,7 +92,10 @@ describe('sync self-check: digests and healing', () => {
 
     const bad = await server.api('GET', '/sync/people/digest?from=-1&to=x');
     assert.equal(bad.status, 422);
-    assert.deepEqual(bad.body.errors.map((e: { path: string }) => e.path), ['from', 'to']);
+    assert.deepEqual(
+      bad.body.errors.map((e: { path: string }) => e.path),
+      ['from', 'to'],
+    );
     assert.equal((await server.api('GET', '/sync/nothing/digest')).status, 404);
     assert.equal((await server.api('GET', '/sync/people/digest', undefined, { key: null })).status, 401);
 

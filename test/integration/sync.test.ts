@@ -3,7 +3,7 @@
  * a real server on an ephemeral port with a real SQLite file.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createServices } from '../../server/domain/services.js';
@@ -39,11 +39,11 @@ async function withClient<T>(client: TestClient, fn: (c: TestClient) => Promise<
 describe('sync: real clients against a real server', () => {
   let server: TestServer;
   let data: Awaited<ReturnType<typeof seed>>;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
     data = await seed(server);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 
@@ -305,7 +305,10 @@ describe('sync: server restart mid-sync', () => {
       await waitSynced(client, 30_000);
       const dump = await waitSameAsServer(client.store, server.services, 30_000);
       const names = new Set(dump.organizations.map((o) => o.id));
-      assert.ok(ids.every((id) => names.has(id)), 'every organization made by the client is on the server');
+      assert.ok(
+        ids.every((id) => names.has(id)),
+        'every organization made by the client is on the server',
+      );
       const onServer = await dumpServer(server.services, client.store.info.workspaceId);
       assert.equal(onServer.organizations.filter((o) => String(o.name).startsWith('Restart org')).length, 120);
       assert.equal(onServer.organizations.filter((o) => String(o.notes ?? '').startsWith('edited')).length, 40);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { CHANNELS } from '../../main/bridge.js';
 import { createDesktop, type Desktop } from '../../main/desktop.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/window.js';
@@ -15,7 +15,7 @@ import { apiCall, startTestServer, type TestServer } from '../helpers/server.js'
 
 const PRELOAD = '/app/out/preload/preload.cjs';
 const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => {
+afterAll(async () => {
   for (const clean of cleanups.reverse()) await clean();
 });
 
@@ -118,10 +118,7 @@ describe('desktop app, local mode', () => {
     assert.deepEqual(fake.opened, ['https://example.com/docs', 'https://evil.example/', 'http://127.0.0.1:1/']);
 
     // the bridge answers only the app's own page in the app window
-    await assert.rejects(
-      fake.ipcMain.invoke(CHANNELS.getConnection, { sender: win.webContents, frameUrl: 'https://evil.example/' }),
-      /only available to the Kith app page/,
-    );
+    await assert.rejects(fake.ipcMain.invoke(CHANNELS.getConnection, { sender: win.webContents, frameUrl: 'https://evil.example/' }), /only available to the Kith app page/);
     const otherContents = new FakeWebContents(); // e.g. a devtools or helper page in another window
     await assert.rejects(fake.ipcMain.invoke(CHANNELS.getConnection, { sender: otherContents, frameUrl: `${origin}/` }), /only available/);
     await fake.invokeAsApp(CHANNELS.openExternal, 'mailto:ana@example.com');
@@ -213,10 +210,7 @@ describe('desktop app, remote mode', () => {
     // mistakes are explained and change nothing
     await assert.rejects(fake.invokeAsApp(CHANNELS.setConnection, { mode: 'remote', serverUrl: 'ftp://x', apiKey: remote.key }), /serverUrl: must start with http/);
     await assert.rejects(fake.invokeAsApp(CHANNELS.setConnection, { mode: 'remote', serverUrl: remote.url, apiKey: 'secret' }), /apiKey: expected kith_/);
-    await assert.rejects(
-      fake.invokeAsApp(CHANNELS.setConnection, { mode: 'remote', serverUrl: remote.url, apiKey: 'kith_' + 'A'.repeat(32) }),
-      /rejected the API key/,
-    );
+    await assert.rejects(fake.invokeAsApp(CHANNELS.setConnection, { mode: 'remote', serverUrl: remote.url, apiKey: 'kith_' + 'A'.repeat(32) }), /rejected the API key/);
     await assert.rejects(fake.invokeAsApp(CHANNELS.setConnection, { mode: 'remote', serverUrl: 'http://127.0.0.1:1', apiKey: remote.key }), /Could not reach http:\/\/127\.0\.0\.1:1/);
     assert.equal((await fake.invokeAsApp(CHANNELS.getConnection)).mode, 'local');
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { normalizeServerUrl, SecretStorageUnavailable, Settings } from '../../main/settings.js';
 import { FakeSafeStorage, tempUserData } from '../helpers/electron-mock.js';
 

@@ -3,7 +3,7 @@
  * floating-point drift; weighted values are rounded half-up to 4 decimals; totals per currency.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { decimalPlaces, fromUnits, MAX_AMOUNT, MoneyAccumulator, sumAmounts, toUnits, unitsToDecimalString, weightedUnits } from '../../shared/money.js';
 
 describe('units', () => {
@@ -43,7 +43,13 @@ describe('sums', () => {
   test('0.1 + 0.2 is 0.3 and ten dimes are 1', () => {
     assert.equal(sumAmounts([0.1, 0.2]), 0.3);
     assert.equal(sumAmounts(Array(10).fill(0.1)), 1);
-    assert.notEqual(Array(10).fill(0.1).reduce((a, b) => a + b, 0), 1, 'floats would drift');
+    assert.notEqual(
+      Array(10)
+        .fill(0.1)
+        .reduce((a, b) => a + b, 0),
+      1,
+      'floats would drift',
+    );
     assert.equal(sumAmounts([]), 0);
   });
 

@@ -3,7 +3,7 @@
  * messages, and the domain's zod-issue flattening into {path, message}.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { z } from 'zod';
 import { ValidationError, parseInput, zodErrors } from '../../server/domain/errors.js';
 import { emptyToNull } from '../../server/domain/records.js';

@@ -84,7 +84,7 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
       organizationId: v.organizationId,
       personId: v.personId,
       dealId: v.dealId,
-      occurredAt: followUp ? dayjs().toISOString() : toIso(v.occurredAt) ?? dayjs().toISOString(),
+      occurredAt: followUp ? dayjs().toISOString() : (toIso(v.occurredAt) ?? dayjs().toISOString()),
       dueAt: followUp ? toIso(v.dueAt) : null,
     };
   }
@@ -152,7 +152,14 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
                   Due
                 </Text>
                 {DUE_PRESETS.map((p) => (
-                  <Button key={p.label} size="compact-xs" variant="light" color="orange" onClick={() => form.setFieldValue('dueAt', p.value())} data-testid={`composer-due-${p.label.toLowerCase().replace(/\s+/g, '-')}`}>
+                  <Button
+                    key={p.label}
+                    size="compact-xs"
+                    variant="light"
+                    color="orange"
+                    onClick={() => form.setFieldValue('dueAt', p.value())}
+                    data-testid={`composer-due-${p.label.toLowerCase().replace(/\s+/g, '-')}`}
+                  >
                     {p.label}
                   </Button>
                 ))}
@@ -168,7 +175,14 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
               />
             </Stack>
           ) : (
-            <DateTimePicker label="When" valueFormat="ddd, MMM D YYYY HH:mm" maxDate={dayjs().add(1, 'year').format('YYYY-MM-DD')} {...form.getInputProps('occurredAt')} data-testid="composer-occurred" style={{ maxWidth: 300 }} />
+            <DateTimePicker
+              label="When"
+              valueFormat="ddd, MMM D YYYY HH:mm"
+              maxDate={dayjs().add(1, 'year').format('YYYY-MM-DD')}
+              {...form.getInputProps('occurredAt')}
+              data-testid="composer-occurred"
+              style={{ maxWidth: 300 }}
+            />
           )}
           <Group justify="flex-end">
             <Button type="submit" loading={saving} leftSection={<info.icon size={16} />} color={type === 'follow_up' ? 'orange' : undefined} data-testid="composer-submit">

@@ -87,7 +87,7 @@ export function ActivityFeed({ activities, hide = {}, pageSize = 30 }: ActivityF
   return (
     <Stack gap="sm">
       <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={<Text fw={600}>Delete this activity?</Text>} size="sm">
-        <Text size="sm">“{deleting ? deleting.subject ?? activityTypeInfo(deleting.type).label : ''}” will be removed for everyone. This cannot be undone.</Text>
+        <Text size="sm">“{deleting ? (deleting.subject ?? activityTypeInfo(deleting.type).label) : ''}” will be removed for everyone. This cannot be undone.</Text>
         <Group justify="flex-end" mt="md">
           <Button variant="default" onClick={() => setDeleting(null)}>
             Cancel

@@ -211,7 +211,17 @@ function DealForm({ defaults, onDone }: { defaults: CreateDefaults; onDone(): vo
   );
 }
 
-function toDeal(v: { title: string; organizationId: string | null; primaryPersonId: string | null; pipelineId: string | null; stageId: string | null; amount: string | number; currency: string; expectedCloseDate: string; labels: string[] }) {
+function toDeal(v: {
+  title: string;
+  organizationId: string | null;
+  primaryPersonId: string | null;
+  pipelineId: string | null;
+  stageId: string | null;
+  amount: string | number;
+  currency: string;
+  expectedCloseDate: string;
+  labels: string[];
+}) {
   return {
     title: v.title.trim(),
     organizationId: v.organizationId,

@@ -20,11 +20,23 @@ export function RecordActions({ collection, id, name, archivedAt, onDeleted }: {
   return (
     <Group gap="xs">
       {archivedAt ? (
-        <Button variant="default" leftSection={<IconArchiveOff size={16} />} loading={saving} onClick={() => void save(() => store.restore(collection, id), { success: `${name} restored` })} data-testid="record-restore">
+        <Button
+          variant="default"
+          leftSection={<IconArchiveOff size={16} />}
+          loading={saving}
+          onClick={() => void save(() => store.restore(collection, id), { success: `${name} restored` })}
+          data-testid="record-restore"
+        >
           Restore
         </Button>
       ) : (
-        <Button variant="default" leftSection={<IconArchive size={16} />} loading={saving} onClick={() => void save(() => store.archive(collection, id), { success: `${name} archived` })} data-testid="record-archive">
+        <Button
+          variant="default"
+          leftSection={<IconArchive size={16} />}
+          loading={saving}
+          onClick={() => void save(() => store.archive(collection, id), { success: `${name} archived` })}
+          data-testid="record-archive"
+        >
           Archive
         </Button>
       )}
@@ -53,10 +65,13 @@ export function RecordActions({ collection, id, name, archivedAt, onDeleted }: {
             data-testid="record-delete-confirm"
             onClick={async () => {
               setConfirming(false);
-              const ok = await save(async () => {
-                await store.remove(collection, id);
-                return true;
-              }, { success: `${name} deleted` });
+              const ok = await save(
+                async () => {
+                  await store.remove(collection, id);
+                  return true;
+                },
+                { success: `${name} deleted` },
+              );
               if (ok) onDeleted();
             }}
           >

@@ -61,7 +61,14 @@ export function displayValue(value: unknown): string {
 }
 
 /** Reference fields shown by the name of what they point to. */
-const REFERENCE_FIELDS: Record<string, CollectionName> = { organizationId: 'organizations', personId: 'people', primaryPersonId: 'people', dealId: 'deals', stageId: 'stages', pipelineId: 'pipelines' };
+const REFERENCE_FIELDS: Record<string, CollectionName> = {
+  organizationId: 'organizations',
+  personId: 'people',
+  primaryPersonId: 'people',
+  dealId: 'deals',
+  stageId: 'stages',
+  pipelineId: 'pipelines',
+};
 
 /** Turns a field value into display text (names for ids when known). */
 type Display = (field: string, value: unknown) => string;
@@ -186,13 +193,7 @@ function EntryView({ entry, actor }: { entry: AuditEntryRecord; actor: string })
   const style = ACTION_STYLE[entry.action] ?? { color: 'gray', label: entry.action };
   const highlighted = entry.action === 'conflict' || entry.action === 'rejected';
   return (
-    <Paper
-      withBorder
-      radius="md"
-      p="sm"
-      data-testid={`history-entry-${entry.action}`}
-      style={highlighted ? { borderColor: `var(--mantine-color-${style.color}-5)`, borderLeftWidth: 4 } : undefined}
-    >
+    <Paper withBorder radius="md" p="sm" data-testid={`history-entry-${entry.action}`} style={highlighted ? { borderColor: `var(--mantine-color-${style.color}-5)`, borderLeftWidth: 4 } : undefined}>
       <Group justify="space-between" wrap="nowrap" mb={entry.action === 'archive' || entry.action === 'restore' || entry.action === 'delete' ? 0 : 6}>
         <Group gap="xs" wrap="nowrap">
           <Badge color={style.color} variant={highlighted ? 'filled' : 'light'} radius="sm">
@@ -232,10 +233,7 @@ export function RecordHistory({ entityType, entityId }: RecordHistoryProps) {
   const [loadingMore, setLoadingMore] = useState(false);
   const seq = useRef(0);
 
-  const path = useCallback(
-    (cursor?: string | null) => `/audit?${new URLSearchParams({ entityType: entity, entityId, limit: '50', ...(cursor ? { cursor } : {}) }).toString()}`,
-    [entity, entityId],
-  );
+  const path = useCallback((cursor?: string | null) => `/audit?${new URLSearchParams({ entityType: entity, entityId, limit: '50', ...(cursor ? { cursor } : {}) }).toString()}`, [entity, entityId]);
 
   const load = useCallback(async () => {
     const mine = ++seq.current;
@@ -294,7 +292,18 @@ export function RecordHistory({ entityType, entityId }: RecordHistoryProps) {
       if (typeof value !== 'string' || !value) return displayValue(value);
       if (field === 'ownerId' || field === 'actorId') return byId.has(value) ? memberName(byId, value) : displayValue(value);
       const collection = REFERENCE_FIELDS[field];
-      const names = collection === 'organizations' ? orgNames : collection === 'people' ? personNames : collection === 'deals' ? dealNames : collection === 'stages' ? stageNames : collection === 'pipelines' ? pipelineNames : null;
+      const names =
+        collection === 'organizations'
+          ? orgNames
+          : collection === 'people'
+            ? personNames
+            : collection === 'deals'
+              ? dealNames
+              : collection === 'stages'
+                ? stageNames
+                : collection === 'pipelines'
+                  ? pipelineNames
+                  : null;
       return names?.get(value) ?? displayValue(value);
     },
     [byId, orgNames, personNames, dealNames, stageNames, pipelineNames],
@@ -304,40 +313,42 @@ export function RecordHistory({ entityType, entityId }: RecordHistoryProps) {
 
   return (
     <DisplayContext.Provider value={display}>
-    <Stack gap="sm" data-testid="record-history">
-      <Group justify="space-between">
-        <Text size="sm" c="dimmed">
-          Every change, from the app, the API, agents and the CLI. Kept on the server.
-        </Text>
-        <Button variant="subtle" size="xs" leftSection={<IconRefresh size={14} />} onClick={() => void load()} data-testid="history-refresh">
-          Refresh
-        </Button>
-      </Group>
-      {error && (
-        <Alert color="yellow" variant="light" title="History is not available right now" data-testid="history-error">
-          <Text size="sm">{error}</Text>
-          <Text size="xs" c="dimmed" mt={4}>
-            The history lives on the server; your edits are safe locally and will sync when it is reachable.
+      <Stack gap="sm" data-testid="record-history">
+        <Group justify="space-between">
+          <Text size="sm" c="dimmed">
+            Every change, from the app, the API, agents and the CLI. Kept on the server.
           </Text>
-        </Alert>
-      )}
-      {entries === null && !error && (
-        <Stack gap="xs">
-          {[0, 1, 2].map((i) => (
-            <Skeleton key={i} height={64} radius="md" />
-          ))}
-        </Stack>
-      )}
-      {entries !== null && entries.length === 0 && (
-        <EmptyState size="sm" icon={<IconHistory size={22} />} withIndicatorBackground title="No history yet" description="Changes show up here once they reach the server." />
-      )}
-      {entries?.map((e) => <EntryView key={e.id} entry={e} actor={actorOf(e)} />)}
-      {nextCursor && (
-        <Button variant="default" size="xs" loading={loadingMore} onClick={() => void loadMore()} style={{ alignSelf: 'center' }}>
-          Load older changes
-        </Button>
-      )}
-    </Stack>
+          <Button variant="subtle" size="xs" leftSection={<IconRefresh size={14} />} onClick={() => void load()} data-testid="history-refresh">
+            Refresh
+          </Button>
+        </Group>
+        {error && (
+          <Alert color="yellow" variant="light" title="History is not available right now" data-testid="history-error">
+            <Text size="sm">{error}</Text>
+            <Text size="xs" c="dimmed" mt={4}>
+              The history lives on the server; your edits are safe locally and will sync when it is reachable.
+            </Text>
+          </Alert>
+        )}
+        {entries === null && !error && (
+          <Stack gap="xs">
+            {[0, 1, 2].map((i) => (
+              <Skeleton key={i} height={64} radius="md" />
+            ))}
+          </Stack>
+        )}
+        {entries !== null && entries.length === 0 && (
+          <EmptyState size="sm" icon={<IconHistory size={22} />} withIndicatorBackground title="No history yet" description="Changes show up here once they reach the server." />
+        )}
+        {entries?.map((e) => (
+          <EntryView key={e.id} entry={e} actor={actorOf(e)} />
+        ))}
+        {nextCursor && (
+          <Button variant="default" size="xs" loading={loadingMore} onClick={() => void loadMore()} style={{ alignSelf: 'center' }}>
+            Load older changes
+          </Button>
+        )}
+      </Stack>
     </DisplayContext.Provider>
   );
 }

@@ -83,7 +83,15 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
   // background; per data or sort-column change: the sort. Typing only filters the sorted list.
   const cacheKeys = props.cacheKeys ?? [];
   const indexed = useMemo(
-    () => memoAcross([rows, ...cacheKeys, 'index'], () => indexRows(rows, props.searchText, (r) => r.labels, (r) => !!r.archivedAt)),
+    () =>
+      memoAcross([rows, ...cacheKeys, 'index'], () =>
+        indexRows(
+          rows,
+          props.searchText,
+          (r) => r.labels,
+          (r) => !!r.archivedAt,
+        ),
+      ),
     [rows, props.searchText], // eslint-disable-line react-hooks/exhaustive-deps
   );
   const sortKey = sortKeys[controls.sort.key] ? controls.sort.key : props.defaultSort.key;
@@ -91,14 +99,25 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
   const sortedAsc = useMemo(() => memoAcross([indexed, sortKey], () => sortRows(indexed, sortKeys[sortKey], 'asc')), [indexed, sortKey, sortKeys]);
   const direction = sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction;
   const sorted = useMemo(() => (direction === 'asc' ? sortedAsc : memoAcross([sortedAsc, 'desc'], () => reverseKeepingEmptyLast(sortedAsc, sortKeys[sortKey]))), [sortedAsc, direction]); // eslint-disable-line react-hooks/exhaustive-deps
-  const filtered = useMemo(() => filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, indexed.textOf).map((r) => r.row), [sorted, query, controls.labels, controls.archived, indexed]);
+  const filtered = useMemo(
+    () => filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, indexed.textOf).map((r) => r.row),
+    [sorted, query, controls.labels, controls.archived, indexed],
+  );
   useEffect(() => warmSearchText(indexed), [indexed]);
   const labelStats = useMemo(() => memoAcross([indexed, 'labels'], () => labelCounts(indexed)), [indexed]);
   const labelOptions = useMemo(() => labelStats.map(({ label }) => ({ value: label, label })), [labelStats]);
   const labelCount = useMemo(() => new Map(labelStats.map(({ label, count }) => [label, count])), [labelStats]);
   const activeCount = useMemo(() => memoAcross([indexed, 'active'], () => indexed.reduce((n, r) => (r.archived ? n : n + 1), 0)), [indexed]);
 
-  const showPreview = loading && !!props.preview && props.preview.length > 0 && controls.sort.key === props.defaultSort.key && controls.sort.direction === props.defaultSort.direction && controls.labels.length === 0 && controls.archived === 'active' && query.trim() === '';
+  const showPreview =
+    loading &&
+    !!props.preview &&
+    props.preview.length > 0 &&
+    controls.sort.key === props.defaultSort.key &&
+    controls.sort.direction === props.defaultSort.direction &&
+    controls.labels.length === 0 &&
+    controls.archived === 'active' &&
+    query.trim() === '';
   const filtering = query.trim() !== '' || controls.labels.length > 0 || controls.archived !== 'active';
   const clearFilters = () => update({ query: '', labels: [], archived: 'active' });
   const fmt = (n: number) => n.toLocaleString('en-US');
@@ -200,14 +219,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
           ))}
         </Stack>
       ) : rows.length === 0 ? (
-        <EmptyState
-          data-testid={`${entity}-empty`}
-          mt="xl"
-          variant="light"
-          icon={props.icon}
-          title={`No ${props.noun.many} yet`}
-          description={props.emptyText}
-        >
+        <EmptyState data-testid={`${entity}-empty`} mt="xl" variant="light" icon={props.icon} title={`No ${props.noun.many} yet`} description={props.emptyText}>
           {props.onNew && (
             <EmptyState.Actions>
               <Button leftSection={<IconPlus size={16} />} onClick={props.onNew}>
@@ -217,7 +229,14 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
           )}
         </EmptyState>
       ) : filtered.length === 0 ? (
-        <EmptyState data-testid={`${entity}-no-match`} mt="xl" icon={<IconFilterOff size={28} />} withIndicatorBackground title={`No ${props.noun.many} match`} description="Try another search or remove a label filter.">
+        <EmptyState
+          data-testid={`${entity}-no-match`}
+          mt="xl"
+          icon={<IconFilterOff size={28} />}
+          withIndicatorBackground
+          title={`No ${props.noun.many} match`}
+          description="Try another search or remove a label filter."
+        >
           <EmptyState.Actions>
             <Button variant="default" onClick={clearFilters}>
               Clear filters

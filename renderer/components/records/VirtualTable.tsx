@@ -68,11 +68,7 @@ export function VirtualTable<T>({ rows, columns, rowKey, sort, onSort, onRowClic
               const active = sort.key === c.key;
               const Icon = active ? (sort.direction === 'asc' ? IconArrowUp : IconArrowDown) : IconSelector;
               return (
-                <Table.Th
-                  key={c.key}
-                  style={{ height: 40, whiteSpace: 'nowrap' }}
-                  aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}
-                >
+                <Table.Th key={c.key} style={{ height: 40, whiteSpace: 'nowrap' }} aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}>
                   {c.sortable ? (
                     <UnstyledButton onClick={() => toggle(c.key)} data-testid={`sort-${c.key}`} style={{ width: '100%' }}>
                       <Group gap={4} wrap="nowrap">

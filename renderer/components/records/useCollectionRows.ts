@@ -50,7 +50,6 @@ function plain(doc: Doc): Row {
   return out as Row;
 }
 
-
 /** Index used for the quick preview: live documents ('0') in [name, id] order. */
 const NAME_INDEX = '[_deleted+name+id]';
 const PREVIEW_SIZE = 300;
@@ -66,7 +65,13 @@ async function loadAll(collection: CollectionLike, onPreview: (docs: Doc[]) => v
     const store = objectStore();
     if (store.indexNames.contains(NAME_INDEX) && (await idbRequest(store.count())) > STORED_CHUNK) {
       // arrays sort after strings in IndexedDB, so ['0', []] is past every ['0', name, id]
-      onPreview(await idbRequest(objectStore().index(NAME_INDEX).getAll(IDBKeyRange.bound(['0'], ['0', []]), PREVIEW_SIZE)));
+      onPreview(
+        await idbRequest(
+          objectStore()
+            .index(NAME_INDEX)
+            .getAll(IDBKeyRange.bound(['0'], ['0', []]), PREVIEW_SIZE),
+        ),
+      );
     }
   }
   for await (const chunk of storedDocuments(collection as Parameters<typeof storedDocuments>[0])) onChunk(chunk.filter((d) => !isStoredDeleted(d)));

@@ -120,9 +120,18 @@ export function FollowUps({ followUps, title }: { followUps: readonly ActivityRe
   const [showDone, setShowDone] = useState(false);
   const visible = useMemo(() => [...groups.overdue, ...groups.today, ...groups.upcoming, ...(showDone ? groups.done : [])], [groups, showDone]);
   const names = {
-    people: useRecordNames('people', useMemo(() => visible.map((a) => a.personId), [visible])),
-    orgs: useRecordNames('organizations', useMemo(() => visible.map((a) => a.organizationId), [visible])),
-    deals: useRecordNames('deals', useMemo(() => visible.map((a) => a.dealId), [visible])),
+    people: useRecordNames(
+      'people',
+      useMemo(() => visible.map((a) => a.personId), [visible]),
+    ),
+    orgs: useRecordNames(
+      'organizations',
+      useMemo(() => visible.map((a) => a.organizationId), [visible]),
+    ),
+    deals: useRecordNames(
+      'deals',
+      useMemo(() => visible.map((a) => a.dealId), [visible]),
+    ),
   };
   const open = groups.overdue.length + groups.today.length + groups.upcoming.length;
 
@@ -143,7 +152,14 @@ export function FollowUps({ followUps, title }: { followUps: readonly ActivityRe
         )}
       </Group>
       {open === 0 && (
-        <EmptyState size="sm" icon={<IconChecklist size={22} />} withIndicatorBackground title="All caught up" description="Add a follow-up from any person, organization or deal and it will wait for you here." data-testid="followups-empty" />
+        <EmptyState
+          size="sm"
+          icon={<IconChecklist size={22} />}
+          withIndicatorBackground
+          title="All caught up"
+          description="Add a follow-up from any person, organization or deal and it will wait for you here."
+          data-testid="followups-empty"
+        />
       )}
       <Section title="Overdue" color="red" items={groups.overdue} names={names} testId="followups-overdue" />
       <Section title="Due today" color="orange" items={groups.today} names={names} testId="followups-today" />

@@ -112,8 +112,8 @@ function BoardColumnImpl({ column, stages, organizationNames, ownerNames, action
                 <div key={item.key} style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: CARD_SLOT, transform: `translateY(${item.start}px)` }}>
                   <DealCard
                     deal={deal}
-                    organizationName={deal.organizationId ? organizationNames.get(deal.organizationId) ?? null : null}
-                    ownerName={deal.ownerId ? ownerNames.get(deal.ownerId) ?? null : null}
+                    organizationName={deal.organizationId ? (organizationNames.get(deal.organizationId) ?? null) : null}
+                    ownerName={deal.ownerId ? (ownerNames.get(deal.ownerId) ?? null) : null}
                     stages={stages}
                     actions={actions}
                     readOnly={readOnly}

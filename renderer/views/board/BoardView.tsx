@@ -5,7 +5,21 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Button, Center, CloseButton, EmptyState, Group, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
 import { useHotkeys, useLocalStorage } from '@mantine/hooks';
-import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, rectIntersection, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent, type KeyboardCoordinateGetter, type DragStartEvent } from '@dnd-kit/core';
+import {
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  PointerSensor,
+  pointerWithin,
+  rectIntersection,
+  useDroppable,
+  useSensor,
+  useSensors,
+  type CollisionDetection,
+  type DragEndEvent,
+  type KeyboardCoordinateGetter,
+  type DragStartEvent,
+} from '@dnd-kit/core';
 import { IconLayoutKanban, IconPlus, IconSearch, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import { useLocation } from 'wouter';
 import type { DealRecord, OrganizationRecord } from '../../../shared/schemas.js';
@@ -79,7 +93,7 @@ export function BoardView() {
   const { members } = useMembers();
   const [storedPipeline, setStoredPipeline] = useLocalStorage<string | null>({ key: `kith.board.pipeline.${store.info.workspaceId}`, defaultValue: null });
   const { pipelines, pipelineId, stages, loading: structureLoading } = usePipelinesAndStages(storedPipeline);
-  const validPipelineId = pipelines.some((p) => p.id === pipelineId) ? pipelineId : (pipelines.find((p) => p.isDefault) ?? pipelines[0])?.id ?? null;
+  const validPipelineId = pipelines.some((p) => p.id === pipelineId) ? pipelineId : ((pipelines.find((p) => p.isDefault) ?? pipelines[0])?.id ?? null);
 
   const [filters, setFilters] = useState<BoardFilters>({ ownerId: null, labels: [], search: '', status: 'open' });
   const searchRef = useRef<HTMLInputElement>(null);
@@ -90,7 +104,14 @@ export function BoardView() {
   const visible = useMemo(() => filterDeals(allDeals, filters), [allDeals, filters]);
   const columns = useMemo(() => buildColumns(stages, visible), [stages, visible]);
   const stageProbability = useMemo(() => new Map(stages.map((s) => [s.id, s.probability])), [stages]);
-  const summary = useMemo(() => totalsOf(visible.filter((d) => stageProbability.has(d.stageId)), (id) => stageProbability.get(id) ?? null), [visible, stageProbability]);
+  const summary = useMemo(
+    () =>
+      totalsOf(
+        visible.filter((d) => stageProbability.has(d.stageId)),
+        (id) => stageProbability.get(id) ?? null,
+      ),
+    [visible, stageProbability],
+  );
   const labelOptions = useMemo(() => [...new Set(allDeals.flatMap((d) => d.labels))].sort((a, b) => a.localeCompare(b)), [allDeals]);
 
   const orgIds = useMemo(() => [...new Set(visible.map((d) => d.organizationId).filter((x): x is string => !!x))].sort(), [visible]);
@@ -134,8 +155,10 @@ export function BoardView() {
     screenReaderInstructions: { draggable: 'To move a deal, press space or enter to pick it up, use the arrow keys to choose a stage, then press space or enter to drop it, or escape to cancel.' },
     announcements: {
       onDragStart: ({ active }: { active: { id: string | number } }) => `Picked up ${dealTitle(active.id)}.`,
-      onDragOver: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) => (over ? `${dealTitle(active.id)} is over ${targetName(over.id)}.` : `${dealTitle(active.id)} is not over a stage.`),
-      onDragEnd: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) => (over ? `${dealTitle(active.id)} dropped on ${targetName(over.id)}.` : `${dealTitle(active.id)} dropped.`),
+      onDragOver: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) =>
+        over ? `${dealTitle(active.id)} is over ${targetName(over.id)}.` : `${dealTitle(active.id)} is not over a stage.`,
+      onDragEnd: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) =>
+        over ? `${dealTitle(active.id)} dropped on ${targetName(over.id)}.` : `${dealTitle(active.id)} dropped.`,
       onDragCancel: ({ active }: { active: { id: string | number } }) => `Moving ${dealTitle(active.id)} was cancelled.`,
     },
   };
@@ -280,7 +303,11 @@ export function BoardView() {
           )}
           <DragOverlay dropAnimation={null}>
             {dragging ? (
-              <DealCardOverlay deal={dragging} organizationName={dragging.organizationId ? organizationNames.get(dragging.organizationId) ?? null : null} ownerName={dragging.ownerId ? ownerNames.get(dragging.ownerId) ?? null : null} />
+              <DealCardOverlay
+                deal={dragging}
+                organizationName={dragging.organizationId ? (organizationNames.get(dragging.organizationId) ?? null) : null}
+                ownerName={dragging.ownerId ? (ownerNames.get(dragging.ownerId) ?? null) : null}
+              />
             ) : null}
           </DragOverlay>
         </DndContext>

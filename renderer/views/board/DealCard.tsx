@@ -61,7 +61,11 @@ export function DealCardBody({ deal, organizationName, ownerName, menu }: { deal
         </div>
         <div className={classes.meta}>
           {deal.expectedCloseDate && (
-            <span className={overdue ? classes.overdue : undefined} title={overdue ? 'Expected close date has passed' : 'Expected close'} style={{ display: 'inline-flex', alignItems: 'center', gap: 2 }}>
+            <span
+              className={overdue ? classes.overdue : undefined}
+              title={overdue ? 'Expected close date has passed' : 'Expected close'}
+              style={{ display: 'inline-flex', alignItems: 'center', gap: 2 }}
+            >
               <IconCalendar size={12} />
               {formatDate(deal.expectedCloseDate)}
             </span>

@@ -105,7 +105,15 @@ export function DealContacts({ dealId, primaryPersonId, readOnly }: { dealId: st
         })}
         {!readOnly && (
           <Group align="flex-end" gap="xs" wrap="nowrap" mt="xs">
-            <PersonSelect value={personId} onChange={setPersonId} style={{ flex: 1 }} size="xs" label="Add a person" error={alreadyOn ? 'Already on this deal' : undefined} data-testid="contact-person" />
+            <PersonSelect
+              value={personId}
+              onChange={setPersonId}
+              style={{ flex: 1 }}
+              size="xs"
+              label="Add a person"
+              error={alreadyOn ? 'Already on this deal' : undefined}
+              data-testid="contact-person"
+            />
             <Autocomplete size="xs" w={150} label="Role" placeholder="e.g. champion" data={CONTACT_ROLES} value={role} onChange={setRole} data-testid="contact-new-role" />
             <Button size="xs" leftSection={<IconUserPlus size={14} />} onClick={() => void add()} disabled={!personId || alreadyOn} loading={saving} data-testid="contact-add">
               Add

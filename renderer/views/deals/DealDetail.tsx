@@ -3,7 +3,31 @@
  * contacts with roles, activities, stage history and the record's audit history.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Anchor, Badge, Box, Breadcrumbs, Button, Center, EmptyState, Grid, Group, Menu, Modal, NumberInput, Paper, Select, Skeleton, Stack, TagsInput, Text, TextInput, Textarea, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Box,
+  Breadcrumbs,
+  Button,
+  Center,
+  EmptyState,
+  Grid,
+  Group,
+  Menu,
+  Modal,
+  NumberInput,
+  Paper,
+  Select,
+  Skeleton,
+  Stack,
+  TagsInput,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+  Tooltip,
+  UnstyledButton,
+} from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconArchive, IconArchiveOff, IconChevronDown, IconDeviceFloppy, IconDots, IconRotateClockwise, IconThumbDown, IconTrash, IconTrophy } from '@tabler/icons-react';
 import { Link, useLocation } from 'wouter';
@@ -252,11 +276,7 @@ export function DealDetail({ id }: { id: string }) {
                   </Menu.Item>
                 )}
                 {store.info.role === 'OWNER' && (
-                  <Menu.Item
-                    color="red"
-                    leftSection={<IconTrash size={14} />}
-                    onClick={() => setConfirmDelete(true)}
-                  >
+                  <Menu.Item color="red" leftSection={<IconTrash size={14} />} onClick={() => setConfirmDelete(true)}>
                     Delete…
                   </Menu.Item>
                 )}
@@ -323,11 +343,26 @@ export function DealDetail({ id }: { id: string }) {
                       />
                     </Grid.Col>
                     <Grid.Col span={{ base: 6, sm: 4 }}>
-                      <Select label="Stage" data={stages.map((s) => ({ value: s.id, label: s.name }))} allowDeselect={false} placeholder="Pick a stage" {...form.getInputProps('stageId')} data-testid="field-stage" />
+                      <Select
+                        label="Stage"
+                        data={stages.map((s) => ({ value: s.id, label: s.name }))}
+                        allowDeselect={false}
+                        placeholder="Pick a stage"
+                        {...form.getInputProps('stageId')}
+                        data-testid="field-stage"
+                      />
                     </Grid.Col>
                     <Grid.Col span={{ base: 6, sm: 4 }}>
                       <Tooltip label="0–1; empty uses the stage's default" position="top-start">
-                        <NumberInput label="Probability" clampBehavior="none" step={0.05} decimalScale={4} placeholder={stageProbability !== null ? `${stageProbability} (stage)` : '0–1'} data-testid="field-probability" {...form.getInputProps('probability')} />
+                        <NumberInput
+                          label="Probability"
+                          clampBehavior="none"
+                          step={0.05}
+                          decimalScale={4}
+                          placeholder={stageProbability !== null ? `${stageProbability} (stage)` : '0–1'}
+                          data-testid="field-probability"
+                          {...form.getInputProps('probability')}
+                        />
                       </Tooltip>
                     </Grid.Col>
                     <Grid.Col span={{ base: 12, sm: 4 }}>

@@ -38,10 +38,7 @@ export function useDealOutcome() {
     [save, store],
   );
 
-  const reopen = useCallback(
-    (deal: DealRef) => save(() => store.update('deals', deal.id, { status: 'open', lostReason: null }), { success: `“${deal.title}” is open again` }),
-    [save, store],
-  );
+  const reopen = useCallback((deal: DealRef) => save(() => store.update('deals', deal.id, { status: 'open', lostReason: null }), { success: `“${deal.title}” is open again` }), [save, store]);
 
   const modal = losing ? <LostReasonModal deal={losing} onClose={() => setLosing(null)} /> : null;
   return { markWon, markLost: setLosing as (deal: DealRef) => void, reopen, modal };

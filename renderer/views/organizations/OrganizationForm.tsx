@@ -74,7 +74,14 @@ export function OrganizationForm({ organization, labelSuggestions = [], onSubmit
           {...form.getInputProps('labels')}
           data-testid="organization-field-labels"
         />
-        <MemberSelect label="Owner" readOnly={readOnly} value={form.values.ownerId} onChange={(id) => form.setFieldValue('ownerId', id)} error={form.errors.ownerId} data-testid="organization-field-owner" />
+        <MemberSelect
+          label="Owner"
+          readOnly={readOnly}
+          value={form.values.ownerId}
+          onChange={(id) => form.setFieldValue('ownerId', id)}
+          error={form.errors.ownerId}
+          data-testid="organization-field-owner"
+        />
         <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="organization-field-notes" />
         {!readOnly && (
           <Group justify="flex-end" gap="sm">

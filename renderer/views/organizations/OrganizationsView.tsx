@@ -52,7 +52,7 @@ export function OrganizationsView() {
             <Avatar size={28} radius="sm" color="initials" name={o.name}>
               {initials(o.name)}
             </Avatar>
-            <Text size="sm" fw={500} truncate c={o.archivedAt ? "dimmed" : undefined} data-row-name>
+            <Text size="sm" fw={500} truncate c={o.archivedAt ? 'dimmed' : undefined} data-row-name>
               {o.name}
             </Text>
           </Group>

@@ -57,14 +57,34 @@ export function PeopleView() {
             <Avatar size={28} radius="xl" color="initials" name={p.name}>
               {initials(p.name)}
             </Avatar>
-            <Text size="sm" fw={500} truncate c={p.archivedAt ? "dimmed" : undefined} data-row-name>
+            <Text size="sm" fw={500} truncate c={p.archivedAt ? 'dimmed' : undefined} data-row-name>
               {p.name}
             </Text>
           </Group>
         ),
       },
-      { key: 'email', header: 'Email', width: '22%', sortable: true, render: (p) => <Text size="sm" truncate>{p.email ?? ''}</Text> },
-      { key: 'title', header: 'Title', width: '15%', sortable: true, render: (p) => <Text size="sm" truncate>{p.title ?? ''}</Text> },
+      {
+        key: 'email',
+        header: 'Email',
+        width: '22%',
+        sortable: true,
+        render: (p) => (
+          <Text size="sm" truncate>
+            {p.email ?? ''}
+          </Text>
+        ),
+      },
+      {
+        key: 'title',
+        header: 'Title',
+        width: '15%',
+        sortable: true,
+        render: (p) => (
+          <Text size="sm" truncate>
+            {p.title ?? ''}
+          </Text>
+        ),
+      },
       {
         key: 'organization',
         header: 'Organization',
@@ -98,16 +118,13 @@ export function PeopleView() {
       name: (p: PersonRecord) => p.name,
       email: (p: PersonRecord) => p.email,
       title: (p: PersonRecord) => p.title,
-      organization: (p: PersonRecord) => (p.organizationId ? orgNames.get(p.organizationId) ?? null : null),
+      organization: (p: PersonRecord) => (p.organizationId ? (orgNames.get(p.organizationId) ?? null) : null),
       updatedAt: (p: PersonRecord) => p.updatedAt,
     }),
     [orgNames],
   );
 
-  const searchText = useCallback(
-    (p: PersonRecord) => `${p.name}\n${p.email ?? ''}\n${p.title ?? ''}\n${p.phone ?? ''}\n${p.organizationId ? orgNames.get(p.organizationId) ?? '' : ''}`,
-    [orgNames],
-  );
+  const searchText = useCallback((p: PersonRecord) => `${p.name}\n${p.email ?? ''}\n${p.title ?? ''}\n${p.phone ?? ''}\n${p.organizationId ? (orgNames.get(p.organizationId) ?? '') : ''}`, [orgNames]);
 
   const canWrite = !store.info.readOnly && store.info.role !== 'VIEWER';
 

@@ -86,7 +86,14 @@ export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, 
             error={form.errors.organizationId}
             data-testid="person-field-organization"
           />
-          <MemberSelect label="Owner" readOnly={readOnly} value={form.values.ownerId} onChange={(id) => form.setFieldValue('ownerId', id)} error={form.errors.ownerId} data-testid="person-field-owner" />
+          <MemberSelect
+            label="Owner"
+            readOnly={readOnly}
+            value={form.values.ownerId}
+            onChange={(id) => form.setFieldValue('ownerId', id)}
+            error={form.errors.ownerId}
+            data-testid="person-field-owner"
+          />
         </SimpleGrid>
         <TagsInput
           label="Labels"

@@ -3,7 +3,29 @@
  * access (MCP configuration blocks, filled in), sync status and the rejected changes.
  */
 import { useEffect, useState } from 'react';
-import { Alert, Anchor, Badge, Box, Button, Code, CopyButton, Divider, Group, Kbd, Paper, PasswordInput, SegmentedControl, SimpleGrid, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Box,
+  Button,
+  Code,
+  CopyButton,
+  Divider,
+  Group,
+  Kbd,
+  Paper,
+  PasswordInput,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCheck, IconCopy, IconLogout, IconPlugConnected, IconRefresh } from '@tabler/icons-react';
 import { Link } from 'wouter';
@@ -43,7 +65,16 @@ function CopyBlock({ text, shown, testId }: { text: string; shown: string; testI
       </Code>
       <CopyButton value={text} timeout={1500}>
         {({ copied, copy }) => (
-          <Button size="compact-xs" variant={copied ? 'filled' : 'default'} color={copied ? 'teal' : undefined} onClick={copy} leftSection={copied ? <IconCheck size={12} /> : <IconCopy size={12} />} pos="absolute" top={8} right={8}>
+          <Button
+            size="compact-xs"
+            variant={copied ? 'filled' : 'default'}
+            color={copied ? 'teal' : undefined}
+            onClick={copy}
+            leftSection={copied ? <IconCheck size={12} /> : <IconCopy size={12} />}
+            pos="absolute"
+            top={8}
+            right={8}
+          >
             {copied ? 'Copied' : 'Copy'}
           </Button>
         )}
@@ -84,7 +115,11 @@ function ConnectionSection() {
   }
 
   return (
-    <Section id="connection" title="Connection" description={bridge ? 'Run a sync server on this computer, or connect to a remote one.' : 'The server this browser syncs with and the API key it uses.'}>
+    <Section
+      id="connection"
+      title="Connection"
+      description={bridge ? 'Run a sync server on this computer, or connect to a remote one.' : 'The server this browser syncs with and the API key it uses.'}
+    >
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <div>
@@ -222,7 +257,11 @@ function AgentSection() {
   const [test, setTest] = useState<{ ok: boolean; toolCount?: number; error?: string } | null>(null);
   const [testing, setTesting] = useState(false);
   useEffect(() => {
-    if (bridge) bridge.agentConfig().then(setDesktopConfig).catch((e) => console.error('agentConfig failed', e));
+    if (bridge)
+      bridge
+        .agentConfig()
+        .then(setDesktopConfig)
+        .catch((e) => console.error('agentConfig failed', e));
   }, [bridge]);
 
   const env: Record<string, string> = { KITH_URL: connection.serverUrl, KITH_API_KEY: connection.apiKey };
@@ -239,7 +278,11 @@ function AgentSection() {
   const httpBlock = render(http);
 
   return (
-    <Section id="agents" title="Agent access" description="Give an AI agent the same CRM tools: paste one of these blocks into your MCP client's configuration. The key gives the agent your permissions.">
+    <Section
+      id="agents"
+      title="Agent access"
+      description="Give an AI agent the same CRM tools: paste one of these blocks into your MCP client's configuration. The key gives the agent your permissions."
+    >
       <Stack gap="md">
         <Switch label="Show the API key in the blocks" checked={reveal} onChange={(e) => setReveal(e.currentTarget.checked)} />
         <div>
@@ -278,11 +321,32 @@ function AgentSection() {
             >
               Test the local MCP process
             </Button>
-            {test && (test.ok ? <Text c="teal" size="sm">Works: {test.toolCount ?? 0} tools available.</Text> : <Text c="red" size="sm">Failed: {test.error}</Text>)}
+            {test &&
+              (test.ok ? (
+                <Text c="teal" size="sm">
+                  Works: {test.toolCount ?? 0} tools available.
+                </Text>
+              ) : (
+                <Text c="red" size="sm">
+                  Failed: {test.error}
+                </Text>
+              ))}
           </Group>
         )}
         <Text size="xs" c="dimmed">
-          REST reference: <Anchor href={`${connection.serverUrl}/crm/docs`} target="_blank" onClick={(e) => { if (bridge) { e.preventDefault(); void bridge.openExternal(`${connection.serverUrl}/crm/docs`); } }}>{connection.serverUrl}/crm/docs</Anchor>
+          REST reference:{' '}
+          <Anchor
+            href={`${connection.serverUrl}/crm/docs`}
+            target="_blank"
+            onClick={(e) => {
+              if (bridge) {
+                e.preventDefault();
+                void bridge.openExternal(`${connection.serverUrl}/crm/docs`);
+              }
+            }}
+          >
+            {connection.serverUrl}/crm/docs
+          </Anchor>
         </Text>
       </Stack>
     </Section>
@@ -348,7 +412,11 @@ function SyncSection() {
     if (location.hash === '#rejected') document.getElementById('rejected')?.scrollIntoView();
   }, []);
   return (
-    <Section id="rejected" title="Sync and rejected changes" description="Changes the server refused (for example a read-only key or an invalid value) were reverted on this device. Nothing is dropped silently: here is each one and why.">
+    <Section
+      id="rejected"
+      title="Sync and rejected changes"
+      description="Changes the server refused (for example a read-only key or an invalid value) were reverted on this device. Nothing is dropped silently: here is each one and why."
+    >
       <Group mb="md" gap="lg">
         <Text size="sm">
           Status: <b>{status.state}</b>

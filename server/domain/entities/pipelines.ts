@@ -10,7 +10,6 @@ import { writeAudit } from '../audit.js';
 import { conflict, invalid } from '../errors.js';
 import { changedFields, type EntityHooks, type WriteScope } from '../records.js';
 
-
 export async function liveStages(s: Pick<WriteScope, 'tx' | 'ctx'>, pipelineId: string): Promise<AnyRecord[]> {
   const rows = await s.tx
     .selectFrom('stages')
@@ -25,14 +24,7 @@ export async function liveStages(s: Pick<WriteScope, 'tx' | 'ctx'>, pipelineId: 
 }
 
 export async function defaultPipeline(s: Pick<WriteScope, 'tx' | 'ctx'>): Promise<AnyRecord | null> {
-  const row = await s.tx
-    .selectFrom('pipelines')
-    .selectAll()
-    .where('workspaceId', '=', s.ctx.workspaceId)
-    .where('deleted', '=', 0)
-    .orderBy('isDefault', 'desc')
-    .orderBy('position')
-    .executeTakeFirst();
+  const row = await s.tx.selectFrom('pipelines').selectAll().where('workspaceId', '=', s.ctx.workspaceId).where('deleted', '=', 0).orderBy('isDefault', 'desc').orderBy('position').executeTakeFirst();
   return row ? rowToRecord('pipelines', row) : null;
 }
 
@@ -145,6 +137,9 @@ export async function reorderStages(s: WriteScope, pipelineId: string, stageIds:
   if (new Set(stageIds).size !== stageIds.length || stageIds.length !== stages.length) {
     throw invalid('stageIds', `must list each of the pipeline's ${stages.length} stages exactly once`);
   }
-  await renumber(s, stageIds.map((id) => byId.get(id)!));
+  await renumber(
+    s,
+    stageIds.map((id) => byId.get(id)!),
+  );
   return liveStages(s, pipelineId);
 }

@@ -5,20 +5,20 @@
  * and run without a single CSP violation. (Needs the built web UI: `npm run build:web`.)
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../main/window.js';
-import { launchBrowser, startAppServer, waitForSynced } from '../e2e/helpers.js';
+import { launchBrowser, startAppServer, waitForSynced } from './helpers.js';
 import type { TestServer } from '../helpers/server.js';
 
 describe('desktop window content', () => {
   let server: TestServer;
   let browser: Browser;
-  before(async () => {
+  beforeAll(async () => {
     server = await startAppServer();
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
   });
@@ -64,7 +64,10 @@ describe('desktop window content', () => {
       // zod 4 probes `Function('')` once per page to decide whether to compile parsers; the CSP refuses
       // it (reported as an `eval` violation) and zod uses its plain path. Anything else is a real breach.
       const violations = (await page.evaluate('window.__cspViolations')) as string[];
-      assert.deepEqual(violations.filter((v) => !v.startsWith('script-src eval ')), []);
+      assert.deepEqual(
+        violations.filter((v) => !v.startsWith('script-src eval ')),
+        [],
+      );
 
       // the policy is live: an inline script is refused
       const inlineRan = await page.evaluate(`(() => {

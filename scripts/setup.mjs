@@ -1,0 +1,98 @@
+// The README's two commands, with their set-up: `npm start` and `npm test` run this first, so a
+// fresh clone needs nothing else. Node built-ins only (it runs before node_modules exists).
+//
+//   node scripts/setup.mjs start   dependencies, build, then the server + web UI
+//   node scripts/setup.mjs test    dependencies, a browser for the e2e tests, build, typecheck,
+//                                  lint, then every vitest project (extra arguments go to vitest)
+//
+// Dependencies: `npm ci` when node_modules is missing or was installed from another lock file
+// (Electron's binary is never downloaded: ELECTRON_SKIP_BINARY_DOWNLOAD=1).
+// Browser: $KITH_CHROMIUM, else Debian's chromium, else a Chrome/Chromium on the PATH; when none
+// is there and we are root on Debian, `apt-get install chromium`; otherwise one line saying what
+// to install, and the tests do not run (never a silent skip).
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '1' };
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', env, ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function step(label, command, args) {
+  console.log(`\n▶ ${label}`);
+  const status = run(command, args);
+  if (status !== 0) {
+    console.error(`✖ ${label} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+/** npm ci unless node_modules was installed from exactly this package-lock.json. */
+function ensureDependencies() {
+  const lock = crypto.createHash('sha256').update(fs.readFileSync('package-lock.json')).digest('hex');
+  const stamp = path.join('node_modules', '.kith-lock-sha256');
+  const installed = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : null;
+  if (installed === lock && fs.existsSync(path.join('node_modules', '.bin'))) return;
+  step(fs.existsSync('node_modules') ? 'dependencies changed: npm ci' : 'installing dependencies: npm ci', npm, ['ci', '--no-audit', '--no-fund']);
+  fs.writeFileSync(stamp, lock + '\n');
+}
+
+const which = (name) => {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+};
+
+function findBrowser() {
+  if (process.env.KITH_CHROMIUM) return fs.existsSync(process.env.KITH_CHROMIUM) ? process.env.KITH_CHROMIUM : null;
+  const fixed = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium'];
+  return fixed.find((p) => fs.existsSync(p)) ?? ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'].map(which).find(Boolean) ?? null;
+}
+
+function ensureBrowser() {
+  let browser = findBrowser();
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!browser && isRoot && fs.existsSync('/etc/debian_version') && which('apt-get')) {
+    step('installing Chromium for the e2e tests: apt-get install chromium', 'sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null']);
+    browser = findBrowser();
+  }
+  if (!browser) {
+    console.error('✖ the e2e tests need Chromium or Chrome: install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set KITH_CHROMIUM=/path/to/chrome, then run `npm test` again.');
+    process.exit(1);
+  }
+  env.KITH_CHROMIUM = browser;
+  console.log(`browser for the e2e tests: ${browser}`);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'start') {
+  ensureDependencies();
+  step('build', npm, ['run', 'build']);
+  process.exit(run(process.execPath, ['dist/server/main.js', ...rest]));
+} else if (command === 'test') {
+  ensureDependencies();
+  ensureBrowser();
+  step('build', npm, ['run', 'build']);
+  step('typecheck', npm, ['run', 'typecheck']);
+  step('lint', npm, ['run', 'lint']);
+  step('tests (vitest: unit, integration, e2e)', 'npx', ['vitest', 'run', ...rest]);
+} else {
+  console.error('usage: node scripts/setup.mjs start|test [args…]');
+  process.exit(2);
+}

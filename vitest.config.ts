@@ -1,0 +1,28 @@
+/**
+ * vitest: three projects, each runnable alone — `npm run test:unit` (no build needed),
+ * `npm run test:integration` (real servers on ephemeral ports, real SQLite, real MCP clients; some
+ * spawn the built `dist/server` CLI and kith-mcp) and `npm run test:e2e` (headless Chromium against
+ * the built web app). `npm test` builds, typechecks, lints, then runs all three.
+ *
+ * Test files run in separate processes (the forks pool): free RxDB allows 13 collections per
+ * JavaScript realm, and many integration files open clients. Two at a time on these 2-core machines.
+ */
+import { defineConfig } from 'vitest/config';
+
+const shared = {
+  environment: 'node' as const,
+  pool: 'forks' as const,
+  env: { KITH_TEST: '1' },
+};
+
+export default defineConfig({
+  test: {
+    maxWorkers: 2,
+    reporters: ['default'],
+    projects: [
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 120_000 } },
+      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 120_000 } },
+    ],
+  },
+});
