@@ -1,0 +1,48 @@
+/**
+ * Who may do what to which records (SPEC §1): one table for the server (which refuses) and the UI
+ * (which never offers what the server would refuse).
+ *
+ * - VIEWER: reads everything, writes nothing. A read-only key or grant: the same, whatever its role.
+ * - MEMBER: creates and updates records and activities, archives and restores them, and unlinks a
+ *   contact from a deal (an edit of the deal, not a destructive delete).
+ * - OWNER: everything, including deleting records and managing pipelines and stages.
+ */
+import type { CollectionName } from './collections.js';
+import type { Role } from './schemas.js';
+
+export type RecordAction = 'create' | 'update' | 'archive' | 'restore' | 'delete';
+
+/** The least role that may perform each action on each collection (null: nobody, the server writes it). */
+export const PERMISSIONS: Record<CollectionName, Record<RecordAction, Role | null>> = {
+  organizations: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
+  people: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
+  deals: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
+  dealContacts: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'MEMBER' },
+  activities: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
+  pipelines: { create: 'OWNER', update: 'OWNER', archive: 'OWNER', restore: 'OWNER', delete: 'OWNER' },
+  stages: { create: 'OWNER', update: 'OWNER', archive: 'OWNER', restore: 'OWNER', delete: 'OWNER' },
+  stageChanges: { create: null, update: null, archive: null, restore: null, delete: null },
+};
+
+const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, OWNER: 2 };
+
+export function roleAtLeast(role: Role, least: Role): boolean {
+  return RANK[role] >= RANK[least];
+}
+
+/** The caller's standing in a workspace: its role, and whether its key or grant is read-only. */
+export interface Access {
+  role: Role;
+  readOnly: boolean;
+}
+
+/** The least role an action needs (null: no client may do it). */
+export function requiredRole(collection: CollectionName, action: RecordAction): Role | null {
+  return PERMISSIONS[collection][action];
+}
+
+/** True when `access` may perform `action` on records of `collection`. */
+export function can(access: Access, action: RecordAction, collection: CollectionName): boolean {
+  const least = requiredRole(collection, action);
+  return least !== null && !access.readOnly && roleAtLeast(access.role, least);
+}
