@@ -7,22 +7,20 @@
  *   contact from a deal (an edit of the deal, not a destructive delete).
  * - OWNER: everything, including deleting records and managing pipelines and stages.
  */
-import type { CollectionName } from './collections.js';
+import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from './collections.js';
+import type { RecordAction } from './entities/entity.js';
 import type { Role } from './schemas.js';
 
-export type RecordAction = 'create' | 'update' | 'archive' | 'restore' | 'delete';
+export type { RecordAction };
 
-/** The least role that may perform each action on each collection (null: nobody, the server writes it). */
-export const PERMISSIONS: Record<CollectionName, Record<RecordAction, Role | null>> = {
-  organizations: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
-  people: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
-  deals: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
-  dealContacts: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'MEMBER' },
-  activities: { create: 'MEMBER', update: 'MEMBER', archive: 'MEMBER', restore: 'MEMBER', delete: 'OWNER' },
-  pipelines: { create: 'OWNER', update: 'OWNER', archive: 'OWNER', restore: 'OWNER', delete: 'OWNER' },
-  stages: { create: 'OWNER', update: 'OWNER', archive: 'OWNER', restore: 'OWNER', delete: 'OWNER' },
-  stageChanges: { create: null, update: null, archive: null, restore: null, delete: null },
-};
+/**
+ * The least role that may perform each action on each collection (null: nobody, the server writes
+ * it). Declared with each entity (`permissions` in shared/entities/<collection>.ts).
+ */
+export const PERMISSIONS: Record<CollectionName, Record<RecordAction, Role | null>> = Object.fromEntries(COLLECTION_NAMES.map((c) => [c, COLLECTIONS[c].permissions])) as Record<
+  CollectionName,
+  Record<RecordAction, Role | null>
+>;
 
 const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, OWNER: 2 };
 

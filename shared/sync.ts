@@ -11,7 +11,6 @@
  *   `StreamEvent`. Comment lines (`: ping`) are heartbeats.
  */
 import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from './collections.js';
-import { ActivityCreate, DealContactCreate, DealCreate, OrganizationCreate, PersonCreate, PipelineCreate, StageCreate } from './schemas.js';
 
 export { COLLECTION_NAMES, type CollectionName };
 
@@ -60,59 +59,43 @@ export const HEARTBEAT_SECONDS = 15;
 /** Collections a client may push to (stage changes are written by the server only). */
 export const PUSHABLE_COLLECTIONS = COLLECTION_NAMES.filter((c) => COLLECTIONS[c].pushable);
 
+/** Collections whose records a document of `collection` may reference (from the registry's references). */
+export const PARENTS: Record<CollectionName, CollectionName[]> = Object.fromEntries(
+  COLLECTION_NAMES.map((c) => [c, [...new Set(Object.values(COLLECTIONS[c].references))].filter((p) => p !== c)]),
+) as Record<CollectionName, CollectionName[]>;
+
 /**
  * Push order: a collection's references live in collections earlier in this list, so a client
- * pushes parents before children (an organization before the person that works there).
+ * pushes parents before children (an organization before the person that works there). The
+ * registry's order, parents first: organizations, people, pipelines, stages, deals, dealContacts,
+ * activities.
  */
-export const PUSH_ORDER: CollectionName[] = ['organizations', 'people', 'pipelines', 'stages', 'deals', 'dealContacts', 'activities'];
-
-/** Collections whose records a document of `collection` may reference. */
-export const PARENTS: Record<CollectionName, CollectionName[]> = {
-  organizations: [],
-  people: ['organizations'],
-  pipelines: [],
-  stages: ['pipelines'],
-  deals: ['organizations', 'people', 'pipelines', 'stages'],
-  dealContacts: ['deals', 'people'],
-  activities: ['organizations', 'people', 'deals'],
-  stageChanges: [],
-};
-
-const CREATE_SCHEMAS = {
-  organizations: OrganizationCreate,
-  people: PersonCreate,
-  deals: DealCreate,
-  dealContacts: DealContactCreate,
-  activities: ActivityCreate,
-  pipelines: PipelineCreate,
-  stages: StageCreate,
-} as const;
-
-/** Extra create fields of collections whose parent id comes from the route in REST. */
-const EXTRA_CREATE_FIELDS: Partial<Record<CollectionName, string[]>> = {
-  dealContacts: ['dealId'],
-  stages: ['pipelineId'],
-};
+export const PUSH_ORDER: CollectionName[] = (() => {
+  const order: CollectionName[] = [];
+  const left: CollectionName[] = [...PUSHABLE_COLLECTIONS];
+  while (left.length > 0) {
+    const next = left.find((c) => PARENTS[c].every((p) => order.includes(p) || !left.includes(p))) ?? left[0];
+    order.push(next);
+    left.splice(left.indexOf(next), 1);
+  }
+  return order;
+})();
 
 /** Record fields a client may set when it creates a document (what the server takes on push). */
 export function creatableFields(collection: CollectionName): string[] {
-  if (collection === 'stageChanges') return [];
-  const schema = CREATE_SCHEMAS[collection];
-  const record = COLLECTIONS[collection].record.shape as Record<string, unknown>;
-  const keys = Object.keys(schema.shape).filter((k) => k in record && k !== 'id');
-  return [...keys, ...(EXTRA_CREATE_FIELDS[collection] ?? [])];
+  const { create, record } = COLLECTIONS[collection];
+  if (!create) return [];
+  return Object.keys(create.shape).filter((k) => k in record.shape && k !== 'id');
 }
 
 /**
  * Record fields a client may change on an existing document; they are merged field by field.
- * `archivedAt` is handled as archive/restore, `_deleted` as delete. Anything else (ids of the
- * parent of a deal contact or stage, derived fields such as domain or wonAt, server fields) is
- * the server's.
+ * `archivedAt` is handled as archive/restore, `_deleted` as delete. Anything else (the fixed
+ * fields, such as the deal and person of a deal contact or the pipeline of a stage, derived fields
+ * such as domain or wonAt, server fields) is the server's.
  */
 export function mergeableFields(collection: CollectionName): string[] {
-  if (collection === 'stageChanges') return [];
-  const fixed = new Set(EXTRA_CREATE_FIELDS[collection] ?? []);
-  if (collection === 'dealContacts') fixed.add('personId');
+  const fixed = new Set(COLLECTIONS[collection].fixedFields);
   return creatableFields(collection).filter((f) => !fixed.has(f));
 }
 

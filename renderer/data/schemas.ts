@@ -1,6 +1,7 @@
 /**
- * RxDB schemas of the replicated collections, derived from the shared zod record schemas
- * (`z.toJSONSchema`), plus the indexes the UI queries and a migration strategy per version bump.
+ * RxDB schemas of the replicated collections, derived from the collection registry
+ * (shared/collections.ts): the zod record schemas (`z.toJSONSchema`) and the indexes each entity
+ * declares, plus a migration strategy per version bump.
  *
  * Dexie needs every indexed field required and non-null, strings with a maxLength and numbers
  * with minimum/maximum/multipleOf, so only such fields are indexed; other filters (nullable
@@ -8,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { RxJsonSchema, MigrationStrategies } from 'rxdb';
-import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
+import { blankRecord, COLLECTIONS, COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
 
 /** Bump a collection's version when its record schema changes, and add a step to MIGRATIONS. */
 export const SCHEMA_VERSIONS: Record<CollectionName, number> = {
@@ -58,17 +59,10 @@ const INDEXED_STRINGS: Record<string, number> = {
   createdAt: 40,
 };
 
-/** Indexes per collection (the primary key is indexed anyway). */
-export const INDEXES: Record<CollectionName, (string | string[])[]> = {
-  organizations: ['name', 'updatedAt'],
-  people: ['name', 'updatedAt'],
-  deals: ['stageId', ['pipelineId', 'stageId'], 'status', 'updatedAt'],
-  dealContacts: ['dealId', 'personId'],
-  activities: ['occurredAt', ['type', 'occurredAt']],
-  pipelines: ['position'],
-  stages: [['pipelineId', 'position']],
-  stageChanges: [['dealId', 'changedAt']],
-};
+/** Indexes per collection, as each entity declares them (the primary key is indexed anyway). */
+export const INDEXES: Record<CollectionName, (string | string[])[]> = Object.fromEntries(
+  COLLECTION_NAMES.map((c) => [c, COLLECTIONS[c].indexes.map((index) => (typeof index === 'string' ? index : [...index]))]),
+) as Record<CollectionName, (string | string[])[]>;
 
 const INDEXED_NUMBERS: Record<string, { minimum: number; maximum: number; multipleOf: number }> = {
   position: { minimum: 0, maximum: 1_000_000, multipleOf: 1 },
@@ -115,10 +109,7 @@ export function rxSchemaFor(collection: CollectionName): RxJsonSchema<any> {
 /** Fills fields the record schema has and `doc` lacks with their defaults. */
 export function fillDefaults(collection: CollectionName, doc: Doc): Doc {
   const out = { ...doc };
-  for (const key of Object.keys(COLLECTIONS[collection].record.shape)) {
-    if (out[key] !== undefined) continue;
-    out[key] = key === 'labels' ? [] : key === 'custom' ? {} : key === 'version' ? 0 : null;
-  }
+  for (const [key, empty] of Object.entries(blankRecord(collection))) if (out[key] === undefined) out[key] = key === 'version' ? 0 : empty;
   return out;
 }
 
