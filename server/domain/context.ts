@@ -2,6 +2,7 @@
  * Who is acting, in which workspace, with which role, through which adapter. Every domain call
  * takes one; adapters build it from the API key (or the CLI / direct MCP owner).
  */
+import { roleAtLeast as rankAtLeast } from '../../shared/permissions.js';
 import type { Role, Source } from '../../shared/schemas.js';
 import { forbidden } from './errors.js';
 
@@ -30,17 +31,16 @@ export interface Ctx {
   clientId?: string | null;
 }
 
-const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, OWNER: 2 };
-
+/** True when the caller's role is `role` or above (shared/permissions.ts ranks the roles). */
 export function roleAtLeast(ctx: Ctx, role: Role): boolean {
-  return RANK[ctx.role] >= RANK[role];
+  return rankAtLeast(ctx.role, role);
 }
 
 export function canWrite(ctx: Ctx, role: Role = 'MEMBER'): boolean {
   return !ctx.readOnly && roleAtLeast(ctx, role);
 }
 
-/** Throws 403 unless the caller may write with at least `role`. */
+/** Throws 403 unless the caller may write with at least `role` (for records: `requiredRole` of shared/permissions.ts). */
 export function requireWrite(ctx: Ctx, role: Role = 'MEMBER', what = 'change records'): void {
   if (ctx.readOnly) throw forbidden(`This API key is read-only: it cannot ${what}`);
   if (!roleAtLeast(ctx, role)) {

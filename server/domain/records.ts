@@ -1,20 +1,26 @@
 /**
  * The generic record service: get, list, create, update, archive, restore and delete for every
- * CRM collection. Entity rules (defaults, derived fields, references, stage changes) come from
- * each entity's hooks in ./entities/. REST, MCP, sync and the CLI all call these functions.
+ * CRM collection of the registry (shared/collections.ts). Validation and entity rules (defaults,
+ * derived fields, references) are the shared ones (shared/rules.ts, shared/entities/), read
+ * through the SQL read port; permissions are shared/permissions.ts; the server-only work around a
+ * write (stage changes, stage positions, cascades) is each entity's hooks in ./entities/. REST,
+ * MCP, sync and the CLI all call these functions.
  */
 import { sql, type ExpressionBuilder } from 'kysely';
-import type { z } from 'zod';
-import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
+import { COLLECTIONS, COLLECTION_NAMES, type CollectionName, type RecordOf } from '../../shared/collections.js';
+import { requiredRole, type RecordAction } from '../../shared/permissions.js';
+import { checkArchive, checkRemove, parseCreate, parseUpdate, prepareCreate, prepareUpdate, RuleError, validateRecord, writable, type RuleContext } from '../../shared/rules.js';
 import { ListQuery } from '../../shared/schemas.js';
-import { newId } from '../../shared/ids.js';
+import type { Role } from '../../shared/schemas.js';
 import type { Db } from '../store/database.js';
+import { SqlRecordReader } from '../store/reader.js';
 import { findLive, findStored, hasLabel, insertRow, nextVersion, rowToRecord, updateRow, type AnyRecord, type Row } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { writeAudit } from './audit.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
-import { conflict, DomainError, invalid, notFound, parseInput } from './errors.js';
-import type { Role } from '../../shared/schemas.js';
+import { conflict, DomainError, invalid, notFound, parseInput, ValidationError } from './errors.js';
+
+export { emptyToNull } from '../../shared/rules.js';
 
 export type Touch = (collection: CollectionName, version: number) => void;
 
@@ -25,34 +31,29 @@ export interface WriteScope {
   records: RecordService;
 }
 
-export interface EntityHooks {
-  createSchema: z.ZodType;
-  updateSchema: z.ZodType;
-  /** Role needed to create/update/archive. */
-  writeRole: Role;
-  /**
-   * Role needed to delete (default OWNER, SPEC §1). The one rule for every path — REST, MCP and
-   * sync pushes all delete through `remove` — so a removal one path allows is never refused by
-   * another (a member unlinking a deal contact).
-   */
-  deleteRole?: Role;
-  /** Human name, e.g. "deal". */
-  label: string;
-  /** Defaults and derived fields of a new record (input already validated). */
-  prepareCreate(scope: WriteScope, input: Row): Promise<Row>;
-  /** Derives fields of an update in place (`next` = before + patch). */
-  prepareUpdate?(scope: WriteScope, before: AnyRecord, next: Row, patch: Row): Promise<void>;
-  /** Checks references and cross-field rules; throws ValidationError naming the field. */
-  validate?(scope: WriteScope, record: Row, before: AnyRecord | null): Promise<void>;
+/**
+ * The server-only part of an entity, around the shared rules (shared/entities/, run for every
+ * entity by this service): side records (stage changes, a new pipeline's stages), keeping other
+ * records consistent (stage positions, one default pipeline), cascades. Everything runs in the
+ * write's transaction; the record passed in has been through the rules and validated.
+ */
+export interface EntityHooks<R extends Row = AnyRecord> {
+  /** Before a new record is stored (e.g. later stages move down to make room). */
+  beforeCreate?(scope: WriteScope, record: R): Promise<void>;
+  /** Before an update that changes fields is stored. */
+  beforeUpdate?(scope: WriteScope, before: R, next: R): Promise<void>;
   /** After a create, with the validated input (e.g. a pipeline's initial stages). */
-  afterCreate?(scope: WriteScope, record: AnyRecord, input: Row): Promise<void>;
-  /** Side effects in the same transaction (stage changes). */
-  afterWrite?(scope: WriteScope, before: AnyRecord | null, after: AnyRecord): Promise<void>;
-  /** Refuses a delete (e.g. a stage still used by deals). */
-  beforeDelete?(scope: WriteScope, record: AnyRecord): Promise<void>;
-  /** Turns an update patch's convenience fields into record fields (e.g. completed → completedAt). */
-  normalizePatch?(patch: Row): Row;
+  afterCreate?(scope: WriteScope, record: R, input: Row): Promise<void>;
+  /** Side effects in the same transaction (stage changes, un-defaulting other pipelines). */
+  afterWrite?(scope: WriteScope, before: R | null, after: R): Promise<void>;
+  /** Before a delete the rules allow (e.g. a pipeline's stages go with it). */
+  beforeDelete?(scope: WriteScope, record: R): Promise<void>;
 }
+
+/** The hooks of collection C, typed with its record. */
+export type HooksOf<C extends CollectionName> = EntityHooks<RecordOf<C> & AnyRecord>;
+/** The hooks of the entities that have server-only work, by collection. */
+export type EntityHookTable = { [C in CollectionName]?: HooksOf<C> };
 
 export interface ListResult<T = AnyRecord> {
   data: T[];
@@ -62,24 +63,6 @@ export interface ListResult<T = AnyRecord> {
 export interface WriteOptions {
   /** Expected current version (If-Match); 412 when it differs. */
   ifVersion?: number;
-}
-
-/** '' → null for optional text, after trimming by the schemas. */
-export function emptyToNull(input: Row): Row {
-  const out: Row = {};
-  for (const [k, v] of Object.entries(input)) out[k] = v === '' ? null : v;
-  return out;
-}
-
-function blankRecord(collection: CollectionName): Row {
-  const shape = COLLECTIONS[collection].record.shape as Record<string, z.ZodType>;
-  const out: Row = {};
-  for (const key of Object.keys(shape)) {
-    if (key === 'labels') out[key] = [];
-    else if (key === 'custom') out[key] = {};
-    else out[key] = null;
-  }
-  return out;
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;
@@ -111,20 +94,52 @@ function decodeCursor(cursor: string): unknown[] {
   throw invalid('cursor', 'must be a nextCursor returned by a previous page of the same list');
 }
 
+/** Query parameters that filter a list by equality: those of ListQuery that some collection declares as a filter. */
+const FILTER_KEYS = Object.keys(ListQuery.shape).filter((key) => COLLECTION_NAMES.some((c) => COLLECTIONS[c].filterFields.includes(key))) as (keyof ListQuery)[];
+
+/** A rule's refusal as the domain reports it: 422 naming the fields, or 409 when the data as it stands forbids the write. */
+function domainErrorOf(error: unknown): unknown {
+  if (!(error instanceof RuleError)) return error;
+  return error.kind === 'conflict' ? conflict(error.message, error.extra) : new ValidationError(error.errors);
+}
+
+async function ruled<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw domainErrorOf(error);
+  }
+}
+
 export class RecordService {
   constructor(
     readonly store: Store,
-    private readonly hooks: Partial<Record<CollectionName, EntityHooks>>,
+    private readonly hooks: EntityHookTable,
   ) {}
 
-  hooksFor(collection: CollectionName): EntityHooks {
-    const hooks = this.hooks[collection];
-    if (!hooks) throw new DomainError(405, 'Method not allowed', `${collection} are written by the server only`);
-    return hooks;
+  /** The registry entry of a collection clients may write (405 for the server's own, such as stage changes). */
+  private writable(collection: CollectionName) {
+    const info = writable(collection);
+    if (!info) throw new DomainError(405, 'Method not allowed', `${collection} are written by the server only`);
+    return info;
+  }
+
+  private hooksOf(collection: CollectionName): EntityHooks<AnyRecord> {
+    return (this.hooks[collection] ?? {}) as EntityHooks<AnyRecord>;
+  }
+
+  /** Throws 403 unless the caller may perform `action` on the collection (shared/permissions.ts). */
+  private permit(ctx: Ctx, collection: CollectionName, action: RecordAction, what: string, role?: Role): void {
+    requireWrite(ctx, role ?? requiredRole(collection, action) ?? 'OWNER', what);
   }
 
   private entityName(collection: CollectionName): string {
-    return this.hooks[collection]?.label ?? COLLECTIONS[collection].entityType;
+    return COLLECTIONS[collection].label;
+  }
+
+  /** What the shared entity rules read and know in a write of `ctx` on `db` (the write's transaction). */
+  ruleContext(db: Db, ctx: Ctx): RuleContext {
+    return { reader: new SqlRecordReader(db, ctx.workspaceId, this.store), workspaceId: ctx.workspaceId, defaultCurrency: ctx.workspace.defaultCurrency, actorId: ctx.userId, now: nowIso };
   }
 
   /** A live (not deleted) record of the workspace, archived included. */
@@ -169,7 +184,7 @@ export class RecordService {
       throw invalid('sort', `must be one of ${sortable.map((f) => `${f}, -${f}`).join(', ')}`);
     }
     const filters: Row = { ...extra };
-    for (const key of ['organizationId', 'personId', 'dealId', 'pipelineId', 'stageId', 'status', 'type', 'ownerId'] as const) {
+    for (const key of FILTER_KEYS) {
       if (query[key] === undefined) continue;
       if (!info.filterFields.includes(key)) throw invalid(key, `is not a filter of ${collection} (filters: ${info.filterFields.join(', ') || 'none'})`);
       filters[key] = query[key];
@@ -188,7 +203,7 @@ export class RecordService {
       q = q.where((eb) => eb.or(info.searchFields.map((f) => sql<boolean>`${sql.ref(f)} like ${pattern} escape '\\'`)));
     }
 
-    const nullable = !['createdAt', 'updatedAt', 'name', 'title', 'position', 'status', 'type', 'occurredAt', 'changedAt'].includes(sortField);
+    const nullable = info.nullableFields.includes(sortField);
     const moneySort = info.moneyFields.includes(sortField);
     if (query.cursor) {
       const [value, id] = decodeCursor(query.cursor);
@@ -231,84 +246,79 @@ export class RecordService {
   }
 
   async create(ctx: Ctx, collection: CollectionName, input: unknown, scope?: WriteScope): Promise<{ record: AnyRecord; created: boolean }> {
-    const hooks = this.hooksFor(collection);
-    requireWrite(ctx, hooks.writeRole, `create ${hooks.label}s`);
-    const data = emptyToNull(parseInput(hooks.createSchema, input) as Row);
-    const run = async (s: WriteScope) => {
-      if (data.id) {
-        const existing = await findStored(s.tx, collection, data.id as string);
-        if (existing) {
-          const same = existing.record.workspaceId === ctx.workspaceId && !existing.deleted && Object.entries(data).every(([k, v]) => k === 'stages' || sameValue(existing.record[k], v));
-          if (same) return { record: existing.record, created: false };
-          throw conflict(`a ${hooks.label} with id ${data.id} already exists with different content`, { id: data.id });
+    const info = this.writable(collection);
+    const hooks = this.hooksOf(collection);
+    this.permit(ctx, collection, 'create', `create ${info.label}s`);
+    return ruled(async () => {
+      const data = parseCreate(collection, input);
+      const run = async (s: WriteScope) => {
+        if (data.id) {
+          const existing = await findStored(s.tx, collection, data.id as string);
+          if (existing) {
+            const same = existing.record.workspaceId === ctx.workspaceId && !existing.deleted && Object.entries(data).every(([k, v]) => k === 'stages' || sameValue(existing.record[k], v));
+            if (same) return { record: existing.record, created: false };
+            throw conflict(`a ${info.label} with id ${data.id} already exists with different content`, { id: data.id });
+          }
         }
-      }
-      const prepared = await hooks.prepareCreate(s, data);
-      const now = nowIso();
-      const record: Row = {
-        ...blankRecord(collection),
-        ...prepared,
-        id: (data.id as string | undefined) ?? (prepared.id as string | undefined) ?? newId(),
-        workspaceId: ctx.workspaceId,
-        createdAt: now,
-        archivedAt: null,
-        custom: validateCustom(prepared.custom ?? data.custom),
+        const rules = this.ruleContext(s.tx, ctx);
+        const record = (await prepareCreate(rules, collection, data)) as AnyRecord;
+        await validateRecord(rules, collection, record, null);
+        await hooks.beforeCreate?.(s, record);
+        const stored = await this.put(s, collection, record, true);
+        await writeAudit(s.tx, ctx, { entityType: info.entityType, entityId: stored.id, action: 'create', after: stored });
+        await hooks.afterWrite?.(s, null, stored);
+        await hooks.afterCreate?.(s, stored, data);
+        return { record: stored, created: true };
       };
-      await hooks.validate?.(s, record, null);
-      const stored = await this.put(s, collection, record, true);
-      await writeAudit(s.tx, ctx, { entityType: COLLECTIONS[collection].entityType, entityId: stored.id, action: 'create', after: stored });
-      await hooks.afterWrite?.(s, null, stored);
-      await hooks.afterCreate?.(s, stored, data);
-      return { record: stored, created: true };
-    };
-    return scope ? run(scope) : this.transaction(ctx, run);
+      return scope ? run(scope) : this.transaction(ctx, run);
+    });
   }
 
   async update(ctx: Ctx, collection: CollectionName, id: string, input: unknown, options: WriteOptions = {}, scope?: WriteScope): Promise<AnyRecord> {
-    const hooks = this.hooksFor(collection);
-    requireWrite(ctx, hooks.writeRole, `change ${hooks.label}s`);
-    let patch = emptyToNull(parseInput(hooks.updateSchema, input) as Row);
-    if (hooks.normalizePatch) patch = hooks.normalizePatch(patch);
-    const run = async (s: WriteScope) => {
-      const before = await this.get(ctx, collection, id, s.tx);
-      if (options.ifVersion !== undefined && before.version !== options.ifVersion) {
-        throw new DomainError(412, 'Precondition failed', `${hooks.label} ${id} has changed (version ${before.version}, If-Match named ${options.ifVersion}); read it again and retry`, [], {
-          currentVersion: before.version,
+    const info = this.writable(collection);
+    const hooks = this.hooksOf(collection);
+    this.permit(ctx, collection, 'update', `change ${info.label}s`);
+    return ruled(async () => {
+      const patch = parseUpdate(collection, input, nowIso());
+      const run = async (s: WriteScope) => {
+        const before = await this.get(ctx, collection, id, s.tx);
+        if (options.ifVersion !== undefined && before.version !== options.ifVersion) {
+          throw new DomainError(412, 'Precondition failed', `${info.label} ${id} has changed (version ${before.version}, If-Match named ${options.ifVersion}); read it again and retry`, [], {
+            currentVersion: before.version,
+          });
+        }
+        const rules = this.ruleContext(s.tx, ctx);
+        const next = (await prepareUpdate(rules, collection, before, patch)) as AnyRecord;
+        const fields = changedFields(before, next);
+        if (fields.length === 0) return before;
+        await validateRecord(rules, collection, next, before);
+        await hooks.beforeUpdate?.(s, before, next);
+        const stored = await this.put(s, collection, next, false);
+        await writeAudit(s.tx, ctx, {
+          entityType: info.entityType,
+          entityId: id,
+          action: 'update',
+          before,
+          after: stored,
+          changedFields: fields,
         });
-      }
-      const next: Row = { ...before, ...patch };
-      if ('custom' in patch) next.custom = validateCustom(patch.custom);
-      await hooks.prepareUpdate?.(s, before, next, patch);
-      const fields = changedFields(before, next);
-      if (fields.length === 0) return before;
-      await hooks.validate?.(s, next, before);
-      const stored = await this.put(s, collection, next, false);
-      await writeAudit(s.tx, ctx, {
-        entityType: COLLECTIONS[collection].entityType,
-        entityId: id,
-        action: 'update',
-        before,
-        after: stored,
-        changedFields: fields,
-      });
-      await hooks.afterWrite?.(s, before, stored);
-      return stored;
-    };
-    return scope ? run(scope) : this.transaction(ctx, run);
+        await hooks.afterWrite?.(s, before, stored);
+        return stored;
+      };
+      return scope ? run(scope) : this.transaction(ctx, run);
+    });
   }
 
   async setArchived(ctx: Ctx, collection: CollectionName, id: string, archived: boolean, scope?: WriteScope): Promise<AnyRecord> {
-    const hooks = this.hooksFor(collection);
-    requireWrite(ctx, hooks.writeRole, `${archived ? 'archive' : 'restore'} ${hooks.label}s`);
+    const info = this.writable(collection);
+    this.permit(ctx, collection, archived ? 'archive' : 'restore', `${archived ? 'archive' : 'restore'} ${info.label}s`);
     const run = async (s: WriteScope) => {
       const before = await this.get(ctx, collection, id, s.tx);
       if ((before.archivedAt !== null) === archived) return before;
-      if (archived && collection === 'pipelines' && before.isDefault) {
-        throw invalid('isDefault', 'the default pipeline cannot be archived; make another pipeline the default first');
-      }
+      if (archived) await checkArchive(this.ruleContext(s.tx, ctx), collection, before);
       const stored = await this.put(s, collection, { ...before, archivedAt: archived ? nowIso() : null }, false);
       await writeAudit(s.tx, ctx, {
-        entityType: COLLECTIONS[collection].entityType,
+        entityType: info.entityType,
         entityId: id,
         action: archived ? 'archive' : 'restore',
         before,
@@ -317,44 +327,26 @@ export class RecordService {
       });
       return stored;
     };
-    return scope ? run(scope) : this.transaction(ctx, run);
+    return ruled(() => (scope ? run(scope) : this.transaction(ctx, run)));
   }
 
   /**
-   * Deletes (the entity's deleteRole, owners unless it says otherwise): leaves a tombstone so
-   * replicating clients learn of it. `role` overrides the entity's rule (callers should not need it).
+   * Deletes (owners, or whom the collection's permissions name: members unlink deal contacts):
+   * leaves a tombstone so replicating clients learn of it. `role` overrides the permission table
+   * (callers should not need it).
    */
   async remove(ctx: Ctx, collection: CollectionName, id: string, scope?: WriteScope, role?: Role): Promise<AnyRecord> {
-    const hooks = this.hooksFor(collection);
-    requireWrite(ctx, role ?? hooks.deleteRole ?? 'OWNER', `delete ${hooks.label}s`);
+    const info = this.writable(collection);
+    const hooks = this.hooksOf(collection);
+    this.permit(ctx, collection, 'delete', `delete ${info.label}s`, role);
     const run = async (s: WriteScope) => {
       const before = await this.get(ctx, collection, id, s.tx);
+      await checkRemove(this.ruleContext(s.tx, ctx), collection, before);
       await hooks.beforeDelete?.(s, before);
       const stored = await this.put(s, collection, before, false, true);
-      await writeAudit(s.tx, ctx, { entityType: COLLECTIONS[collection].entityType, entityId: id, action: 'delete', before, after: null });
+      await writeAudit(s.tx, ctx, { entityType: info.entityType, entityId: id, action: 'delete', before, after: null });
       return stored;
     };
-    return scope ? run(scope) : this.transaction(ctx, run);
+    return ruled(() => (scope ? run(scope) : this.transaction(ctx, run)));
   }
-
-  /**
-   * Checks that a referenced record exists (live) in the workspace; throws naming the field.
-   * With `before`, a reference the write leaves unchanged is not re-checked, so a record whose
-   * organization (say) was deleted can still be edited.
-   */
-  async requireRef(s: WriteScope, collection: CollectionName, id: unknown, field: string, before?: AnyRecord | null): Promise<AnyRecord | null> {
-    if (id == null) return null;
-    const found = await this.find(s.tx, s.ctx, collection, String(id));
-    if (!found && before && before[field] === id) return null;
-    if (!found) throw invalid(field, `${this.entityName(collection)} ${String(id)} does not exist in this workspace`);
-    return found;
-  }
-}
-
-/** Custom field values are validated against the workspace's definitions; none exist yet. */
-function validateCustom(custom: unknown): Row {
-  const value = (custom ?? {}) as Row;
-  const keys = Object.keys(value);
-  if (keys.length > 0) throw invalid(`custom.${keys[0]}`, `unknown custom field '${keys[0]}' (this workspace defines no custom fields)`);
-  return {};
 }

@@ -1,28 +1,21 @@
 /**
  * The domain services of one store. Every adapter (REST, MCP, sync, CLI) gets this one object.
  */
-import type { CollectionName } from '../../shared/collections.js';
+import { requiredRole } from '../../shared/permissions.js';
 import { openStore, type Store } from '../store/store.js';
 import { AccountService } from './accounts.js';
 import { listAudit } from './audit.js';
 import { requireWrite, type Ctx } from './context.js';
-import { activityHooks } from './entities/activities.js';
-import { dealContactHooks } from './entities/dealContacts.js';
 import { dealHooks } from './entities/deals.js';
-import { organizationHooks } from './entities/organizations.js';
-import { personHooks } from './entities/people.js';
 import { pipelineHooks, reorderStages, stageHooks } from './entities/pipelines.js';
 import { parseInput } from './errors.js';
-import { RecordService, type EntityHooks } from './records.js';
+import { RecordService, type EntityHookTable } from './records.js';
 import { ViewService } from './views.js';
 import { StageOrder } from '../../shared/schemas.js';
 
-export const ENTITY_HOOKS: Partial<Record<CollectionName, EntityHooks>> = {
-  organizations: organizationHooks,
-  people: personHooks,
+/** The server-only work of the entities that have some (their rules are shared: shared/entities/). */
+export const ENTITY_HOOKS: EntityHookTable = {
   deals: dealHooks,
-  dealContacts: dealContactHooks,
-  activities: activityHooks,
   pipelines: pipelineHooks,
   stages: stageHooks,
 };
@@ -46,7 +39,7 @@ export function createServices(store: Store): Services {
     audit: (ctx, query) => listAudit(store.db, ctx, query),
     reorderStages: async (ctx, pipelineId, input) => {
       const { stageIds } = parseInput(StageOrder, input);
-      requireWrite(ctx, 'OWNER', 'reorder stages');
+      requireWrite(ctx, requiredRole('stages', 'update') ?? 'OWNER', 'reorder stages');
       return records.transaction(ctx, (s) => reorderStages(s, pipelineId, stageIds));
     },
   };

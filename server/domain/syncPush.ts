@@ -238,7 +238,7 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
   const fields = mergeableFields(collection);
   // Without an assumed state, a document carrying the server's current version was based on it.
   const effectiveBase = base ?? (await baseFromVersion(s.tx, ctx, info.entityType, id, local.version, server));
-  const merged = mergeFields(fields, effectiveBase, normalized(records.hooksFor(collection).updateSchema, fields, local), server);
+  const merged = mergeFields(fields, effectiveBase, normalized(info.update!, fields, local), server);
   const { patch } = merged;
   let { conflicts } = merged;
   // A field "changed on the server" only by this same client's earlier pushes (whose answers it

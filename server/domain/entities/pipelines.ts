@@ -1,31 +1,22 @@
 /**
- * Pipelines and their ordered stages. Exactly one pipeline per workspace is the default; stage
- * positions are kept 0..n-1 in order, and a stage used by deals cannot be deleted.
+ * Pipelines and their ordered stages, the server's part (the rules are shared/entities/pipelines.ts
+ * and stages.ts): stage positions are kept 0..n-1 in order, exactly one pipeline is the default,
+ * a new pipeline gets its initial stages and a deleted one takes its stages with it.
  */
-import { Id, PipelineCreate, PipelineUpdate, StageCreate, StageUpdate } from '../../../shared/schemas.js';
-import { DEFAULT_STAGES } from '../../../shared/rules.js';
+import { COLLECTIONS, type RecordOf } from '../../../shared/collections.js';
+import { initialStages } from '../../../shared/rules.js';
+import { SqlRecordReader } from '../../store/reader.js';
 import type { AnyRecord, Row } from '../../store/records.js';
 import { rowToRecord } from '../../store/records.js';
 import { writeAudit } from '../audit.js';
-import { conflict, invalid } from '../errors.js';
-import { changedFields, type EntityHooks, type WriteScope } from '../records.js';
+import { invalid } from '../errors.js';
+import { changedFields, type HooksOf, type WriteScope } from '../records.js';
 
-export async function liveStages(s: Pick<WriteScope, 'tx' | 'ctx'>, pipelineId: string): Promise<AnyRecord[]> {
-  const rows = await s.tx
-    .selectFrom('stages')
-    .selectAll()
-    .where('workspaceId', '=', s.ctx.workspaceId)
-    .where('pipelineId', '=', pipelineId)
-    .where('deleted', '=', 0)
-    .orderBy('position')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => rowToRecord('stages', r));
-}
+type Stage = RecordOf<'stages'> & AnyRecord;
 
-export async function defaultPipeline(s: Pick<WriteScope, 'tx' | 'ctx'>): Promise<AnyRecord | null> {
-  const row = await s.tx.selectFrom('pipelines').selectAll().where('workspaceId', '=', s.ctx.workspaceId).where('deleted', '=', 0).orderBy('isDefault', 'desc').orderBy('position').executeTakeFirst();
-  return row ? rowToRecord('pipelines', row) : null;
+/** The live stages of a pipeline in order. */
+export async function liveStages(s: Pick<WriteScope, 'tx' | 'ctx'>, pipelineId: string): Promise<Stage[]> {
+  return new SqlRecordReader(s.tx, s.ctx.workspaceId).stagesOf(pipelineId);
 }
 
 /** Rewrites records whose fields differ from `changes`, with audit entries. */
@@ -34,7 +25,7 @@ async function rewrite(s: WriteScope, collection: 'stages' | 'pipelines', before
   const fields = changedFields(before, next);
   if (fields.length === 0) return;
   const stored = await s.records.put(s, collection, next, false);
-  await writeAudit(s.tx, s.ctx, { entityType: collection === 'stages' ? 'stage' : 'pipeline', entityId: before.id, action: 'update', before, after: stored, changedFields: fields });
+  await writeAudit(s.tx, s.ctx, { entityType: COLLECTIONS[collection].entityType, entityId: before.id, action: 'update', before, after: stored, changedFields: fields });
 }
 
 /** Gives `ordered` positions 0..n-1. */
@@ -42,28 +33,11 @@ async function renumber(s: WriteScope, ordered: AnyRecord[]): Promise<void> {
   for (let i = 0; i < ordered.length; i++) await rewrite(s, 'stages', ordered[i], { position: i });
 }
 
-export const pipelineHooks: EntityHooks = {
-  label: 'pipeline',
-  createSchema: PipelineCreate,
-  updateSchema: PipelineUpdate,
-  writeRole: 'OWNER',
-  async prepareCreate(s, input) {
-    const { stages: _stages, ...rest } = input;
-    const existing = await s.tx.selectFrom('pipelines').select(['id']).where('workspaceId', '=', s.ctx.workspaceId).where('deleted', '=', 0).execute();
-    const hasDefault = (await defaultPipeline(s))?.isDefault === true;
-    return { ...rest, isDefault: !hasDefault || rest.isDefault === true, position: rest.position ?? existing.length };
-  },
+export const pipelineHooks: HooksOf<'pipelines'> = {
   async afterCreate(s, record, input) {
-    const stages = (input.stages as { name: string; probability?: number | null }[] | undefined) ?? DEFAULT_STAGES;
-    for (const [i, stage] of stages.entries()) {
-      await s.records.create(s.ctx, 'stages', { pipelineId: record.id, name: stage.name, probability: stage.probability ?? null, position: i }, s);
+    for (const stage of initialStages(input as Parameters<typeof initialStages>[0])) {
+      await s.records.create(s.ctx, 'stages', { pipelineId: record.id, ...stage }, s);
     }
-  },
-  async prepareUpdate(_s, before, next, patch) {
-    if (before.isDefault && patch.isDefault === false) {
-      throw invalid('isDefault', 'a workspace needs a default pipeline: make another pipeline the default instead');
-    }
-    next.isDefault = before.isDefault || patch.isDefault === true;
   },
   async afterWrite(s, _before, after) {
     if (!after.isDefault) return;
@@ -78,51 +52,24 @@ export const pipelineHooks: EntityHooks = {
     for (const row of others) await rewrite(s, 'pipelines', rowToRecord('pipelines', row), { isDefault: false });
   },
   async beforeDelete(s, record) {
-    if (record.isDefault) throw conflict('the default pipeline cannot be deleted; make another pipeline the default first');
-    const deals = await countDeals(s, 'pipelineId', record.id);
-    if (deals > 0) throw conflict(`pipeline '${String(record.name)}' still has ${deals} deal(s); move or delete them first`);
     for (const stage of await liveStages(s, record.id)) await s.records.remove(s.ctx, 'stages', stage.id, s);
   },
 };
 
-async function countDeals(s: WriteScope, field: 'pipelineId' | 'stageId', id: string): Promise<number> {
-  const row = await s.tx
-    .selectFrom('deals')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('workspaceId', '=', s.ctx.workspaceId)
-    .where(field, '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
-export const StageWrite = StageCreate.extend({ pipelineId: Id });
-
-export const stageHooks: EntityHooks = {
-  label: 'stage',
-  createSchema: StageWrite,
-  updateSchema: StageUpdate,
-  writeRole: 'OWNER',
-  async prepareCreate(s, input) {
-    const pipeline = await s.records.requireRef(s, 'pipelines', input.pipelineId, 'pipelineId');
-    const stages = await liveStages(s, pipeline!.id);
-    const position = Math.min((input.position as number | undefined) ?? stages.length, stages.length);
+export const stageHooks: HooksOf<'stages'> = {
+  async beforeCreate(s, record) {
     // make room: later stages move one down
-    for (const stage of stages.slice(position)) await rewrite(s, 'stages', stage, { position: (stage.position as number) + 1 });
-    return { ...input, position, probability: input.probability ?? null };
+    const stages = await liveStages(s, record.pipelineId);
+    for (const stage of stages.slice(record.position)) await rewrite(s, 'stages', stage, { position: stage.position + 1 });
   },
-  async prepareUpdate(s, before, next, patch) {
-    if (patch.position === undefined || patch.position === before.position) return;
-    const others = (await liveStages(s, before.pipelineId as string)).filter((st) => st.id !== before.id);
-    const position = Math.min(patch.position as number, others.length);
-    next.position = position;
-    others.splice(position, 0, { ...before, position } as AnyRecord);
+  async beforeUpdate(s, before, next) {
+    if (next.position === before.position) return;
+    const others = (await liveStages(s, before.pipelineId)).filter((st) => st.id !== before.id);
+    others.splice(next.position, 0, { ...before, position: next.position });
     for (let i = 0; i < others.length; i++) if (others[i].id !== before.id) await rewrite(s, 'stages', others[i], { position: i });
   },
   async beforeDelete(s, record) {
-    const deals = await countDeals(s, 'stageId', record.id);
-    if (deals > 0) throw conflict(`stage '${String(record.name)}' is used by ${deals} deal(s); move them to another stage first`);
-    const rest = (await liveStages(s, record.pipelineId as string)).filter((st) => st.id !== record.id);
+    const rest = (await liveStages(s, record.pipelineId)).filter((st) => st.id !== record.id);
     await renumber(s, rest);
   },
 };
