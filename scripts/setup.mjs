@@ -61,7 +61,14 @@ const which = (name) => {
 
 function findBrowser() {
   if (process.env.KITH_CHROMIUM) return fs.existsSync(process.env.KITH_CHROMIUM) ? process.env.KITH_CHROMIUM : null;
-  const fixed = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium'];
+  const fixed = [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  ];
   return fixed.find((p) => fs.existsSync(p)) ?? ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'].map(which).find(Boolean) ?? null;
 }
 
