@@ -118,7 +118,7 @@ export class RecordService {
   ) {}
 
   /** The registry entry of a collection clients may write (405 for the server's own, such as stage changes). */
-  private writable(collection: CollectionName) {
+  private registryEntry(collection: CollectionName) {
     const info = writable(collection);
     if (!info) throw new DomainError(405, 'Method not allowed', `${collection} are written by the server only`);
     return info;
@@ -246,7 +246,7 @@ export class RecordService {
   }
 
   async create(ctx: Ctx, collection: CollectionName, input: unknown, scope?: WriteScope): Promise<{ record: AnyRecord; created: boolean }> {
-    const info = this.writable(collection);
+    const info = this.registryEntry(collection);
     const hooks = this.hooksOf(collection);
     this.permit(ctx, collection, 'create', `create ${info.label}s`);
     return ruled(async () => {
@@ -275,7 +275,7 @@ export class RecordService {
   }
 
   async update(ctx: Ctx, collection: CollectionName, id: string, input: unknown, options: WriteOptions = {}, scope?: WriteScope): Promise<AnyRecord> {
-    const info = this.writable(collection);
+    const info = this.registryEntry(collection);
     const hooks = this.hooksOf(collection);
     this.permit(ctx, collection, 'update', `change ${info.label}s`);
     return ruled(async () => {
@@ -310,7 +310,7 @@ export class RecordService {
   }
 
   async setArchived(ctx: Ctx, collection: CollectionName, id: string, archived: boolean, scope?: WriteScope): Promise<AnyRecord> {
-    const info = this.writable(collection);
+    const info = this.registryEntry(collection);
     this.permit(ctx, collection, archived ? 'archive' : 'restore', `${archived ? 'archive' : 'restore'} ${info.label}s`);
     const run = async (s: WriteScope) => {
       const before = await this.get(ctx, collection, id, s.tx);
@@ -336,7 +336,7 @@ export class RecordService {
    * (callers should not need it).
    */
   async remove(ctx: Ctx, collection: CollectionName, id: string, scope?: WriteScope, role?: Role): Promise<AnyRecord> {
-    const info = this.writable(collection);
+    const info = this.registryEntry(collection);
     const hooks = this.hooksOf(collection);
     this.permit(ctx, collection, 'delete', `delete ${info.label}s`, role);
     const run = async (s: WriteScope) => {
