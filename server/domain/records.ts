@@ -7,7 +7,7 @@
  * MCP, sync and the CLI all call these functions.
  */
 import { sql, type ExpressionBuilder } from 'kysely';
-import { COLLECTIONS, COLLECTION_NAMES, type CollectionName, type RecordOf } from '../../shared/collections.js';
+import { COLLECTIONS, COLLECTION_NAMES, type CollectionName, type CreateOf, type RecordOf } from '../../shared/collections.js';
 import { requiredRole, type RecordAction } from '../../shared/permissions.js';
 import { checkArchive, checkRemove, parseCreate, parseUpdate, prepareCreate, prepareUpdate, RuleError, validateRecord, writable, type RuleContext } from '../../shared/rules.js';
 import { ListQuery } from '../../shared/schemas.js';
@@ -37,21 +37,21 @@ export interface WriteScope {
  * records consistent (stage positions, one default pipeline), cascades. Everything runs in the
  * write's transaction; the record passed in has been through the rules and validated.
  */
-export interface EntityHooks<R extends Row = AnyRecord> {
+export interface EntityHooks<R extends Row = AnyRecord, I extends Row = Row> {
   /** Before a new record is stored (e.g. later stages move down to make room). */
   beforeCreate?(scope: WriteScope, record: R): Promise<void>;
   /** Before an update that changes fields is stored. */
   beforeUpdate?(scope: WriteScope, before: R, next: R): Promise<void>;
   /** After a create, with the validated input (e.g. a pipeline's initial stages). */
-  afterCreate?(scope: WriteScope, record: R, input: Row): Promise<void>;
+  afterCreate?(scope: WriteScope, record: R, input: I): Promise<void>;
   /** Side effects in the same transaction (stage changes, un-defaulting other pipelines). */
   afterWrite?(scope: WriteScope, before: R | null, after: R): Promise<void>;
   /** Before a delete the rules allow (e.g. a pipeline's stages go with it). */
   beforeDelete?(scope: WriteScope, record: R): Promise<void>;
 }
 
-/** The hooks of collection C, typed with its record. */
-export type HooksOf<C extends CollectionName> = EntityHooks<RecordOf<C> & AnyRecord>;
+/** The hooks of collection C, typed with its record and create input. */
+export type HooksOf<C extends CollectionName> = EntityHooks<RecordOf<C> & AnyRecord, CreateOf<C> & Row>;
 /** The hooks of the entities that have server-only work, by collection. */
 export type EntityHookTable = { [C in CollectionName]?: HooksOf<C> };
 

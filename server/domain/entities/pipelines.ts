@@ -35,7 +35,7 @@ async function renumber(s: WriteScope, ordered: AnyRecord[]): Promise<void> {
 
 export const pipelineHooks: HooksOf<'pipelines'> = {
   async afterCreate(s, record, input) {
-    for (const stage of initialStages(input as Parameters<typeof initialStages>[0])) {
+    for (const stage of initialStages(input)) {
       await s.records.create(s.ctx, 'stages', { pipelineId: record.id, ...stage }, s);
     }
   },
