@@ -1,36 +1,103 @@
 /**
- * Domain errors. Adapters turn them into problem+json (REST), isError tool results (MCP) or
- * rejected changes (sync). Messages say which field and what was expected.
+ * Domain errors. Each carries a code saying what went wrong, in the domain's terms; adapters turn
+ * it into their own answer: problem+json with an HTTP status (server/http/problem.ts maps the
+ * codes), an isError tool result (server/mcp), a rejected change (sync). Messages say which field
+ * and what was expected.
  */
 import type { z } from 'zod';
 import { zodErrors, type FieldError } from '../../shared/validation.js';
 
 export { zodErrors, type FieldError };
 
+export const ERROR_CODES = [
+  /** The input fails validation; `errors` names each field. */
+  'invalid',
+  /** No such record, workspace, user or key (in the caller's workspace). */
+  'not_found',
+  /** The data as it stands forbids the write: a duplicate, a record in use, an id reused with other content. */
+  'conflict',
+  /** The record changed since the version the caller named. */
+  'precondition_failed',
+  /** The caller's role, or a read-only key, may not do this. */
+  'role_forbidden',
+  /** The user has no role in the workspace. */
+  'not_a_member',
+  /** The API key is restricted to another workspace. */
+  'key_workspace_restriction',
+  /** The key reaches several workspaces and none was named. */
+  'workspace_required',
+  /** Only the server writes this collection. */
+  'server_only',
+  /** A command used the wrong way (the CLI). */
+  'usage',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * The HTTP status each code had before errors carried codes, for the callers not yet moved off
+ * `DomainError.status` (see there). Equal to server/http/problem.ts's mapping (checked by
+ * test/unit/errors.test.ts); delete with `status`.
+ */
+const LEGACY_STATUS: Record<ErrorCode, 400 | 403 | 404 | 405 | 409 | 412 | 422> = {
+  invalid: 422,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  role_forbidden: 403,
+  not_a_member: 403,
+  key_workspace_restriction: 403,
+  workspace_required: 400,
+  server_only: 405,
+  usage: 400,
+};
+
+type LegacyStatus = (typeof LEGACY_STATUS)[ErrorCode];
+
+/** The code an error constructed the old way (with a status) gets. */
+const CODE_OF_STATUS: Record<LegacyStatus, ErrorCode> = { 400: 'usage', 403: 'role_forbidden', 404: 'not_found', 405: 'server_only', 409: 'conflict', 412: 'precondition_failed', 422: 'invalid' };
+
 export class DomainError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-    readonly errors: FieldError[] = [],
-    readonly extra: Record<string, unknown> = {},
-  ) {
+  readonly code: ErrorCode;
+  readonly errors: FieldError[];
+  readonly extra: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, errors?: FieldError[], extra?: Record<string, unknown>);
+  /**
+   * @deprecated Name a code instead: `new DomainError('precondition_failed', message, [], extra)`.
+   * The status picks the code; the title is not kept (each transport has its own for the code).
+   */
+  constructor(status: LegacyStatus, title: string, message: string, errors?: FieldError[], extra?: Record<string, unknown>);
+  constructor(first: ErrorCode | LegacyStatus, ...rest: unknown[]) {
+    const [message, errors = [], extra = {}] = (typeof first === 'number' ? rest.slice(1) : rest) as [string, FieldError[]?, Record<string, unknown>?];
     super(message);
+    this.code = typeof first === 'number' ? CODE_OF_STATUS[first] : first;
+    this.errors = errors;
+    this.extra = extra;
+  }
+
+  /**
+   * @deprecated Transports map `code` themselves (HTTP: server/http/problem.ts). Kept while
+   * server/domain/syncPush.ts (the status a `rejected` audit entry records) and server/cli.ts
+   * (exit code 2 for a usage error) still read it.
+   */
+  get status(): number {
+    return LEGACY_STATUS[this.code];
   }
 }
 
 export class ValidationError extends DomainError {
   constructor(errors: FieldError[], message?: string) {
-    super(422, 'Validation failed', message ?? errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), errors);
+    super('invalid', message ?? errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), errors);
   }
 }
 
-export const notFound = (entity: string, id: string) => new DomainError(404, 'Not found', `${entity} ${id} not found`);
-export const forbidden = (message: string) => new DomainError(403, 'Forbidden', message);
-export const conflict = (message: string, extra: Record<string, unknown> = {}) => new DomainError(409, 'Conflict', message, [], extra);
+export const notFound = (entity: string, id: string) => new DomainError('not_found', `${entity} ${id} not found`);
+/** A refusal for who the caller is: by default their role or read-only key (`role_forbidden`). */
+export const forbidden = (message: string, code: 'role_forbidden' | 'not_a_member' | 'key_workspace_restriction' = 'role_forbidden') => new DomainError(code, message);
+export const conflict = (message: string, extra: Record<string, unknown> = {}) => new DomainError('conflict', message, [], extra);
 export const invalid = (path: string, message: string) => new ValidationError([{ path, message }]);
 
-/** "string" → "a string", "object" → "an object". */
 /** Parses input with a schema or throws a ValidationError naming every bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.infer<S> {
   const result = schema.safeParse(input ?? {});

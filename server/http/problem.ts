@@ -1,8 +1,9 @@
 /**
- * RFC 9457 problem details: every error the HTTP API returns has this shape.
+ * RFC 9457 problem details: every error the HTTP API returns has this shape. Domain errors carry a
+ * code (server/domain/errors.ts); the status and title each code is answered with are set here.
  */
 import type { Response } from 'express';
-import { DomainError, type FieldError } from '../domain/errors.js';
+import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.js';
 
 export interface Problem {
   type: string;
@@ -36,6 +37,28 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported media type',
 };
 
+/**
+ * How each domain error code is answered over HTTP. `code: true`: the problem carries the code too,
+ * for clients that must tell that refusal from other 403s.
+ */
+const DOMAIN_PROBLEMS: Record<ErrorCode, { status: number; title: string; code?: true }> = {
+  invalid: { status: 422, title: 'Validation failed' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  precondition_failed: { status: 412, title: 'Precondition failed' },
+  role_forbidden: { status: 403, title: 'Forbidden' },
+  not_a_member: { status: 403, title: 'Forbidden' },
+  key_workspace_restriction: { status: 403, title: 'Forbidden', code: true },
+  workspace_required: { status: 400, title: 'Workspace required' },
+  server_only: { status: 405, title: 'Method not allowed' },
+  usage: { status: 400, title: 'Bad request' },
+};
+
+/** The HTTP status of a domain error. */
+export function statusOf(error: DomainError): number {
+  return DOMAIN_PROBLEMS[error.code].status;
+}
+
 export function problem(status: number, title: string, detail: string, errors?: FieldError[], extra: Record<string, unknown> = {}): Problem {
   return {
     type: `https://kith.dev/problems/${SLUGS[status] ?? 'error'}`,
@@ -60,8 +83,8 @@ export function sendProblem(res: Response, p: Problem): void {
 /** Any thrown value → a problem. Unknown errors are 500 with no internals leaked. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
-    const { code, ...extra } = error.extra as { code?: string };
-    return problem(error.status, error.title, error.message, error.errors, { ...(code ? { code } : {}), ...extra });
+    const { status, title, code } = DOMAIN_PROBLEMS[error.code];
+    return problem(status, title, error.message, error.errors, { ...(code ? { code: error.code } : {}), ...error.extra });
   }
   const e = error as { status?: number; statusCode?: number; type?: string; message?: string; expose?: boolean };
   const status = e?.status ?? e?.statusCode;

@@ -22,6 +22,7 @@ import type { Ctx } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { FAILURE_TEXT, keyFromRequest, workspaceSelector } from '../http/auth.js';
+import { statusOf } from '../http/problem.js';
 import { createCatalogueServer, type CatalogueServer } from './server.js';
 
 export const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -157,8 +158,8 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
   /** A domain error while resolving the caller's workspace, as the MCP endpoint answers it. */
   const contextError = (res: Response, error: unknown) => {
     if (error instanceof DomainError) {
-      if (error.extra.code === 'key_workspace_restriction') return rpcError(res, 403, -32003, MESSAGES.keyRestriction);
-      return rpcError(res, error.status, -32000, error.message);
+      if (error.code === 'key_workspace_restriction') return rpcError(res, 403, -32003, MESSAGES.keyRestriction);
+      return rpcError(res, statusOf(error), -32000, error.message);
     }
     console.error('[mcp]', error);
     return rpcError(res, 500, -32603, 'Internal error');

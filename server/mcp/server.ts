@@ -13,7 +13,7 @@ import { normalizeObjectSchema } from '@modelcontextprotocol/sdk/server/zod-comp
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { featureEnabled, type Ctx } from '../domain/context.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { catalogue, visibleTools, type ToolDef } from './catalogue.js';
 
@@ -74,11 +74,25 @@ function definitionOf(tool: ToolDef): Tool {
   return def;
 }
 
+/** What a failed call's text starts with, per domain error code. */
+const ERROR_LABELS: Record<ErrorCode, string> = {
+  invalid: 'Validation failed',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  precondition_failed: 'Precondition failed',
+  role_forbidden: 'Forbidden',
+  not_a_member: 'Forbidden',
+  key_workspace_restriction: 'Forbidden',
+  workspace_required: 'Workspace required',
+  server_only: 'Method not allowed',
+  usage: 'Bad request',
+};
+
 /** A failed call as a model sees it: what went wrong, which field, what was expected. */
 export function errorText(error: unknown): string {
   if (error instanceof DomainError) {
     const fields = error.errors.length ? error.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ') : error.message;
-    return `${error.title}: ${fields}`;
+    return `${ERROR_LABELS[error.code]}: ${fields}`;
   }
   console.error('[mcp] tool failed:', error);
   return 'Internal error: an unexpected error occurred in the CRM; it has been logged. Retrying may help; if not, report it.';

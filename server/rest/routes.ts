@@ -36,7 +36,7 @@ import { CRM_VERSION } from '../../shared/version.js';
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^(?:W\/)?"(\d+)"$/.exec(header.trim());
-  if (!match) throw new DomainError(412, 'Precondition failed', `If-Match must be an ETag returned by GET (e.g. "42"), got ${header}`);
+  if (!match) throw new DomainError('precondition_failed', `If-Match must be an ETag returned by GET (e.g. "42"), got ${header}`);
   return Number(match[1]);
 }
 
@@ -290,7 +290,7 @@ export function crmRoutes(services: Services): RouteDef[] {
       handler: async (ctx, req) => {
         const contacts = await views.dealContacts(ctx, param(req, 'id'));
         const contact = contacts.find((c) => (c as Record<string, unknown>).personId === param(req, 'personId'));
-        if (!contact) throw new DomainError(404, 'Not found', `person ${param(req, 'personId')} is not a contact of deal ${param(req, 'id')}`);
+        if (!contact) throw new DomainError('not_found', `person ${param(req, 'personId')} is not a contact of deal ${param(req, 'id')}`);
         await records.remove(ctx, 'dealContacts', contact.id, undefined, 'MEMBER');
       },
     },

@@ -41,26 +41,25 @@ export class WorkspaceAccess {
     if (selector) {
       workspace = await findWorkspace(db, selector);
       if (key.workspaceId && workspace?.id !== key.workspaceId) {
-        throw new DomainError(403, 'Forbidden', 'Workspace access denied by API key restriction', [], { code: 'key_workspace_restriction' });
+        throw forbidden('Workspace access denied by API key restriction', 'key_workspace_restriction');
       }
-      if (!workspace) throw new DomainError(404, 'Not found', `workspace '${selector}' not found`);
+      if (!workspace) throw new DomainError('not_found', `workspace '${selector}' not found`);
     } else if (key.workspaceId) {
       workspace = await findWorkspace(db, key.workspaceId);
     } else {
       const mine = await listWorkspaces(db, user.id);
       if (mine.length === 1) workspace = mine[0];
-      else if (mine.length === 0 && user.platformRole !== 'ADMIN') throw forbidden('this user is not a member of any workspace');
+      else if (mine.length === 0 && user.platformRole !== 'ADMIN') throw forbidden('this user is not a member of any workspace', 'not_a_member');
       else {
         throw new DomainError(
-          400,
-          'Workspace required',
+          'workspace_required',
           `this key can reach several workspaces; name one with the X-Kith-Workspace header or ?workspace= (one of: ${mine.map((w) => w.slug).join(', ') || 'any, as platform admin'})`,
         );
       }
     }
-    if (!workspace) throw new DomainError(404, 'Not found', 'workspace not found');
+    if (!workspace) throw new DomainError('not_found', 'workspace not found');
     const role = (await memberRole(db, workspace.id, user.id)) ?? (user.platformRole === 'ADMIN' ? 'OWNER' : null);
-    if (!role) throw forbidden(`you are not a member of workspace '${workspace.slug}'`);
+    if (!role) throw forbidden(`you are not a member of workspace '${workspace.slug}'`, 'not_a_member');
     return { workspace, workspaceId: workspace.id, userId: user.id, keyId: key.id, role, readOnly: key.readOnly, source };
   }
 
@@ -92,7 +91,7 @@ export class WorkspaceAccess {
   async ownerContext(selector: string | null | undefined, source: Source): Promise<Ctx> {
     const { db } = this.store;
     const workspace = selector ? await findWorkspace(db, selector) : ((await listWorkspaces(db))[0] ?? null);
-    if (!workspace) throw new DomainError(404, 'Not found', selector ? `workspace '${selector}' not found` : 'no workspace exists yet');
+    if (!workspace) throw new DomainError('not_found', selector ? `workspace '${selector}' not found` : 'no workspace exists yet');
     return systemCtx(workspace, source, await firstOwnerId(db, workspace.id));
   }
 }

@@ -159,7 +159,7 @@ export function dealContactTools(): ToolDef[] {
         const personId = await resolvePerson(services, ctx, args);
         const contacts = await services.views.dealContacts(ctx, args.dealId);
         const contact = contacts.find((c) => (c as Record<string, unknown>).personId === personId);
-        if (!contact) throw new DomainError(404, 'Not found', `person ${personId} is not a contact of deal ${args.dealId}`);
+        if (!contact) throw new DomainError('not_found', `person ${personId} is not a contact of deal ${args.dealId}`);
         await services.records.remove(ctx, 'dealContacts', contact.id, undefined, 'MEMBER');
         return { removed: true, dealId: args.dealId, personId };
       },
