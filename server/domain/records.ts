@@ -97,10 +97,20 @@ function decodeCursor(cursor: string): unknown[] {
 /** Query parameters that filter a list by equality: those of ListQuery that some collection declares as a filter. */
 const FILTER_KEYS = Object.keys(ListQuery.shape).filter((key) => COLLECTION_NAMES.some((c) => COLLECTIONS[c].filterFields.includes(key))) as (keyof ListQuery)[];
 
-/** A rule's refusal as the domain reports it: 422 naming the fields, or 409 when the data as it stands forbids the write. */
+/**
+ * A rule's refusal as the domain reports it: `invalid` naming the fields, or `conflict` when the data
+ * as it stands forbids the write (with the field it is about, when there is one: a duplicate deal
+ * contact's personId, as the client reports it).
+ */
 function domainErrorOf(error: unknown): unknown {
   if (!(error instanceof RuleError)) return error;
-  return error.kind === 'conflict' ? conflict(error.message, error.extra) : new ValidationError(error.errors);
+  if (error.kind === 'invalid') return new ValidationError(error.errors);
+  return new DomainError(
+    'conflict',
+    error.message,
+    error.errors.filter((e) => e.path !== ''),
+    error.extra,
+  );
 }
 
 async function ruled<T>(work: () => Promise<T>): Promise<T> {
@@ -120,7 +130,7 @@ export class RecordService {
   /** The registry entry of a collection clients may write (405 for the server's own, such as stage changes). */
   private registryEntry(collection: CollectionName) {
     const info = writable(collection);
-    if (!info) throw new DomainError(405, 'Method not allowed', `${collection} are written by the server only`);
+    if (!info) throw new DomainError('server_only', `${collection} are written by the server only`);
     return info;
   }
 
@@ -283,7 +293,7 @@ export class RecordService {
       const run = async (s: WriteScope) => {
         const before = await this.get(ctx, collection, id, s.tx);
         if (options.ifVersion !== undefined && before.version !== options.ifVersion) {
-          throw new DomainError(412, 'Precondition failed', `${info.label} ${id} has changed (version ${before.version}, If-Match named ${options.ifVersion}); read it again and retry`, [], {
+          throw new DomainError('precondition_failed', `${info.label} ${id} has changed (version ${before.version}, If-Match named ${options.ifVersion}); read it again and retry`, [], {
             currentVersion: before.version,
           });
         }
