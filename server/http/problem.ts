@@ -5,7 +5,7 @@
 import type { Response } from 'express';
 import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.js';
 
-export interface Problem {
+interface Problem {
   type: string;
   title: string;
   status: number;

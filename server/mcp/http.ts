@@ -25,11 +25,11 @@ import { FAILURE_TEXT, keyFromRequest, workspaceSelector } from '../http/auth.js
 import { statusOf } from '../http/problem.js';
 import { createCatalogueServer, type CatalogueServer } from './server.js';
 
-export const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
-export const DEFAULT_IDLE_MS = 30 * 60 * 1000;
-export const DEFAULT_MAX_SESSIONS = 1000;
+const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
+const DEFAULT_IDLE_MS = 30 * 60 * 1000;
+const DEFAULT_MAX_SESSIONS = 1000;
 
-export const MESSAGES = {
+const MESSAGES = {
   unauthorized: 'Unauthorized',
   sessionNotFound: 'MCP session not found',
   notInitialized: 'Server not initialized',
@@ -42,7 +42,7 @@ export const MESSAGES = {
   parseError: 'Parse error: Invalid JSON',
 } as const;
 
-export interface McpMountOptions {
+interface McpMountOptions {
   /** The address the server is bound to; Host/Origin are validated when it is loopback. */
   host?: string;
   /** Shutdown hooks of the app: the MCP host adds one that closes every session. */
@@ -64,7 +64,7 @@ interface Session {
   lastSeen: number;
 }
 
-export interface McpHost {
+interface McpHost {
   /** Open sessions (for tests and diagnostics). */
   sessionCount(): number;
   close(): Promise<void>;
@@ -80,7 +80,7 @@ function rpcError(res: Response, status: number, code: number, message: string, 
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
   return LOOPBACK_NAMES.has(h) || /^127\.\d+\.\d+\.\d+$/.test(h) || h.endsWith('.localhost');
 }

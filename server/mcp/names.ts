@@ -10,7 +10,7 @@ import type { Services } from '../domain/services.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function normalizeName(value: unknown): string {
+function normalizeName(value: unknown): string {
   return String(value ?? '')
     .trim()
     .replace(/\s+/g, ' ')
@@ -19,7 +19,7 @@ export function normalizeName(value: unknown): string {
 
 const quoteList = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
 
-export type NamedCollection = 'organizations' | 'people' | 'deals' | 'pipelines';
+type NamedCollection = 'organizations' | 'people' | 'deals' | 'pipelines';
 
 const NAMED: Record<NamedCollection, { field: 'name' | 'title'; label: string; list: string }> = {
   organizations: { field: 'name', label: 'organization', list: 'crm.organization.list' },
@@ -51,7 +51,7 @@ export async function recordByName(services: Services, ctx: Ctx, collection: Nam
 }
 
 /** The pipeline's live stages in order. */
-export async function stagesOf(services: Services, ctx: Ctx, pipelineId: string): Promise<AnyRecord[]> {
+async function stagesOf(services: Services, ctx: Ctx, pipelineId: string): Promise<AnyRecord[]> {
   return (await services.records.list(ctx, 'stages', { pipelineId, sort: 'position', limit: 500 })).data;
 }
 
@@ -72,7 +72,7 @@ export async function stageByName(services: Services, ctx: Ctx, pipelineId: stri
 }
 
 /** The workspace default pipeline (there is always one once the workspace exists). */
-export async function defaultPipeline(services: Services, ctx: Ctx): Promise<AnyRecord> {
+async function defaultPipeline(services: Services, ctx: Ctx): Promise<AnyRecord> {
   const { data } = await services.records.list(ctx, 'pipelines', { sort: 'position', limit: 500 });
   const found = data.find((p) => p.isDefault) ?? data[0];
   if (!found) throw invalid('pipelineId', 'this workspace has no pipeline; create one with crm.pipeline.create');

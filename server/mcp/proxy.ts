@@ -11,21 +11,21 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, CallToolResultSchema, ErrorCode, ListToolsRequestSchema, McpError, ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SERVER_INFO } from './server.js';
 
-export interface ProxyOptions {
+interface ProxyOptions {
   url: string;
   apiKey: string;
   workspace?: string;
 }
 
 /** The /mcp endpoint of a server URL ("http://127.0.0.1:4317" → ".../mcp"; a URL ending in /mcp is kept). */
-export function mcpEndpoint(base: string): URL {
+function mcpEndpoint(base: string): URL {
   const url = new URL(base);
   if (!/\/mcp\/?$/.test(url.pathname)) url.pathname = `${url.pathname.replace(/\/$/, '')}/mcp`;
   return url;
 }
 
 /** One line saying why connecting failed. */
-export function describeConnectError(error: unknown, url: URL): string {
+function describeConnectError(error: unknown, url: URL): string {
   if (error instanceof StreamableHTTPError) {
     let detail: string;
     const json = /\{.*\}/s.exec(error.message)?.[0];
@@ -54,7 +54,7 @@ export function describeConnectError(error: unknown, url: URL): string {
  * warns of a listener leak after ~1500 calls. Each request gets its own signal, linked to the
  * shared one only while it is in flight (kept for streamed bodies, which close() must abort).
  */
-export const fetchWithOwnSignal: FetchLike = async (url, init) => {
+const fetchWithOwnSignal: FetchLike = async (url, init) => {
   const shared = init?.signal;
   if (!shared) return fetch(url, init);
   const own = new AbortController();
@@ -71,7 +71,7 @@ export const fetchWithOwnSignal: FetchLike = async (url, init) => {
   }
 };
 
-export interface Proxy {
+interface Proxy {
   server: Server;
   close(): Promise<void>;
 }

@@ -25,7 +25,7 @@ const INSTRUCTIONS =
   'thing with everything around it with crm.context.*, and write with the create/update tools. Stages, people and organizations ' +
   'may be named by exact name where a tool has a name field.';
 
-export function annotationsOf(tool: ToolDef): ToolAnnotations {
+function annotationsOf(tool: ToolDef): ToolAnnotations {
   if (tool.writeRole === null) return { title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
   return { title: tool.title, readOnlyHint: false, destructiveHint: tool.destructive ?? true, idempotentHint: tool.idempotent ?? false, openWorldHint: false };
 }
@@ -36,7 +36,7 @@ const definitions = new Map<string, Tool>();
  * Trims a generated JSON Schema for a model's context: `format` already says uuid, email or
  * date-time, so the long regex `pattern` beside it and the `$schema` line only cost tokens.
  */
-export function slimSchema<T>(schema: T): T {
+function slimSchema<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map(slimSchema) as T;
   if (!schema || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
@@ -98,16 +98,16 @@ export function errorText(error: unknown): string {
   return 'Internal error: an unexpected error occurred in the CRM; it has been logged. Retrying may help; if not, report it.';
 }
 
-export function errorResult(text: string): CallToolResult {
+function errorResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
 }
 
-export function disabledText(ctx: Ctx): string {
+function disabledText(ctx: Ctx): string {
   return `Feature disabled: the CRM (feature crm.core) is disabled for workspace '${ctx.workspace.slug}', so only crm.addon.info is available. A workspace owner can enable it.`;
 }
 
 /** Runs a catalogue tool for a context and shapes the MCP result (structuredContent + the same JSON as text). */
-export async function runTool(services: Services, tool: ToolDef, ctx: Ctx, args: unknown): Promise<CallToolResult> {
+async function runTool(services: Services, tool: ToolDef, ctx: Ctx, args: unknown): Promise<CallToolResult> {
   if (!tool.ungated && !featureEnabled(ctx)) return errorResult(disabledText(ctx));
   try {
     const result = await tool.run(services, ctx, args ?? {});

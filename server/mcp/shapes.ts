@@ -14,7 +14,7 @@ const nstr = z.string().nullable();
 const labels = z.array(z.string());
 
 /** A record schema for output: ids as plain strings (no UUID pattern repeated in every listing). */
-export function outputRecord(collection: CollectionName) {
+function outputRecord(collection: CollectionName) {
   const shape = { ...COLLECTIONS[collection].record.shape } as Record<string, z.ZodType>;
   shape.id = z.string().describe('Record id (UUID)');
   return z.object(shape);
@@ -80,7 +80,7 @@ export const ActivityCompact = z.looseObject({
   dealId: nstr,
   archivedAt: nstr,
 });
-export const StageCompact = z.looseObject({ id: str, name: str, position: z.number(), probability: z.number().nullable() });
+const StageCompact = z.looseObject({ id: str, name: str, position: z.number(), probability: z.number().nullable() });
 export const PipelineCompact = z.looseObject({ id: str, name: str, isDefault: z.boolean(), position: z.number(), archivedAt: nstr, stages: z.array(StageCompact) });
 
 export const page = <T extends z.ZodType>(item: T) =>
@@ -101,7 +101,7 @@ async function namesOf(services: Services, ctx: Ctx, collection: CollectionName,
   return new Map([...found].map(([id, r]) => [id, String(r[nameField])]));
 }
 
-export async function dealsWithNames(services: Services, ctx: Ctx, deals: AnyRecord[]): Promise<Record<string, unknown>[]> {
+async function dealsWithNames(services: Services, ctx: Ctx, deals: AnyRecord[]): Promise<Record<string, unknown>[]> {
   const [stages, pipelines, orgs, people] = await Promise.all([
     namesOf(
       services,
