@@ -17,8 +17,3 @@ export function useKith(): KithStore {
   if (!store) throw new Error('useKith() used outside <KithProvider>: the store is not open yet');
   return store;
 }
-
-/** The open store, or null when not signed in. */
-export function useMaybeKith(): KithStore | null {
-  return useContext(KithContext);
-}

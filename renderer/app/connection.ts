@@ -63,7 +63,7 @@ export interface CrmInfo {
   readOnly: boolean;
 }
 
-export class ConnectionCheckError extends Error {
+class ConnectionCheckError extends Error {
   constructor(
     message: string,
     readonly status: number | null,
@@ -73,7 +73,7 @@ export class ConnectionCheckError extends Error {
 }
 
 /** Headers for a /crm call with this connection. */
-export function crmHeaders(conn: Connection): Record<string, string> {
+function crmHeaders(conn: Connection): Record<string, string> {
   return { authorization: `Bearer ${conn.apiKey}`, ...(conn.workspace ? { 'x-kith-workspace': conn.workspace } : {}) };
 }
 

@@ -18,7 +18,7 @@ export function sentence(message: string): string {
  * `[{path: 'amount', message: 'must be 0 or more'}]` → `{amount: 'Must be 0 or more'}` (first message
  * per field; `labels.2` → `labels`, as the tags input shows one message for the list).
  */
-export function errorsToForm(errors: FieldError[] | null | undefined): Record<string, string> {
+function errorsToForm(errors: FieldError[] | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of errors ?? []) {
     const key = (e.path || '').replace(/^\//, '').replace(/\//g, '.') || '_form';
@@ -29,7 +29,7 @@ export function errorsToForm(errors: FieldError[] | null | undefined): Record<st
 }
 
 /** Validation errors carried by an error thrown by the store (KithValidationError) or a problem+json body. */
-export function validationErrorsOf(error: unknown): FieldError[] | null {
+function validationErrorsOf(error: unknown): FieldError[] | null {
   const errors = (error as { errors?: unknown } | null)?.errors;
   if (Array.isArray(errors) && errors.every((e) => e && typeof e === 'object' && 'message' in e)) {
     return errors.map((e: any) => ({ path: String(e.path ?? ''), message: String(e.message) }));

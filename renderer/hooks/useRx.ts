@@ -18,7 +18,7 @@ export interface RxQueryResult<T> {
  * documents keep the same object across emissions and memoized rows/cards do not re-render.
  */
 const jsonCache = new WeakMap<object, unknown>();
-export function toPlain<T>(doc: { toJSON(): unknown }): T {
+function toPlain<T>(doc: { toJSON(): unknown }): T {
   let json = jsonCache.get(doc);
   if (json === undefined) {
     json = doc.toJSON();

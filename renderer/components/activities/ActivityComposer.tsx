@@ -40,7 +40,7 @@ const LOCAL = 'YYYY-MM-DD HH:mm:ss';
 const localNow = () => dayjs().second(0).format(LOCAL);
 
 /** Due-date shortcuts for follow-ups. */
-export const DUE_PRESETS: { label: string; value: () => string }[] = [
+const DUE_PRESETS: { label: string; value: () => string }[] = [
   { label: 'Today', value: () => dayjs().hour(17).minute(0).second(0).format(LOCAL) },
   { label: 'Tomorrow', value: () => dayjs().add(1, 'day').hour(9).minute(0).second(0).format(LOCAL) },
   { label: 'In 3 days', value: () => dayjs().add(3, 'day').hour(9).minute(0).second(0).format(LOCAL) },

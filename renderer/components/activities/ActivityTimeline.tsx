@@ -16,7 +16,7 @@ export interface ActivityTimelineProps {
 }
 
 /** Open follow-ups first (soonest due first), then everything else newest first. */
-export function timelineOrder(a: ActivityRecord, b: ActivityRecord): number {
+function timelineOrder(a: ActivityRecord, b: ActivityRecord): number {
   const openA = a.type === 'follow_up' && !a.completedAt;
   const openB = b.type === 'follow_up' && !b.completedAt;
   if (openA !== openB) return openA ? -1 : 1;

@@ -1,7 +1,7 @@
 /** A record's labels as compact badges: the first few, then "+n". */
 import { Badge, Group, Tooltip } from '@mantine/core';
 
-export function labelColor(label: string): string {
+function labelColor(label: string): string {
   const palette = ['blue', 'teal', 'grape', 'orange', 'cyan', 'pink', 'lime', 'indigo', 'yellow', 'violet'];
   let h = 0;
   for (let i = 0; i < label.length; i++) h = (h * 31 + label.charCodeAt(i)) | 0;

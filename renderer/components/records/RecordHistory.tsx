@@ -51,7 +51,7 @@ const SOURCE_LABEL: Record<string, string> = { rest: 'REST API', mcp: 'MCP agent
 const HIDDEN_FIELDS = new Set(['updatedAt', 'version', 'createdAt', 'workspaceId', 'id']);
 
 /** A field value as short readable text. */
-export function displayValue(value: unknown): string {
+function displayValue(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
   if (Array.isArray(value)) return value.length === 0 ? '—' : value.map((v) => displayValue(v)).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
@@ -75,7 +75,7 @@ type Display = (field: string, value: unknown) => string;
 const DisplayContext = createContext<Display>((_field, value) => displayValue(value));
 
 /** "organizationId" → "Organization", "ownerId" → "Owner", "labels" → "Labels" */
-export function fieldLabel(field: string): string {
+function fieldLabel(field: string): string {
   if (/.Id$/.test(field)) field = field.slice(0, -2);
   const spaced = field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return spaced[0].toUpperCase() + spaced.slice(1);

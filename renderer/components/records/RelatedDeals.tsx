@@ -11,7 +11,7 @@ import { formatMoney } from '../../lib/format.js';
 
 const STATUS_COLOR: Record<string, string> = { open: 'blue', won: 'green', lost: 'red' };
 
-export function DealStatusBadge({ status }: { status: string }) {
+function DealStatusBadge({ status }: { status: string }) {
   return (
     <Badge size="sm" variant="light" color={STATUS_COLOR[status] ?? 'gray'} radius="sm">
       {status}

@@ -23,7 +23,7 @@ function useNow(intervalMs = 60_000): number {
   return now;
 }
 
-export interface FollowUpGroups {
+interface FollowUpGroups {
   overdue: ActivityRecord[];
   today: ActivityRecord[];
   upcoming: ActivityRecord[];
@@ -31,7 +31,7 @@ export interface FollowUpGroups {
 }
 
 /** Splits follow-ups by due date relative to `now`; open ones soonest first, done ones newest first. */
-export function groupFollowUps(followUps: readonly ActivityRecord[], now: number): FollowUpGroups {
+function groupFollowUps(followUps: readonly ActivityRecord[], now: number): FollowUpGroups {
   const endOfToday = dayjs(now).endOf('day').valueOf();
   const groups: FollowUpGroups = { overdue: [], today: [], upcoming: [], done: [] };
   for (const a of followUps) {

@@ -43,7 +43,7 @@ function initials(name: string): string {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-export function DealCardBody({ deal, organizationName, ownerName, menu }: { deal: DealRecord; organizationName: string | null; ownerName: string | null; menu?: ReactNode }) {
+function DealCardBody({ deal, organizationName, ownerName, menu }: { deal: DealRecord; organizationName: string | null; ownerName: string | null; menu?: ReactNode }) {
   const overdue = deal.status === 'open' && deal.expectedCloseDate !== null && deal.expectedCloseDate < today();
   return (
     <>

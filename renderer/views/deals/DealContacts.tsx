@@ -11,7 +11,7 @@ import { useRxQuery } from '../../hooks/useRx.js';
 import { useSave } from '../../components/forms.js';
 import { PersonSelect } from '../../components/pickers.js';
 
-export const CONTACT_ROLES = ['decision-maker', 'champion', 'end-user', 'influencer', 'economic buyer', 'technical buyer', 'blocker'];
+const CONTACT_ROLES = ['decision-maker', 'champion', 'end-user', 'influencer', 'economic buyer', 'technical buyer', 'blocker'];
 
 function RoleInput({ contact, readOnly }: { contact: DealContactRecord; readOnly: boolean }) {
   const store = useKith();

@@ -10,7 +10,7 @@ import { MemberSelect } from '../../components/pickers.js';
 import { textOrNull } from '../../components/forms.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 
-export interface OrganizationFormValues {
+interface OrganizationFormValues {
   name: string;
   website: string;
   labels: string[];
@@ -18,11 +18,11 @@ export interface OrganizationFormValues {
   ownerId: string | null;
 }
 
-export function organizationValues(o: Partial<OrganizationRecord> | null | undefined): OrganizationFormValues {
+function organizationValues(o: Partial<OrganizationRecord> | null | undefined): OrganizationFormValues {
   return { name: o?.name ?? '', website: o?.website ?? '', labels: o?.labels ?? [], notes: o?.notes ?? '', ownerId: o?.ownerId ?? null };
 }
 
-export function organizationPayload(v: OrganizationFormValues) {
+function organizationPayload(v: OrganizationFormValues) {
   return {
     name: v.name.trim(),
     website: textOrNull(v.website),

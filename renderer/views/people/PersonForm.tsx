@@ -9,7 +9,7 @@ import { MemberSelect, OrganizationSelect } from '../../components/pickers.js';
 import { textOrNull } from '../../components/forms.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 
-export interface PersonFormValues {
+interface PersonFormValues {
   name: string;
   email: string;
   phone: string;
@@ -20,7 +20,7 @@ export interface PersonFormValues {
   ownerId: string | null;
 }
 
-export function personValues(p: Partial<PersonRecord> | null | undefined): PersonFormValues {
+function personValues(p: Partial<PersonRecord> | null | undefined): PersonFormValues {
   return {
     name: p?.name ?? '',
     email: p?.email ?? '',
@@ -33,7 +33,7 @@ export function personValues(p: Partial<PersonRecord> | null | undefined): Perso
   };
 }
 
-export function personPayload(v: PersonFormValues) {
+function personPayload(v: PersonFormValues) {
   return {
     name: v.name.trim(),
     email: textOrNull(v.email),
