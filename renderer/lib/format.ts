@@ -62,3 +62,9 @@ export function formatPercent(probability: number | null | undefined): string {
   if (probability === null || probability === undefined) return '—';
   return `${Math.round(probability * 1000) / 10}%`;
 }
+
+/** "Ada King Lovelace" → "AL" (first and last word), "" → "?". */
+export function initials(name: string | null | undefined): string {
+  const parts = (name ?? '').trim().split(/\s+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase() || '?';
+}

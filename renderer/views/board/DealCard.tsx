@@ -9,7 +9,7 @@ import { Menu } from '@mantine/core';
 import { useDraggable } from '@dnd-kit/core';
 import { IconArrowRight, IconCalendar, IconDots, IconExternalLink, IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import type { DealRecord, StageRecord } from '../../../shared/schemas.js';
-import { formatDate, formatMoney } from '../../lib/format.js';
+import { formatDate, formatMoney, initials } from '../../lib/format.js';
 import classes from './DealCard.module.css';
 
 /** Cards have one fixed height so columns of thousands of deals scroll without measuring. */
@@ -30,15 +30,6 @@ interface Props {
   stages: StageRecord[];
   actions: DealCardActions;
   readOnly: boolean;
-}
-
-function initials(name: string): string {
-  return name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((p) => p[0]!.toUpperCase())
-    .join('');
 }
 
 const today = () => new Date().toISOString().slice(0, 10);

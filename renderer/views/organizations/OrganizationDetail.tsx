@@ -19,9 +19,8 @@ import { RelatedDeals } from '../../components/records/RelatedDeals.js';
 import { useLabelSuggestions } from '../../components/records/useLabelSuggestions.js';
 import { useRxDoc } from '../../hooks/useRx.js';
 import { useRowsWhere } from '../../components/records/useCollectionRows.js';
-import { formatMoney } from '../../lib/format.js';
-import { initials } from '../people/PeopleView.js';
-import { DetailSkeleton, NotFound } from '../people/PersonDetail.js';
+import { formatMoney, initials } from '../../lib/format.js';
+import { DetailSkeleton, RecordNotFound } from '../../components/records/DetailStates.js';
 import { PersonForm } from '../people/PersonForm.js';
 import { OrganizationForm } from './OrganizationForm.js';
 
@@ -47,7 +46,7 @@ export function OrganizationDetail({ id }: { id: string }) {
   }, [deals]);
 
   if (loading) return <DetailSkeleton />;
-  if (!organization) return <NotFound noun="organization" back="/organizations" backLabel="Back to organizations" />;
+  if (!organization) return <RecordNotFound noun="organization" back="/organizations" backLabel="Back to organizations" />;
   const readOnly = store.info.readOnly || store.info.role === 'VIEWER';
 
   return (

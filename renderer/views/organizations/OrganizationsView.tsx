@@ -12,8 +12,7 @@ import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
-import { formatRelative } from '../../lib/format.js';
-import { initials } from '../people/PeopleView.js';
+import { formatRelative, initials } from '../../lib/format.js';
 import { OrganizationForm } from './OrganizationForm.js';
 
 const stop = (e: React.MouseEvent) => e.stopPropagation();

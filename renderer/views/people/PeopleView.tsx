@@ -13,13 +13,8 @@ import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
-import { formatRelative } from '../../lib/format.js';
+import { formatRelative, initials } from '../../lib/format.js';
 import { PersonForm } from './PersonForm.js';
-
-export function initials(name: string | null | undefined): string {
-  const parts = (name ?? '').trim().split(/\s+/).filter(Boolean);
-  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase() || '?';
-}
 
 const stop = (e: React.MouseEvent) => e.stopPropagation();
 

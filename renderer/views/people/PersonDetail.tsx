@@ -2,8 +2,8 @@
  * A person's page: editable details, their organization, their deals (as primary contact or with
  * a role), the activity timeline with a composer, and the record's history.
  */
-import { Anchor, Avatar, Breadcrumbs, Button, Card, EmptyState, Grid, Group, Skeleton, Stack, Tabs, Text, Title } from '@mantine/core';
-import { IconArrowLeft, IconHistory, IconMail, IconPhone, IconTimeline, IconUserQuestion } from '@tabler/icons-react';
+import { Anchor, Avatar, Breadcrumbs, Card, Grid, Group, Stack, Tabs, Text, Title } from '@mantine/core';
+import { IconHistory, IconMail, IconPhone, IconTimeline } from '@tabler/icons-react';
 import { useMemo } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { DealContactRecord, DealRecord, OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
@@ -19,48 +19,8 @@ import { useLabelSuggestions } from '../../components/records/useLabelSuggestion
 import { useRxDoc, useRxQuery } from '../../hooks/useRx.js';
 import { useRowsWhere } from '../../components/records/useCollectionRows.js';
 import { PersonForm } from './PersonForm.js';
-import { initials } from './PeopleView.js';
-
-export function NotFound({ noun, back, backLabel }: { noun: string; back: string; backLabel: string }) {
-  return (
-    <EmptyState
-      mt={60}
-      icon={<IconUserQuestion size={28} />}
-      withIndicatorBackground
-      title={`This ${noun} is not here`}
-      description={`It may have been deleted, or it has not synced to this device yet.`}
-      data-testid="record-not-found"
-    >
-      <EmptyState.Actions>
-        <Button component={Link} href={back} variant="default" leftSection={<IconArrowLeft size={16} />}>
-          {backLabel}
-        </Button>
-      </EmptyState.Actions>
-    </EmptyState>
-  );
-}
-
-export function DetailSkeleton() {
-  return (
-    <Stack gap="md" data-testid="record-loading">
-      <Group>
-        <Skeleton circle height={56} />
-        <Stack gap={6}>
-          <Skeleton height={22} width={260} />
-          <Skeleton height={14} width={180} />
-        </Stack>
-      </Group>
-      <Grid>
-        <Grid.Col span={{ base: 12, md: 5 }}>
-          <Skeleton height={360} radius="md" />
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 7 }}>
-          <Skeleton height={360} radius="md" />
-        </Grid.Col>
-      </Grid>
-    </Stack>
-  );
-}
+import { DetailSkeleton, RecordNotFound } from '../../components/records/DetailStates.js';
+import { initials } from '../../lib/format.js';
 
 export function PersonDetail({ id }: { id: string }) {
   const store = useKith();
@@ -88,7 +48,7 @@ export function PersonDetail({ id }: { id: string }) {
   }, [primaryDeals, contactDeals, contacts]);
 
   if (loading) return <DetailSkeleton />;
-  if (!person) return <NotFound noun="person" back="/people" backLabel="Back to people" />;
+  if (!person) return <RecordNotFound noun="person" back="/people" backLabel="Back to people" />;
 
   const readOnly = store.info.readOnly || store.info.role === 'VIEWER';
 
