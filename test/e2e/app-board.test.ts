@@ -159,9 +159,9 @@ describe('board', () => {
     // `n` on the board opens "New deal"
     await page.locator('body').click({ position: { x: 5, y: 300 } });
     await page.keyboard.press('n');
-    await page.getByTestId('deal-title').waitFor();
+    await page.getByTestId('deal-field-title').waitFor();
     await page.keyboard.press('Escape');
-    await page.getByTestId('deal-title').waitFor({ state: 'detached' });
+    await page.getByTestId('deal-field-title').waitFor({ state: 'detached' });
 
     await page.keyboard.press('Control+k');
     await page.getByTestId('palette-input').fill('globex');
@@ -215,8 +215,8 @@ describe('settings', () => {
       // Bob is demoted to viewer while his app still thinks he may edit
       await server.services.accounts.setMembership(ids.workspace, ids.bob, 'VIEWER');
       await navigate(bob.page, `/deals/${ids.d3}`);
-      await bob.page.getByTestId('field-title').fill('Hooli expansion (Bob)');
-      await bob.page.getByTestId('deal-save').click();
+      await bob.page.getByTestId('deal-field-title').fill('Hooli expansion (Bob)');
+      await bob.page.getByTestId('deal-form-submit').click();
       await eventually(async () => (await bob.page.getByTestId('rejected-count').count()) === 1, { message: 'rejected badge', timeout: 20_000 });
       // reverted locally to the server's value
       await eventually(async () => (await bob.page.getByTestId('deal-title-heading').textContent()) === 'Hooli expansion', { message: 'title reverted' });

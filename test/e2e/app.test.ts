@@ -74,9 +74,9 @@ describe('web app', () => {
     await page.keyboard.press('Control+k');
     await page.getByTestId('palette-input').fill('Acme Rockets');
     await page.getByText('New organization “Acme Rockets”').click();
-    assert.equal(await page.getByTestId('org-name').inputValue(), 'Acme Rockets');
-    await page.getByTestId('org-website').fill('https://www.acme-rockets.example/home');
-    await page.getByTestId('create-submit').click();
+    assert.equal(await page.getByTestId('organization-field-name').inputValue(), 'Acme Rockets');
+    await page.getByTestId('organization-field-website').fill('https://www.acme-rockets.example/home');
+    await page.getByTestId('organization-form-submit').click();
     await page.waitForURL(/\/organizations\/[0-9a-f-]{36}$/);
     ids.org = page.url().split('/').pop()!;
     const org = await eventually(async () => (await server.api('GET', `/crm/organizations/${ids.org}`)).body?.domain && (await get(`/crm/organizations/${ids.org}`)), {
@@ -88,12 +88,12 @@ describe('web app', () => {
     await page.keyboard.press('Control+k');
     await page.getByTestId('palette-input').fill('Wile Coyote');
     await page.getByText('New person “Wile Coyote”').click();
-    await page.getByTestId('person-email').fill('not-an-email');
-    await page.getByTestId('create-submit').click();
+    await page.getByTestId('person-field-email').fill('not-an-email');
+    await page.getByTestId('person-form-submit').click();
     await page.getByText('must be an email address').waitFor();
-    await page.getByTestId('person-email').fill('wile@acme-rockets.example');
-    await choose(page, 'person-organization', 'Acme', 'Acme Rockets');
-    await page.getByTestId('create-submit').click();
+    await page.getByTestId('person-field-email').fill('wile@acme-rockets.example');
+    await choose(page, 'person-field-organization', 'Acme', 'Acme Rockets');
+    await page.getByTestId('person-form-submit').click();
     await page.waitForURL(/\/people\/[0-9a-f-]{36}$/);
     ids.person = page.url().split('/').pop()!;
     const person = await eventually(async () => (await server.api('GET', `/crm/people/${ids.person}`)).status === 200 && get(`/crm/people/${ids.person}`), { message: 'person on the server' });
@@ -104,11 +104,11 @@ describe('web app', () => {
   test('create a deal from the board; it shows in the first stage with its value', async () => {
     await navigate(page, '/');
     await page.getByTestId('new-deal').click();
-    await page.getByTestId('deal-title').fill('Rocket skates');
-    await choose(page, 'deal-organization', 'Acme', 'Acme Rockets');
-    await choose(page, 'deal-person', 'Wile', 'Wile Coyote');
-    await page.getByTestId('deal-amount').fill('12500.50');
-    await page.getByTestId('create-submit').click();
+    await page.getByTestId('deal-field-title').fill('Rocket skates');
+    await choose(page, 'deal-field-organization', 'Acme', 'Acme Rockets');
+    await choose(page, 'deal-field-person', 'Wile', 'Wile Coyote');
+    await page.getByTestId('deal-field-amount').fill('12500.50');
+    await page.getByTestId('deal-form-submit').click();
     await page.waitForURL(/\/deals\/[0-9a-f-]{36}$/);
     ids.deal = page.url().split('/').pop()!;
     const deal = await eventually(async () => (await server.api('GET', `/crm/deals/${ids.deal}`)).status === 200 && get(`/crm/deals/${ids.deal}`), { message: 'deal on the server' });
@@ -175,12 +175,12 @@ describe('web app', () => {
     await page.waitForURL(new RegExp(`/deals/${ids.deal}$`));
     await page.getByTestId('deal-detail').waitFor();
     // invalid probability: the message of the shared schema
-    await page.getByTestId('field-probability').fill('5');
-    await page.getByTestId('deal-save').click();
+    await page.getByTestId('deal-field-probability').fill('5');
+    await page.getByTestId('deal-form-submit').click();
     await page.getByText('must be between 0 and 1').first().waitFor();
-    await page.getByTestId('field-probability').fill('0.6');
-    await page.getByTestId('field-title').fill('Rocket skates (pair)');
-    await page.getByTestId('deal-save').click();
+    await page.getByTestId('deal-field-probability').fill('0.6');
+    await page.getByTestId('deal-field-title').fill('Rocket skates (pair)');
+    await page.getByTestId('deal-form-submit').click();
     await eventually(
       async () => {
         const d = await get(`/crm/deals/${ids.deal}`);
@@ -232,13 +232,13 @@ describe('web app', () => {
     await context.setOffline(true);
     await eventually(async () => (await page.getByTestId('sync-indicator').getAttribute('data-state')) === 'offline', { message: 'offline indicator' });
 
-    await page.getByTestId('field-amount').fill('20000');
-    await page.getByTestId('field-notes').fill('Wants the turbo model. Call back on Monday.');
-    await page.getByTestId('deal-save').click();
+    await page.getByTestId('deal-field-amount').fill('20000');
+    await page.getByTestId('deal-field-notes').fill('Wants the turbo model. Call back on Monday.');
+    await page.getByTestId('deal-form-submit').click();
     await page.keyboard.press('Control+k');
     await page.getByTestId('palette-input').fill('Roadrunner Inc');
     await page.getByText('New organization “Roadrunner Inc”').click();
-    await page.getByTestId('create-submit').click();
+    await page.getByTestId('organization-form-submit').click();
     await page.waitForURL(/\/organizations\/[0-9a-f-]{36}$/);
     const offlineOrgId = page.url().split('/').pop()!;
 
@@ -249,7 +249,7 @@ describe('web app', () => {
     assert.equal((await server.api('GET', `/crm/organizations/${offlineOrgId}`)).status, 404);
     await navigate(page, `/deals/${ids.deal}`);
     await page.getByTestId('deal-detail').waitFor();
-    assert.equal(await page.getByTestId('field-amount').inputValue(), '20,000');
+    assert.equal(await page.getByTestId('deal-field-amount').inputValue(), '20,000');
     await screenshot(page, 'offline');
 
     await context.setOffline(false);

@@ -43,7 +43,8 @@ export function useRecordForm<V extends object, P extends Record<string, unknown
 
   const submit = form.onSubmit(async (v) => {
     const body = payload(v);
-    const patch = record ? changedFields(values(record) as Record<string, unknown>, body) : body;
+    // compare request bodies (not form values with a body: '' and null are the same empty email)
+    const patch = record ? changedFields(payload(values(record)), body) : body;
     if (record && Object.keys(patch).length === 0) return;
     const result = await onSubmit(patch as P, form);
     if (result !== undefined && record) form.resetDirty(v);

@@ -1,9 +1,11 @@
 /**
- * Won / lost / reopen for a deal. Lost asks for a reason (kept on the deal as lostReason).
+ * Won / lost / reopen for a deal: the actions (`useDealOutcome`, for the board and the deal page)
+ * and the deal page's buttons. Lost asks for a reason (kept on the deal as lostReason).
  */
 import { useCallback, useState } from 'react';
 import { Button, Chip, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
+import { IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import type { DealRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useSave } from '../../components/forms.js';
@@ -42,6 +44,27 @@ export function useDealOutcome() {
 
   const modal = losing ? <LostReasonModal deal={losing} onClose={() => setLosing(null)} /> : null;
   return { markWon, markLost: setLosing as (deal: DealRef) => void, reopen, modal };
+}
+
+/** Won and Lost for an open deal, Reopen for a closed one. */
+export function DealOutcomeButtons({ deal, outcome }: { deal: Pick<DealRecord, 'id' | 'title' | 'status'>; outcome: ReturnType<typeof useDealOutcome> }) {
+  if (deal.status !== 'open') {
+    return (
+      <Button variant="light" leftSection={<IconRotateClockwise size={16} />} onClick={() => void outcome.reopen(deal)} data-testid="deal-reopen">
+        Reopen
+      </Button>
+    );
+  }
+  return (
+    <>
+      <Button color="teal" leftSection={<IconTrophy size={16} />} onClick={() => void outcome.markWon(deal)} data-testid="deal-won">
+        Won
+      </Button>
+      <Button color="red" variant="light" leftSection={<IconThumbDown size={16} />} onClick={() => outcome.markLost(deal)} data-testid="deal-lost">
+        Lost
+      </Button>
+    </>
+  );
 }
 
 function LostReasonModal({ deal, onClose }: { deal: DealRef; onClose(): void }) {

@@ -33,7 +33,9 @@ function organizationPayload(v: OrganizationFormValues) {
 }
 
 export interface OrganizationFormProps {
+  /** the record being edited; absent for a new organization */
   organization?: OrganizationRecord | null;
+  defaults?: Partial<OrganizationRecord>;
   labelSuggestions?: string[];
   onSubmit: (payload: ReturnType<typeof organizationPayload>, form: { setErrors(e: Record<string, string>): void }) => Promise<unknown>;
   onCancel?: () => void;
@@ -42,10 +44,10 @@ export interface OrganizationFormProps {
   autoFocus?: boolean;
 }
 
-export function OrganizationForm({ organization, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: OrganizationFormProps) {
+export function OrganizationForm({ organization, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: OrganizationFormProps) {
   const { form, submit, dirty } = useRecordForm({
     record: organization,
-    initialValues: organizationValues(organization),
+    initialValues: organizationValues(organization ?? defaults),
     values: (r) => organizationValues(r as OrganizationRecord),
     payload: organizationPayload,
     schema: OrganizationCreate,
