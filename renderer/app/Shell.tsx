@@ -74,7 +74,8 @@ function ShellFrame() {
   const [helpOpened, help] = useDisclosure(false);
   const { openCreate } = useQuickCreate();
   useGoToShortcuts(navigate, help.open);
-  useHotkeys([['n', () => location === '/' && !store.info.readOnly && openCreate('deal')]]);
+  // openCreate opens nothing for whoever may not create deals
+  useHotkeys([['n', () => location === '/' && openCreate('deal')]]);
   useEffect(() => {
     // Back online (the OS says so): retry right away instead of waiting for the next backoff.
     const onOnline = () => store.reconnect();

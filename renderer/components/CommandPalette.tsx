@@ -12,7 +12,10 @@ import { useKith } from '../app/KithContext.js';
 import { useRxQuery } from '../hooks/useRx.js';
 import { formatMoney } from '../lib/format.js';
 import { escapeRegex } from './pickers.js';
-import { useQuickCreate } from './create/QuickCreate.js';
+import { CREATE_COLLECTION, useQuickCreate, type CreateKind } from './create/QuickCreate.js';
+import { usePermissions } from '../hooks/usePermissions.js';
+
+const CREATE_KINDS: CreateKind[] = ['deal', 'organization', 'person'];
 
 const LIMIT = 6;
 
@@ -20,6 +23,8 @@ export function CommandPalette() {
   const store = useKith();
   const [, navigate] = useLocation();
   const { openCreate } = useQuickCreate();
+  const { can } = usePermissions();
+  const canCreateAny = CREATE_KINDS.some((kind) => can('create', CREATE_COLLECTION[kind]));
   const [query, setQuery] = useState('');
   const term = query.trim();
   const regex = term ? { $regex: escapeRegex(term), $options: 'i' } : null;
@@ -69,14 +74,12 @@ export function CommandPalette() {
       }
     }
     const name = term || undefined;
-    const readOnly = store.info.readOnly;
-    const create = readOnly
-      ? []
-      : [
-          { id: 'new-deal', label: term ? `New deal “${term}”` : 'New deal', leftSection: icon(IconPlus), onClick: () => openCreate('deal', { name }) },
-          { id: 'new-organization', label: term ? `New organization “${term}”` : 'New organization', leftSection: icon(IconPlus), onClick: () => openCreate('organization', { name }) },
-          { id: 'new-person', label: term ? `New person “${term}”` : 'New person', leftSection: icon(IconPlus), onClick: () => openCreate('person', { name }) },
-        ];
+    const create = CREATE_KINDS.filter((kind) => can('create', CREATE_COLLECTION[kind])).map((kind) => ({
+      id: `new-${kind}`,
+      label: term ? `New ${kind} “${term}”` : `New ${kind}`,
+      leftSection: icon(IconPlus),
+      onClick: () => openCreate(kind, { name }),
+    }));
     const go = [
       { id: 'go-board', label: 'Pipeline board', description: 'g b', leftSection: icon(IconLayoutKanban), onClick: () => navigate('/') },
       { id: 'go-organizations', label: 'Organizations', description: 'g o', leftSection: icon(IconBuilding), onClick: () => navigate('/organizations') },
@@ -90,7 +93,7 @@ export function CommandPalette() {
     groups.push({ group: 'Create', actions: create });
     if (matchingGo.length) groups.push({ group: term ? 'Go to' : 'Go to', actions: matchingGo });
     return groups.filter((g) => g.actions.length > 0);
-  }, [term, deals.data, organizations.data, people.data, navigate, openCreate, store]);
+  }, [term, deals.data, organizations.data, people.data, navigate, openCreate, can, store]);
 
   return (
     <Spotlight
@@ -103,17 +106,25 @@ export function CommandPalette() {
       highlightQuery
       scrollable
       maxHeight={480}
-      searchProps={{ leftSection: <IconSearch size={18} stroke={1.5} />, placeholder: 'Search deals, organizations, people… or create', 'data-testid': 'palette-input' } as any}
+      searchProps={
+        {
+          leftSection: <IconSearch size={18} stroke={1.5} />,
+          placeholder: canCreateAny ? 'Search deals, organizations, people… or create' : 'Search deals, organizations, people…',
+          'data-testid': 'palette-input',
+        } as any
+      }
     />
   );
 }
 
 export function PaletteHint() {
+  const { can } = usePermissions();
+  const canCreateAny = CREATE_KINDS.some((kind) => can('create', CREATE_COLLECTION[kind]));
   const mac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
   return (
     <Group gap={4} wrap="nowrap">
       <Text size="xs" c="dimmed">
-        Search or create
+        {canCreateAny ? 'Search or create' : 'Search'}
       </Text>
       <Badge size="xs" variant="default">
         {mac ? '⌘' : 'Ctrl'} K

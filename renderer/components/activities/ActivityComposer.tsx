@@ -10,7 +10,9 @@ import { useForm } from '@mantine/form';
 import dayjs from 'dayjs';
 import { useEffect } from 'react';
 import { ActivityCreate } from '../../../shared/schemas.js';
+import { IconLock } from '@tabler/icons-react';
 import { useKith } from '../../app/KithContext.js';
+import { useCan } from '../../hooks/usePermissions.js';
 import { OrganizationSelect, PersonSelect } from '../pickers.js';
 import { DealSelect } from '../records/RecordSelect.js';
 import { schemaErrors, textOrNull, useSave } from '../forms.js';
@@ -52,6 +54,7 @@ const toIso = (local: string | null) => (local ? dayjs(local).toISOString() : nu
 export function ActivityComposer({ organizationId, personId, dealId, defaultType, onDone }: ActivityComposerProps) {
   const store = useKith();
   const { save, saving } = useSave();
+  const permission = useCan('create', 'activities');
   const fixedTarget = !!(organizationId || personId || dealId);
   const initialType: ActivityType = defaultType && defaultType in ACTIVITY_TYPE_INFO ? (defaultType as ActivityType) : 'note';
 
@@ -106,13 +109,15 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
 
   const type = form.values.type;
   const info = activityTypeInfo(type);
-  const readOnly = store.info.readOnly || store.info.role === 'VIEWER';
-  if (readOnly) {
+  if (!permission.allowed) {
     return (
-      <Paper withBorder p="sm" radius="md">
-        <Text size="sm" c="dimmed">
-          You have read-only access to this workspace, so you can’t log activities.
-        </Text>
+      <Paper withBorder p="sm" radius="md" data-testid="activity-composer-locked">
+        <Group gap={6} wrap="nowrap">
+          <IconLock size={14} color="var(--mantine-color-dimmed)" aria-hidden />
+          <Text size="sm" c="dimmed">
+            {permission.reason}
+          </Text>
+        </Group>
       </Paper>
     );
   }

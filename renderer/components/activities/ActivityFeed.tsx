@@ -10,6 +10,7 @@ import { Link } from 'wouter';
 import type { ActivityRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useMembers, memberName } from '../../hooks/useMembers.js';
+import { useCan } from '../../hooks/usePermissions.js';
 import { formatDateTime, formatRelative } from '../../lib/format.js';
 import { useSave } from '../forms.js';
 import { useRecordNames } from '../records/useRecordNames.js';
@@ -23,16 +24,17 @@ export interface ActivityFeedProps {
   pageSize?: number;
 }
 
-/** Done toggle for a follow-up: sets or clears completedAt through the store. */
+/** Done toggle for a follow-up: sets or clears completedAt through the store; disabled, saying why, for whoever may not edit activities. */
 export function FollowUpToggle({ activity, label }: { activity: ActivityRecord; label?: string }) {
   const store = useKith();
   const { save, saving } = useSave();
+  const permission = useCan('update', 'activities');
   const done = !!activity.completedAt;
-  const readOnly = store.info.readOnly || store.info.role === 'VIEWER';
-  return (
+  const toggle = (
     <Checkbox
       checked={done}
-      disabled={saving || readOnly}
+      disabled={saving || !permission.allowed}
+      aria-description={permission.reason ?? undefined}
       color="teal"
       radius="xl"
       label={label}
@@ -41,6 +43,13 @@ export function FollowUpToggle({ activity, label }: { activity: ActivityRecord; 
       data-testid={`followup-toggle-${activity.id}`}
       data-done={done ? 'true' : 'false'}
     />
+  );
+  return permission.allowed ? (
+    toggle
+  ) : (
+    <Tooltip label={permission.reason}>
+      <span>{toggle}</span>
+    </Tooltip>
   );
 }
 
@@ -74,7 +83,7 @@ export function ActivityFeed({ activities, hide = {}, pageSize = 30 }: ActivityF
   const orgs = useRecordNames('organizations', orgIds);
   const deals = useRecordNames('deals', dealIds);
   const { save } = useSave();
-  const isOwner = store.info.role === 'OWNER' && !store.info.readOnly;
+  const canDelete = useCan('delete', 'activities').allowed;
 
   const [deleting, setDeleting] = useState<ActivityRecord | null>(null);
   const remove = (a: ActivityRecord) => setDeleting(a);
@@ -123,7 +132,7 @@ export function ActivityFeed({ activities, hide = {}, pageSize = 30 }: ActivityF
                       {a.subject ?? info.label}
                     </Text>
                   </Group>
-                  {isOwner && (
+                  {canDelete && (
                     <Menu position="bottom-end" withinPortal>
                       <Menu.Target>
                         <ActionIcon variant="subtle" color="gray" size="sm" aria-label="Activity actions">

@@ -1,12 +1,14 @@
 /**
  * Quick create (from the command palette, the board and the `n` shortcut): a dialog with the
- * views' own organization, person or deal form; the new record opens once it is saved.
+ * views' own organization, person or deal form; the new record opens once it is saved. Asking for
+ * something the signed-in role may not create opens nothing.
  */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { Modal } from '@mantine/core';
 import { useLocation } from 'wouter';
 import { useKith } from '../../app/KithContext.js';
 import type { CollectionName } from '../../data/index.js';
+import { usePermissions } from '../../hooks/usePermissions.js';
 import { DealForm } from '../../views/deals/DealForm.js';
 import { OrganizationForm } from '../../views/organizations/OrganizationForm.js';
 import { PersonForm } from '../../views/people/PersonForm.js';
@@ -32,12 +34,18 @@ export function useQuickCreate(): QuickCreateApi {
   return useContext(QuickCreateContext);
 }
 
-const CREATE_COLLECTION: Record<CreateKind, CollectionName> = { organization: 'organizations', person: 'people', deal: 'deals' };
+export const CREATE_COLLECTION: Record<CreateKind, CollectionName> = { organization: 'organizations', person: 'people', deal: 'deals' };
 const TITLES: Record<CreateKind, string> = { organization: 'New organization', person: 'New person', deal: 'New deal' };
 
 export function QuickCreateProvider({ children }: { children: ReactNode }) {
+  const { can } = usePermissions();
   const [state, setState] = useState<{ kind: CreateKind; defaults: CreateDefaults; seq: number } | null>(null);
-  const openCreate = useCallback((kind: CreateKind, defaults: CreateDefaults = {}) => setState((s) => ({ kind, defaults, seq: (s?.seq ?? 0) + 1 })), []);
+  const openCreate = useCallback(
+    (kind: CreateKind, defaults: CreateDefaults = {}) => {
+      if (can('create', CREATE_COLLECTION[kind])) setState((s) => ({ kind, defaults, seq: (s?.seq ?? 0) + 1 }));
+    },
+    [can],
+  );
   const api = useMemo(() => ({ openCreate }), [openCreate]);
   const close = () => setState(null);
   return (

@@ -1,26 +1,30 @@
 /**
  * Archive / restore / delete for a record page, with a confirmation before deleting, and the
- * "archived" banner. Viewers see nothing to click; delete is for owners.
+ * "archived" banner. Who may not archive or restore sees the button disabled, saying why; delete
+ * is offered only to who may delete (owners).
  */
 import { Alert, Button, Group, Menu, Modal, Text, ActionIcon } from '@mantine/core';
 import { IconArchive, IconArchiveOff, IconDots, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useKith } from '../../app/KithContext.js';
 import type { CollectionName } from '../../data/index.js';
+import { usePermissions } from '../../hooks/usePermissions.js';
 import { formatDate } from '../../lib/format.js';
 import { useSave } from '../forms.js';
+import { PermittedButton } from '../Permitted.js';
 
 export function RecordActions({ collection, id, name, archivedAt, onDeleted }: { collection: CollectionName; id: string; name: string; archivedAt: string | null; onDeleted: () => void }) {
   const store = useKith();
   const { save, saving } = useSave();
   const [confirming, setConfirming] = useState(false);
-  if (store.info.readOnly || store.info.role === 'VIEWER') return null;
-  const isOwner = store.info.role === 'OWNER';
+  const { check, can } = usePermissions();
+  const canDelete = can('delete', collection);
 
   return (
     <Group gap="xs">
       {archivedAt ? (
-        <Button
+        <PermittedButton
+          permission={check('restore', collection)}
           variant="default"
           leftSection={<IconArchiveOff size={16} />}
           loading={saving}
@@ -28,9 +32,10 @@ export function RecordActions({ collection, id, name, archivedAt, onDeleted }: {
           data-testid="record-restore"
         >
           Restore
-        </Button>
+        </PermittedButton>
       ) : (
-        <Button
+        <PermittedButton
+          permission={check('archive', collection)}
           variant="default"
           leftSection={<IconArchive size={16} />}
           loading={saving}
@@ -38,9 +43,9 @@ export function RecordActions({ collection, id, name, archivedAt, onDeleted }: {
           data-testid="record-archive"
         >
           Archive
-        </Button>
+        </PermittedButton>
       )}
-      {isOwner && (
+      {canDelete && (
         <Menu position="bottom-end" withinPortal>
           <Menu.Target>
             <ActionIcon variant="default" size={36} aria-label="More actions" data-testid="record-more">

@@ -12,6 +12,7 @@ import { ActivityComposer } from '../../components/activities/ActivityComposer.j
 import { ActivityFeed } from '../../components/activities/ActivityFeed.js';
 import { ACTIVITY_TYPE_INFO } from '../../components/activities/activityTypes.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
+import { useCan } from '../../hooks/usePermissions.js';
 import { FollowUps } from './FollowUps.js';
 
 const ALL_TYPES = Object.keys(ACTIVITY_TYPE_INFO);
@@ -24,7 +25,7 @@ export function ActivitiesView() {
   const [search, setSearch] = useState('');
   const [query] = useDebouncedValue(search, 150);
   const searchRef = useRef<HTMLInputElement>(null);
-  const canWrite = !store.info.readOnly && store.info.role !== 'VIEWER';
+  const canWrite = useCan('create', 'activities').allowed;
 
   useHotkeys([
     ['n', () => canWrite && setComposing(true)],
@@ -44,7 +45,7 @@ export function ActivitiesView() {
   }, [newestFirst, types, query]);
 
   // "My" follow-ups need the signed-in user's id; without it, show every open follow-up.
-  const userId = (store.info as { userId?: string | null }).userId ?? null;
+  const userId = store.info.userId;
   const followUps = useMemo(() => active.filter((a) => a.type === 'follow_up' && (!userId || a.actorId === userId)), [active, userId]);
 
   return (

@@ -1,6 +1,7 @@
 /**
  * The pipeline board: one column per stage (count, total, weighted value), drag deals between
- * stages or onto Won / Lost, switch pipelines, filter by owner, label, status and title.
+ * stages or onto Won / Lost, switch pipelines, filter by owner, label, status and title. Whoever
+ * may not edit deals gets the same board to read: no drag, no card menu, no "New deal".
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Button, Center, CloseButton, EmptyState, Group, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
@@ -28,6 +29,7 @@ import { useRxQuery } from '../../hooks/useRx.js';
 import { useMembers } from '../../hooks/useMembers.js';
 import { useSave } from '../../components/forms.js';
 import { useQuickCreate } from '../../components/create/QuickCreate.js';
+import { usePermissions } from '../../hooks/usePermissions.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
 import { useDealOutcome } from '../deals/outcome.js';
 import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type StatusFilter } from './boardModel.js';
@@ -86,7 +88,8 @@ function OutcomeZone({ outcome }: { outcome: 'won' | 'lost' }) {
 
 export function BoardView() {
   const store = useKith();
-  const readOnly = store.info.readOnly;
+  const { can } = usePermissions();
+  const [canCreate, canMove] = [can('create', 'deals'), can('update', 'deals')];
   const [, navigate] = useLocation();
   const { openCreate } = useQuickCreate();
   const { save } = useSave();
@@ -168,7 +171,7 @@ export function BoardView() {
     setDragging(null);
     const deal = (event.active.data.current as { deal: DealRecord } | undefined)?.deal;
     const over = event.over?.id ? String(event.over.id) : null;
-    if (!deal || !over) return;
+    if (!deal || !over || !canMove) return;
     if (over.startsWith('stage:')) void move(deal, over.slice('stage:'.length));
     else if (over === 'outcome:won' && deal.status !== 'won') void outcome.markWon(deal);
     else if (over === 'outcome:lost' && deal.status !== 'lost') outcome.markLost(deal);
@@ -257,7 +260,7 @@ export function BoardView() {
               Reset
             </Button>
           )}
-          {!readOnly && (
+          {canCreate && (
             <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })} data-testid="new-deal">
               New deal
             </Button>
@@ -284,10 +287,10 @@ export function BoardView() {
         <DndContext sensors={sensors} collisionDetection={collisions} accessibility={accessibility} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(null)}>
           <Box style={{ flex: 1, minHeight: 0, display: 'flex', gap: 12, overflowX: 'auto', alignItems: 'stretch', paddingBottom: 4 }}>
             {columns.map((column) => (
-              <BoardColumn key={column.stage.id} column={column} stages={stages} organizationNames={organizationNames} ownerNames={ownerNames} actions={actions} readOnly={readOnly} />
+              <BoardColumn key={column.stage.id} column={column} stages={stages} organizationNames={organizationNames} ownerNames={ownerNames} actions={actions} readOnly={!canMove} />
             ))}
           </Box>
-          {allDeals.length === 0 && !readOnly && (
+          {allDeals.length === 0 && canCreate && (
             <Center py="md">
               <EmptyState icon={<IconLayoutKanban />} title="No deals in this pipeline yet" description="Create a deal, then drag it across the stages as it progresses.">
                 <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })}>

@@ -1,6 +1,7 @@
 /**
  * One deal on the board: drag it to another stage (pointer or keyboard: space, arrows, space), or
- * use its menu to move, win or lose it. Click or Enter opens the deal. Cards are plain elements
+ * use its menu to move, win or lose it. Click or Enter opens the deal. For whoever may not edit
+ * deals (`readOnly`) the card only opens the deal: no drag, no menu. Cards are plain elements
  * with a fixed height (see DealCard.module.css) so thousands mount and scroll fast; the menu
  * (Mantine) is mounted only when asked for.
  */
@@ -29,6 +30,7 @@ interface Props {
   ownerName: string | null;
   stages: StageRecord[];
   actions: DealCardActions;
+  /** the signed-in user may not edit deals */
   readOnly: boolean;
 }
 
@@ -94,6 +96,24 @@ export function DealCardOverlay(props: { deal: DealRecord; organizationName: str
 function DealCardImpl({ deal, organizationName, ownerName, stages, actions, readOnly }: Props) {
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: deal.id, data: { deal }, disabled: readOnly });
   const [menuOpen, setMenuOpen] = useState(false);
+  if (readOnly) {
+    // nothing to drag and no menu (its actions all edit): the card only opens the deal
+    return (
+      <div
+        ref={setNodeRef}
+        className={`${classes.card} ${classes.readOnly}`}
+        data-testid={`deal-card-${deal.id}`}
+        data-deal-title={deal.title}
+        role="link"
+        tabIndex={0}
+        aria-label={`${deal.title}. Enter opens it.`}
+        onClick={() => actions.open(deal)}
+        onKeyDown={(e) => e.key === 'Enter' && actions.open(deal)}
+      >
+        <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} />
+      </div>
+    );
+  }
   const trigger = (
     <button
       type="button"
@@ -119,32 +139,28 @@ function DealCardImpl({ deal, organizationName, ownerName, stages, actions, read
         <Menu.Item leftSection={<IconExternalLink size={14} />} onClick={() => actions.open(deal)}>
           Open deal
         </Menu.Item>
-        {!readOnly && (
+        <Menu.Label>Move to stage</Menu.Label>
+        {stages
+          .filter((s) => s.id !== deal.stageId)
+          .map((s) => (
+            <Menu.Item key={s.id} leftSection={<IconArrowRight size={14} />} onClick={() => actions.move(deal, s.id)} data-testid={`move-to-${s.name}`}>
+              {s.name}
+            </Menu.Item>
+          ))}
+        <Menu.Divider />
+        {deal.status === 'open' ? (
           <>
-            <Menu.Label>Move to stage</Menu.Label>
-            {stages
-              .filter((s) => s.id !== deal.stageId)
-              .map((s) => (
-                <Menu.Item key={s.id} leftSection={<IconArrowRight size={14} />} onClick={() => actions.move(deal, s.id)} data-testid={`move-to-${s.name}`}>
-                  {s.name}
-                </Menu.Item>
-              ))}
-            <Menu.Divider />
-            {deal.status === 'open' ? (
-              <>
-                <Menu.Item color="teal" leftSection={<IconTrophy size={14} />} onClick={() => actions.won(deal)} data-testid="mark-won">
-                  Mark won
-                </Menu.Item>
-                <Menu.Item color="red" leftSection={<IconThumbDown size={14} />} onClick={() => actions.lost(deal)} data-testid="mark-lost">
-                  Mark lost…
-                </Menu.Item>
-              </>
-            ) : (
-              <Menu.Item leftSection={<IconRotateClockwise size={14} />} onClick={() => actions.reopen(deal)} data-testid="mark-reopen">
-                Reopen
-              </Menu.Item>
-            )}
+            <Menu.Item color="teal" leftSection={<IconTrophy size={14} />} onClick={() => actions.won(deal)} data-testid="mark-won">
+              Mark won
+            </Menu.Item>
+            <Menu.Item color="red" leftSection={<IconThumbDown size={14} />} onClick={() => actions.lost(deal)} data-testid="mark-lost">
+              Mark lost…
+            </Menu.Item>
           </>
+        ) : (
+          <Menu.Item leftSection={<IconRotateClockwise size={14} />} onClick={() => actions.reopen(deal)} data-testid="mark-reopen">
+            Reopen
+          </Menu.Item>
         )}
       </Menu.Dropdown>
     </Menu>
@@ -152,7 +168,7 @@ function DealCardImpl({ deal, organizationName, ownerName, stages, actions, read
   return (
     <div
       ref={setNodeRef}
-      className={`${classes.card}${readOnly ? ` ${classes.readOnly}` : ''}${isDragging ? ` ${classes.dragging}` : ''}`}
+      className={`${classes.card}${isDragging ? ` ${classes.dragging}` : ''}`}
       data-testid={`deal-card-${deal.id}`}
       data-deal-title={deal.title}
       {...attributes}

@@ -1,5 +1,6 @@
 /**
- * People on a deal, each with a role (decision-maker, champion, …). Add, change role, remove.
+ * People on a deal, each with a role (decision-maker, champion, …). Add, change role, remove —
+ * each offered only to whoever may (viewers see the roles as text).
  */
 import { useMemo, useState } from 'react';
 import { ActionIcon, Anchor, Autocomplete, Badge, Button, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
@@ -7,13 +8,14 @@ import { IconTrash, IconUserPlus } from '@tabler/icons-react';
 import { Link } from 'wouter';
 import type { DealContactRecord, PersonRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
+import { usePermissions } from '../../hooks/usePermissions.js';
 import { useRxQuery } from '../../hooks/useRx.js';
 import { useSave } from '../../components/forms.js';
 import { PersonSelect } from '../../components/pickers.js';
 
 const CONTACT_ROLES = ['decision-maker', 'champion', 'end-user', 'influencer', 'economic buyer', 'technical buyer', 'blocker'];
 
-function RoleInput({ contact, readOnly }: { contact: DealContactRecord; readOnly: boolean }) {
+function RoleInput({ contact }: { contact: DealContactRecord }) {
   const store = useKith();
   const { save } = useSave();
   const [value, setValue] = useState(contact.role ?? '');
@@ -28,7 +30,6 @@ function RoleInput({ contact, readOnly }: { contact: DealContactRecord; readOnly
       placeholder="Role"
       data={CONTACT_ROLES}
       value={value}
-      disabled={readOnly}
       onChange={setValue}
       onOptionSubmit={(v) => commit(v)}
       onBlur={() => commit(value)}
@@ -39,8 +40,10 @@ function RoleInput({ contact, readOnly }: { contact: DealContactRecord; readOnly
   );
 }
 
-export function DealContacts({ dealId, primaryPersonId, readOnly }: { dealId: string; primaryPersonId: string | null; readOnly: boolean }) {
+export function DealContacts({ dealId, primaryPersonId }: { dealId: string; primaryPersonId: string | null }) {
   const store = useKith();
+  const { can } = usePermissions();
+  const [canAdd, canEditRole, canRemove] = [can('create', 'dealContacts'), can('update', 'dealContacts'), can('delete', 'dealContacts')];
   const { save, saving } = useSave();
   const { data: contacts } = useRxQuery<DealContactRecord>('dealContacts', { selector: { dealId } });
   const personIds = useMemo(() => [...new Set([...contacts.map((c) => c.personId), ...(primaryPersonId ? [primaryPersonId] : [])])].sort(), [contacts, primaryPersonId]);
@@ -68,7 +71,7 @@ export function DealContacts({ dealId, primaryPersonId, readOnly }: { dealId: st
       <Stack gap="xs">
         {sorted.length === 0 && (
           <Text size="sm" c="dimmed">
-            No contacts yet. Add the people involved and their role in the decision.
+            No contacts yet.{canAdd && ' Add the people involved and their role in the decision.'}
           </Text>
         )}
         {sorted.map((c) => {
@@ -91,8 +94,16 @@ export function DealContacts({ dealId, primaryPersonId, readOnly }: { dealId: st
                 </Text>
               </div>
               <Group gap={4} wrap="nowrap">
-                <RoleInput key={`${c.id}-${c.role}`} contact={c} readOnly={readOnly} />
-                {!readOnly && (
+                {canEditRole ? (
+                  <RoleInput key={`${c.id}-${c.role}`} contact={c} />
+                ) : (
+                  c.role && (
+                    <Text size="sm" c="dimmed" data-testid="contact-role">
+                      {c.role}
+                    </Text>
+                  )
+                )}
+                {canRemove && (
                   <Tooltip label="Remove from deal">
                     <ActionIcon variant="subtle" color="red" onClick={() => void save(() => store.remove('dealContacts', c.id), { success: 'Contact removed' })} aria-label="Remove contact">
                       <IconTrash size={16} />
@@ -103,7 +114,7 @@ export function DealContacts({ dealId, primaryPersonId, readOnly }: { dealId: st
             </Group>
           );
         })}
-        {!readOnly && (
+        {canAdd && (
           <Group align="flex-end" gap="xs" wrap="nowrap" mt="xs">
             <PersonSelect
               value={personId}

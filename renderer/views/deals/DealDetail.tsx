@@ -1,7 +1,7 @@
 /**
  * A deal's page: its summary with won / lost / reopen and archive / delete, the stage bar, the
  * editable details (DealForm), contacts with roles, activities, stage history and the record's
- * audit history.
+ * audit history. Whatever the signed-in role may not do is disabled (saying why) or not offered.
  */
 import { useMemo } from 'react';
 import { Anchor, Badge, Box, Breadcrumbs, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
@@ -40,7 +40,6 @@ function summaryOf(deal: DealRecord, stageProbability: number | null): string {
 
 export function DealDetail({ id }: { id: string }) {
   const store = useKith();
-  const readOnly = store.info.readOnly;
   const [, navigate] = useLocation();
   const { save } = useSave();
   const outcome = useDealOutcome();
@@ -80,13 +79,13 @@ export function DealDetail({ id }: { id: string }) {
           </Text>
         </div>
         <Group gap="xs" wrap="nowrap">
-          {!readOnly && <DealOutcomeButtons deal={deal} outcome={outcome} />}
+          <DealOutcomeButtons deal={deal} outcome={outcome} />
           <RecordActions collection="deals" id={deal.id} name={deal.title} archivedAt={deal.archivedAt} onDeleted={() => navigate('/')} />
         </Group>
       </Group>
       <Stack gap="md" mb="md">
         <ArchivedBanner archivedAt={deal.archivedAt} noun="deal" />
-        <StageBar deal={deal} stages={pipelineStages} onMove={moveStage} readOnly={readOnly} />
+        <StageBar deal={deal} stages={pipelineStages} onMove={moveStage} />
       </Stack>
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: 8 }}>
@@ -98,18 +97,17 @@ export function DealDetail({ id }: { id: string }) {
               <DealForm
                 key={deal.id}
                 deal={deal}
-                readOnly={readOnly}
                 labelSuggestions={labelSuggestions}
                 submitLabel="Save changes"
                 onSubmit={(patch, form) => save(() => store.update('deals', deal.id, patch), { success: 'Deal saved', form })}
               />
             </Paper>
-            <DealContacts dealId={deal.id} primaryPersonId={deal.primaryPersonId} readOnly={readOnly} />
+            <DealContacts dealId={deal.id} primaryPersonId={deal.primaryPersonId} />
             <Paper withBorder radius="md" p="md" data-testid="deal-activities">
               <Title order={5} mb="sm">
                 Activity
               </Title>
-              {!readOnly && <ActivityComposer dealId={deal.id} organizationId={deal.organizationId} personId={deal.primaryPersonId} />}
+              <ActivityComposer dealId={deal.id} organizationId={deal.organizationId} personId={deal.primaryPersonId} />
               <Box mt="md">
                 <ActivityTimeline dealId={deal.id} />
               </Box>

@@ -1,14 +1,17 @@
 /**
  * Every editable field of a deal, validated with the shared DealCreate schema before it is sent,
  * with the data layer's field errors shown under the fields when a write is refused. Used by the
- * "New deal" dialog and the deal page's details card.
+ * "New deal" dialog and the deal page's details card; locked (legible, saying why) for whoever
+ * may not create or edit deals.
  */
 import { Button, Grid, Group, NumberInput, Select, TagsInput, TextInput, Textarea, Tooltip } from '@mantine/core';
 import { DealCreate, VALUE_PERIODS, type DealRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { MemberSelect, OrganizationSelect, PersonSelect } from '../../components/pickers.js';
 import { numberOrNull, textOrNull } from '../../components/forms.js';
+import { LockedFields } from '../../components/Permitted.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
+import { useCan } from '../../hooks/usePermissions.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
 
 export const PERIOD_LABEL: Record<string, string> = { one_time: 'One-time', monthly: 'Monthly', quarterly: 'Quarterly', annual: 'Annual' };
@@ -83,12 +86,13 @@ export interface DealFormProps {
   onSubmit: (payload: ReturnType<typeof dealPayload>, form: { setErrors(e: Record<string, string>): void }) => Promise<unknown>;
   onCancel?: () => void;
   submitLabel: string;
-  readOnly?: boolean;
   autoFocus?: boolean;
 }
 
-export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: DealFormProps) {
+export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, autoFocus }: DealFormProps) {
   const { defaultCurrency } = useKith().info;
+  const permission = useCan(deal ? 'update' : 'create', 'deals');
+  const readOnly = !permission.allowed;
   const { form, submit, dirty } = useRecordForm({
     record: deal,
     initialValues: dealValues(deal ?? defaults, defaultCurrency),
@@ -104,119 +108,128 @@ export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCa
 
   return (
     <form onSubmit={submit} noValidate data-testid="deal-form">
-      <Grid gap="sm">
-        <Grid.Col span={12}>
-          <TextInput label="Title" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('title')} data-testid="deal-field-title" />
-        </Grid.Col>
-        <Grid.Col span={span(12, 6)}>
-          <OrganizationSelect
-            label="Organization"
-            readOnly={readOnly}
-            value={form.values.organizationId}
-            onChange={(id) => form.setFieldValue('organizationId', id)}
-            error={form.errors.organizationId}
-            data-testid="deal-field-organization"
-          />
-        </Grid.Col>
-        <Grid.Col span={span(12, 6)}>
-          <PersonSelect
-            label="Primary contact"
-            readOnly={readOnly}
-            value={form.values.primaryPersonId}
-            onChange={(id) => form.setFieldValue('primaryPersonId', id)}
-            error={form.errors.primaryPersonId}
-            data-testid="deal-field-person"
-          />
-        </Grid.Col>
-        <Grid.Col span={span(12, 4)}>
-          <NumberInput label="Amount" clampBehavior="none" decimalScale={4} thousandSeparator="," readOnly={readOnly} {...form.getInputProps('amount')} data-testid="deal-field-amount" />
-        </Grid.Col>
-        <Grid.Col span={span(6, 4)}>
-          <TextInput label="Currency" maxLength={3} readOnly={readOnly} {...form.getInputProps('currency')} data-testid="deal-field-currency" />
-        </Grid.Col>
-        <Grid.Col span={span(6, 4)}>
-          <Select
-            label="Value period"
-            data={VALUE_PERIODS.map((p) => ({ value: p, label: PERIOD_LABEL[p] ?? p }))}
-            allowDeselect={false}
-            readOnly={readOnly}
-            {...form.getInputProps('valuePeriod')}
-            data-testid="deal-field-period"
-          />
-        </Grid.Col>
-        <Grid.Col span={span(12, 4)}>
-          <Select
-            label="Pipeline"
-            data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
-            allowDeselect={false}
-            readOnly={readOnly}
-            value={pipelineId}
-            onChange={(v) => {
-              if (!v || v === pipelineId) return;
-              form.setFieldValue('pipelineId', v);
-              // back in the deal's own pipeline: its own stage; elsewhere the first stage until one is picked
-              form.setFieldValue('stageId', deal && v === deal.pipelineId ? deal.stageId : null);
-            }}
-            error={form.errors.pipelineId}
-            data-testid="deal-field-pipeline"
-          />
-        </Grid.Col>
-        <Grid.Col span={span(6, 4)}>
-          <Select
-            label="Stage"
-            data={stages.map((s) => ({ value: s.id, label: s.name }))}
-            allowDeselect={false}
-            readOnly={readOnly}
-            value={stageId}
-            onChange={(v) => form.setFieldValue('stageId', v)}
-            error={form.errors.stageId}
-            data-testid="deal-field-stage"
-          />
-        </Grid.Col>
-        <Grid.Col span={span(6, 4)}>
-          <Tooltip label="0–1; empty uses the stage's default" position="top-start" disabled={readOnly}>
-            <NumberInput
-              label="Probability"
-              clampBehavior="none"
-              step={0.05}
-              decimalScale={4}
-              placeholder={stageProbability !== null ? `${stageProbability} (stage)` : '0–1'}
-              readOnly={readOnly}
-              {...form.getInputProps('probability')}
-              data-testid="deal-field-probability"
-            />
-          </Tooltip>
-        </Grid.Col>
-        <Grid.Col span={span(12, 4)}>
-          <TextInput label="Expected close" type="date" readOnly={readOnly} {...form.getInputProps('expectedCloseDate')} data-testid="deal-field-close" />
-        </Grid.Col>
-        <Grid.Col span={span(12, 4)}>
-          <MemberSelect label="Owner" readOnly={readOnly} value={form.values.ownerId} onChange={(id) => form.setFieldValue('ownerId', id)} error={form.errors.ownerId} data-testid="deal-field-owner" />
-        </Grid.Col>
-        <Grid.Col span={span(12, 4)}>
-          <TextInput label="Linked project" placeholder="External reference" readOnly={readOnly} {...form.getInputProps('linkedProjectId')} data-testid="deal-field-project" />
-        </Grid.Col>
-        <Grid.Col span={12}>
-          <TagsInput
-            label="Labels"
-            placeholder={readOnly ? undefined : 'Type a label and press Enter'}
-            data={labelSuggestions}
-            readOnly={readOnly}
-            clearable={!readOnly}
-            acceptValueOnBlur
-            {...form.getInputProps('labels')}
-            data-testid="deal-field-labels"
-          />
-        </Grid.Col>
-        {(deal?.status === 'lost' || form.values.lostReason) && (
+      <LockedFields permission={permission}>
+        <Grid gap="sm">
           <Grid.Col span={12}>
-            <TextInput label="Lost reason" readOnly={readOnly} {...form.getInputProps('lostReason')} data-testid="deal-field-lost-reason" />
+            <TextInput label="Title" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('title')} data-testid="deal-field-title" />
           </Grid.Col>
-        )}
-        <Grid.Col span={12}>
-          <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="deal-field-notes" />
-        </Grid.Col>
-      </Grid>
+          <Grid.Col span={span(12, 6)}>
+            <OrganizationSelect
+              label="Organization"
+              readOnly={readOnly}
+              value={form.values.organizationId}
+              onChange={(id) => form.setFieldValue('organizationId', id)}
+              error={form.errors.organizationId}
+              data-testid="deal-field-organization"
+            />
+          </Grid.Col>
+          <Grid.Col span={span(12, 6)}>
+            <PersonSelect
+              label="Primary contact"
+              readOnly={readOnly}
+              value={form.values.primaryPersonId}
+              onChange={(id) => form.setFieldValue('primaryPersonId', id)}
+              error={form.errors.primaryPersonId}
+              data-testid="deal-field-person"
+            />
+          </Grid.Col>
+          <Grid.Col span={span(12, 4)}>
+            <NumberInput label="Amount" clampBehavior="none" decimalScale={4} thousandSeparator="," readOnly={readOnly} {...form.getInputProps('amount')} data-testid="deal-field-amount" />
+          </Grid.Col>
+          <Grid.Col span={span(6, 4)}>
+            <TextInput label="Currency" maxLength={3} readOnly={readOnly} {...form.getInputProps('currency')} data-testid="deal-field-currency" />
+          </Grid.Col>
+          <Grid.Col span={span(6, 4)}>
+            <Select
+              label="Value period"
+              data={VALUE_PERIODS.map((p) => ({ value: p, label: PERIOD_LABEL[p] ?? p }))}
+              allowDeselect={false}
+              readOnly={readOnly}
+              {...form.getInputProps('valuePeriod')}
+              data-testid="deal-field-period"
+            />
+          </Grid.Col>
+          <Grid.Col span={span(12, 4)}>
+            <Select
+              label="Pipeline"
+              data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
+              allowDeselect={false}
+              readOnly={readOnly}
+              value={pipelineId}
+              onChange={(v) => {
+                if (!v || v === pipelineId) return;
+                form.setFieldValue('pipelineId', v);
+                // back in the deal's own pipeline: its own stage; elsewhere the first stage until one is picked
+                form.setFieldValue('stageId', deal && v === deal.pipelineId ? deal.stageId : null);
+              }}
+              error={form.errors.pipelineId}
+              data-testid="deal-field-pipeline"
+            />
+          </Grid.Col>
+          <Grid.Col span={span(6, 4)}>
+            <Select
+              label="Stage"
+              data={stages.map((s) => ({ value: s.id, label: s.name }))}
+              allowDeselect={false}
+              readOnly={readOnly}
+              value={stageId}
+              onChange={(v) => form.setFieldValue('stageId', v)}
+              error={form.errors.stageId}
+              data-testid="deal-field-stage"
+            />
+          </Grid.Col>
+          <Grid.Col span={span(6, 4)}>
+            <Tooltip label="0–1; empty uses the stage's default" position="top-start" disabled={readOnly}>
+              <NumberInput
+                label="Probability"
+                clampBehavior="none"
+                step={0.05}
+                decimalScale={4}
+                placeholder={stageProbability !== null ? `${stageProbability} (stage)` : '0–1'}
+                readOnly={readOnly}
+                {...form.getInputProps('probability')}
+                data-testid="deal-field-probability"
+              />
+            </Tooltip>
+          </Grid.Col>
+          <Grid.Col span={span(12, 4)}>
+            <TextInput label="Expected close" type="date" readOnly={readOnly} {...form.getInputProps('expectedCloseDate')} data-testid="deal-field-close" />
+          </Grid.Col>
+          <Grid.Col span={span(12, 4)}>
+            <MemberSelect
+              label="Owner"
+              readOnly={readOnly}
+              value={form.values.ownerId}
+              onChange={(id) => form.setFieldValue('ownerId', id)}
+              error={form.errors.ownerId}
+              data-testid="deal-field-owner"
+            />
+          </Grid.Col>
+          <Grid.Col span={span(12, 4)}>
+            <TextInput label="Linked project" placeholder="External reference" readOnly={readOnly} {...form.getInputProps('linkedProjectId')} data-testid="deal-field-project" />
+          </Grid.Col>
+          <Grid.Col span={12}>
+            <TagsInput
+              label="Labels"
+              placeholder={readOnly ? undefined : 'Type a label and press Enter'}
+              data={labelSuggestions}
+              readOnly={readOnly}
+              clearable={!readOnly}
+              acceptValueOnBlur
+              {...form.getInputProps('labels')}
+              data-testid="deal-field-labels"
+            />
+          </Grid.Col>
+          {(deal?.status === 'lost' || form.values.lostReason) && (
+            <Grid.Col span={12}>
+              <TextInput label="Lost reason" readOnly={readOnly} {...form.getInputProps('lostReason')} data-testid="deal-field-lost-reason" />
+            </Grid.Col>
+          )}
+          <Grid.Col span={12}>
+            <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="deal-field-notes" />
+          </Grid.Col>
+        </Grid>
+      </LockedFields>
       {!readOnly && (
         <Group justify="flex-end" gap="sm" mt="sm">
           {onCancel && (

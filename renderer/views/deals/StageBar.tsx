@@ -1,12 +1,15 @@
 /**
  * The stages of a deal's pipeline as a bar: the current one highlighted, the passed ones shaded;
- * clicking another stage moves the deal there. Inert for a closed deal (reopen it first) and
- * when read-only.
+ * clicking another stage moves the deal there. Inert for a closed deal (reopen it first) and,
+ * saying why, for whoever may not edit deals.
  */
 import { Group, UnstyledButton } from '@mantine/core';
 import type { DealRecord, StageRecord } from '../../../shared/schemas.js';
+import { deniedProps } from '../../components/Permitted.js';
+import { useCan } from '../../hooks/usePermissions.js';
 
-export function StageBar({ deal, stages, onMove, readOnly }: { deal: DealRecord; stages: StageRecord[]; onMove(stageId: string): void; readOnly: boolean }) {
+export function StageBar({ deal, stages, onMove }: { deal: DealRecord; stages: StageRecord[]; onMove(stageId: string): void }) {
+  const permission = useCan('update', 'deals');
   const closed = deal.status !== 'open';
   const index = stages.findIndex((s) => s.id === deal.stageId);
   return (
@@ -14,13 +17,14 @@ export function StageBar({ deal, stages, onMove, readOnly }: { deal: DealRecord;
       {stages.map((s, i) => {
         const current = s.id === deal.stageId;
         const passed = i < index;
-        const inert = current || closed || readOnly;
-        const title = current ? `Current stage: ${s.name}` : closed ? `Reopen the deal to move it to ${s.name}` : `Move to ${s.name}`;
+        const inert = current || closed || !permission.allowed;
+        const title = current ? `Current stage: ${s.name}` : closed ? `Reopen the deal to move it to ${s.name}` : (permission.reason ?? `Move to ${s.name}`);
         return (
           <UnstyledButton
             key={s.id}
-            disabled={inert}
+            disabled={current || closed}
             onClick={() => onMove(s.id)}
+            {...(current || closed ? {} : deniedProps(permission))}
             data-testid={`stage-step-${s.name}`}
             data-current={current}
             style={{

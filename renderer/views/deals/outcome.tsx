@@ -9,6 +9,8 @@ import { IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-re
 import type { DealRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useSave } from '../../components/forms.js';
+import { PermittedButton } from '../../components/Permitted.js';
+import { useCan } from '../../hooks/usePermissions.js';
 
 const COMMON_REASONS = ['Price', 'Chose a competitor', 'No budget', 'No decision / went silent', 'Timing', 'Missing feature'];
 
@@ -46,23 +48,24 @@ export function useDealOutcome() {
   return { markWon, markLost: setLosing as (deal: DealRef) => void, reopen, modal };
 }
 
-/** Won and Lost for an open deal, Reopen for a closed one. */
+/** Won and Lost for an open deal, Reopen for a closed one; disabled, saying why, for whoever may not edit deals. */
 export function DealOutcomeButtons({ deal, outcome }: { deal: Pick<DealRecord, 'id' | 'title' | 'status'>; outcome: ReturnType<typeof useDealOutcome> }) {
+  const permission = useCan('update', 'deals');
   if (deal.status !== 'open') {
     return (
-      <Button variant="light" leftSection={<IconRotateClockwise size={16} />} onClick={() => void outcome.reopen(deal)} data-testid="deal-reopen">
+      <PermittedButton permission={permission} variant="light" leftSection={<IconRotateClockwise size={16} />} onClick={() => void outcome.reopen(deal)} data-testid="deal-reopen">
         Reopen
-      </Button>
+      </PermittedButton>
     );
   }
   return (
     <>
-      <Button color="teal" leftSection={<IconTrophy size={16} />} onClick={() => void outcome.markWon(deal)} data-testid="deal-won">
+      <PermittedButton permission={permission} color="teal" leftSection={<IconTrophy size={16} />} onClick={() => void outcome.markWon(deal)} data-testid="deal-won">
         Won
-      </Button>
-      <Button color="red" variant="light" leftSection={<IconThumbDown size={16} />} onClick={() => outcome.markLost(deal)} data-testid="deal-lost">
+      </PermittedButton>
+      <PermittedButton permission={permission} color="red" variant="light" leftSection={<IconThumbDown size={16} />} onClick={() => outcome.markLost(deal)} data-testid="deal-lost">
         Lost
-      </Button>
+      </PermittedButton>
     </>
   );
 }

@@ -18,6 +18,7 @@ import { RecordHistory } from '../../components/records/RecordHistory.js';
 import { RelatedDeals } from '../../components/records/RelatedDeals.js';
 import { useLabelSuggestions } from '../../components/records/useLabelSuggestions.js';
 import { useRxDoc } from '../../hooks/useRx.js';
+import { usePermissions } from '../../hooks/usePermissions.js';
 import { useRowsWhere } from '../../components/records/useCollectionRows.js';
 import { formatMoney, initials } from '../../lib/format.js';
 import { DetailSkeleton, RecordNotFound } from '../../components/records/DetailStates.js';
@@ -37,6 +38,7 @@ export function OrganizationDetail({ id }: { id: string }) {
   const { data: people } = useRowsWhere<PersonRecord>('people', 'organizationId', id);
   const { data: deals } = useRowsWhere<DealRecord>('deals', 'organizationId', id);
   const labelSuggestions = useLabelSuggestions('organizations');
+  const { can } = usePermissions();
 
   const activePeople = useMemo(() => people.filter((p) => !p.archivedAt).sort((a, b) => a.name.localeCompare(b.name)), [people]);
   const openTotals = useMemo(() => {
@@ -47,7 +49,7 @@ export function OrganizationDetail({ id }: { id: string }) {
 
   if (loading) return <DetailSkeleton />;
   if (!organization) return <RecordNotFound noun="organization" back="/organizations" backLabel="Back to organizations" />;
-  const readOnly = store.info.readOnly || store.info.role === 'VIEWER';
+  const canAddPerson = can('create', 'people');
 
   return (
     <Stack gap="md" data-testid="organization-detail" data-id={organization.id}>
@@ -101,7 +103,6 @@ export function OrganizationDetail({ id }: { id: string }) {
               <OrganizationForm
                 key={organization.id}
                 organization={organization}
-                readOnly={readOnly}
                 labelSuggestions={labelSuggestions}
                 submitLabel="Save changes"
                 onSubmit={(patch, form) => save(() => store.update('organizations', organization.id, patch), { success: 'Saved', form })}
@@ -110,7 +111,7 @@ export function OrganizationDetail({ id }: { id: string }) {
             <Card withBorder radius="md" padding="md">
               <Group justify="space-between" mb="sm">
                 <Text fw={600}>People</Text>
-                {!readOnly && (
+                {canAddPerson && (
                   <Button size="compact-sm" variant="light" leftSection={<IconUserPlus size={14} />} onClick={() => setAddingPerson(true)} data-testid="organization-add-person">
                     Add person
                   </Button>

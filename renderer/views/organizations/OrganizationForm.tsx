@@ -9,6 +9,8 @@ import { OrganizationCreate, type OrganizationRecord } from '../../../shared/sch
 import { MemberSelect } from '../../components/pickers.js';
 import { textOrNull } from '../../components/forms.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
+import { LockedFields } from '../../components/Permitted.js';
+import { useCan } from '../../hooks/usePermissions.js';
 
 interface OrganizationFormValues {
   name: string;
@@ -40,11 +42,12 @@ export interface OrganizationFormProps {
   onSubmit: (payload: ReturnType<typeof organizationPayload>, form: { setErrors(e: Record<string, string>): void }) => Promise<unknown>;
   onCancel?: () => void;
   submitLabel: string;
-  readOnly?: boolean;
   autoFocus?: boolean;
 }
 
-export function OrganizationForm({ organization, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: OrganizationFormProps) {
+export function OrganizationForm({ organization, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, autoFocus }: OrganizationFormProps) {
+  const permission = useCan(organization ? 'update' : 'create', 'organizations');
+  const readOnly = !permission.allowed;
   const { form, submit, dirty } = useRecordForm({
     record: organization,
     initialValues: organizationValues(organization ?? defaults),
@@ -55,54 +58,56 @@ export function OrganizationForm({ organization, defaults, labelSuggestions = []
   });
   return (
     <form onSubmit={submit} noValidate data-testid="organization-form">
-      <Stack gap="sm">
-        <TextInput label="Name" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('name')} data-testid="organization-field-name" />
-        <TextInput
-          label="Website"
-          placeholder="https://example.com"
-          description={organization?.domain ? `Domain: ${organization.domain}` : 'The domain is derived from it (used to spot duplicates)'}
-          leftSection={<IconWorld size={16} />}
-          readOnly={readOnly}
-          {...form.getInputProps('website')}
-          data-testid="organization-field-website"
-        />
-        <TagsInput
-          label="Labels"
-          placeholder={readOnly ? undefined : 'Type a label and press Enter'}
-          data={labelSuggestions}
-          readOnly={readOnly}
-          clearable={!readOnly}
-          acceptValueOnBlur
-          {...form.getInputProps('labels')}
-          data-testid="organization-field-labels"
-        />
-        <MemberSelect
-          label="Owner"
-          readOnly={readOnly}
-          value={form.values.ownerId}
-          onChange={(id) => form.setFieldValue('ownerId', id)}
-          error={form.errors.ownerId}
-          data-testid="organization-field-owner"
-        />
-        <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="organization-field-notes" />
-        {!readOnly && (
-          <Group justify="flex-end" gap="sm">
-            {onCancel && (
-              <Button variant="default" onClick={onCancel}>
-                Cancel
+      <LockedFields permission={permission}>
+        <Stack gap="sm">
+          <TextInput label="Name" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('name')} data-testid="organization-field-name" />
+          <TextInput
+            label="Website"
+            placeholder="https://example.com"
+            description={organization?.domain ? `Domain: ${organization.domain}` : 'The domain is derived from it (used to spot duplicates)'}
+            leftSection={<IconWorld size={16} />}
+            readOnly={readOnly}
+            {...form.getInputProps('website')}
+            data-testid="organization-field-website"
+          />
+          <TagsInput
+            label="Labels"
+            placeholder={readOnly ? undefined : 'Type a label and press Enter'}
+            data={labelSuggestions}
+            readOnly={readOnly}
+            clearable={!readOnly}
+            acceptValueOnBlur
+            {...form.getInputProps('labels')}
+            data-testid="organization-field-labels"
+          />
+          <MemberSelect
+            label="Owner"
+            readOnly={readOnly}
+            value={form.values.ownerId}
+            onChange={(id) => form.setFieldValue('ownerId', id)}
+            error={form.errors.ownerId}
+            data-testid="organization-field-owner"
+          />
+          <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="organization-field-notes" />
+          {!readOnly && (
+            <Group justify="flex-end" gap="sm">
+              {onCancel && (
+                <Button variant="default" onClick={onCancel}>
+                  Cancel
+                </Button>
+              )}
+              {organization && dirty && !onCancel && (
+                <Button variant="default" onClick={() => form.setValues(organizationValues(organization))} data-testid="organization-form-reset">
+                  Discard changes
+                </Button>
+              )}
+              <Button type="submit" loading={form.submitting} disabled={!!organization && !dirty} data-testid="organization-form-submit">
+                {submitLabel}
               </Button>
-            )}
-            {organization && dirty && !onCancel && (
-              <Button variant="default" onClick={() => form.setValues(organizationValues(organization))} data-testid="organization-form-reset">
-                Discard changes
-              </Button>
-            )}
-            <Button type="submit" loading={form.submitting} disabled={!!organization && !dirty} data-testid="organization-form-submit">
-              {submitLabel}
-            </Button>
-          </Group>
-        )}
-      </Stack>
+            </Group>
+          )}
+        </Stack>
+      </LockedFields>
     </form>
   );
 }

@@ -12,6 +12,7 @@ import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
+import { useCan } from '../../hooks/usePermissions.js';
 import { formatRelative, initials } from '../../lib/format.js';
 import { OrganizationForm } from './OrganizationForm.js';
 
@@ -34,6 +35,7 @@ export function OrganizationsView() {
   const { data: deals } = useCollectionRows<DealRecord>('deals');
   const [creating, setCreating] = useState(false);
   const { save } = useSave();
+  const canCreate = useCan('create', 'organizations').allowed;
 
   const peopleCount = useMemo(() => countBy(people, (p) => (p.archivedAt ? null : p.organizationId)), [people]);
   const dealCount = useMemo(() => countBy(deals, (d) => (d.archivedAt || d.status !== 'open' ? null : d.organizationId)), [deals]);
@@ -100,7 +102,6 @@ export function OrganizationsView() {
     [peopleCount, dealCount],
   );
   const searchText = useCallback((o: OrganizationRecord) => `${o.name}\n${o.domain ?? ''}\n${o.website ?? ''}`, []);
-  const canWrite = !store.info.readOnly && store.info.role !== 'VIEWER';
 
   return (
     <>
@@ -119,7 +120,7 @@ export function OrganizationsView() {
         sortKeys={sortKeys}
         defaultSort={{ key: 'name', direction: 'asc' }}
         hrefOf={(o) => `/organizations/${o.id}`}
-        onNew={canWrite ? () => setCreating(true) : null}
+        onNew={canCreate ? () => setCreating(true) : null}
         emptyText="Companies and teams you work with. Add one, or let an agent add them through MCP."
       />
       <Modal opened={creating} onClose={() => setCreating(false)} title={<Text fw={600}>New organization</Text>} size="lg" data-testid="organization-create-modal">

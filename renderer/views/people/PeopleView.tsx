@@ -13,6 +13,7 @@ import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
+import { useCan } from '../../hooks/usePermissions.js';
 import { formatRelative, initials } from '../../lib/format.js';
 import { PersonForm } from './PersonForm.js';
 
@@ -27,6 +28,7 @@ export function PeopleView() {
   const previewRows = useMemo(() => (preview ?? []).filter((r) => !r.archivedAt), [preview]);
   const [creating, setCreating] = useState(false);
   const { save } = useSave();
+  const canCreate = useCan('create', 'people').allowed;
 
   const orgNames = useMemo(() => {
     const map = new Map<string, string>();
@@ -121,8 +123,6 @@ export function PeopleView() {
 
   const searchText = useCallback((p: PersonRecord) => `${p.name}\n${p.email ?? ''}\n${p.title ?? ''}\n${p.phone ?? ''}\n${p.organizationId ? (orgNames.get(p.organizationId) ?? '') : ''}`, [orgNames]);
 
-  const canWrite = !store.info.readOnly && store.info.role !== 'VIEWER';
-
   return (
     <>
       <RecordTablePage<PersonRecord>
@@ -140,7 +140,7 @@ export function PeopleView() {
         sortKeys={sortKeys}
         defaultSort={{ key: 'name', direction: 'asc' }}
         hrefOf={(p) => `/people/${p.id}`}
-        onNew={canWrite ? () => setCreating(true) : null}
+        onNew={canCreate ? () => setCreating(true) : null}
         emptyText="People you add here, or that agents and teammates add, show up in this table."
       />
       <Modal opened={creating} onClose={() => setCreating(false)} title={<Text fw={600}>New person</Text>} size="lg" data-testid="person-create-modal">

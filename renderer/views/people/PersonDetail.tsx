@@ -50,8 +50,6 @@ export function PersonDetail({ id }: { id: string }) {
   if (loading) return <DetailSkeleton />;
   if (!person) return <RecordNotFound noun="person" back="/people" backLabel="Back to people" />;
 
-  const readOnly = store.info.readOnly || store.info.role === 'VIEWER';
-
   return (
     <Stack gap="md" data-testid="person-detail" data-id={person.id}>
       <Breadcrumbs>
@@ -119,7 +117,6 @@ export function PersonDetail({ id }: { id: string }) {
               <PersonForm
                 key={person.id}
                 person={person}
-                readOnly={readOnly}
                 labelSuggestions={labelSuggestions}
                 submitLabel="Save changes"
                 onSubmit={(patch, form) => save(() => store.update('people', person.id, patch), { success: 'Saved', form })}

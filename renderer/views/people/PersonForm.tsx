@@ -8,6 +8,8 @@ import { PersonCreate, type PersonRecord } from '../../../shared/schemas.js';
 import { MemberSelect, OrganizationSelect } from '../../components/pickers.js';
 import { textOrNull } from '../../components/forms.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
+import { LockedFields } from '../../components/Permitted.js';
+import { useCan } from '../../hooks/usePermissions.js';
 
 interface PersonFormValues {
   name: string;
@@ -55,11 +57,12 @@ export interface PersonFormProps {
   onSubmit: (payload: ReturnType<typeof personPayload>, form: { setErrors(e: Record<string, string>): void }) => Promise<unknown>;
   onCancel?: () => void;
   submitLabel: string;
-  readOnly?: boolean;
   autoFocus?: boolean;
 }
 
-export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, readOnly, autoFocus }: PersonFormProps) {
+export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, onCancel, submitLabel, autoFocus }: PersonFormProps) {
+  const permission = useCan(person ? 'update' : 'create', 'people');
+  const readOnly = !permission.allowed;
   const { form, submit, dirty } = useRecordForm({
     record: person,
     initialValues: personValues(person ?? defaults),
@@ -70,60 +73,62 @@ export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, 
   });
   return (
     <form onSubmit={submit} noValidate data-testid="person-form">
-      <Stack gap="sm">
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="sm">
-          <TextInput label="Name" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('name')} data-testid="person-field-name" />
-          <TextInput label="Email" type="email" placeholder="name@company.com" readOnly={readOnly} {...form.getInputProps('email')} data-testid="person-field-email" />
-          <TextInput label="Phone" placeholder="+1 555 0100" readOnly={readOnly} {...form.getInputProps('phone')} data-testid="person-field-phone" />
-          <TextInput label="Title" placeholder="Role at their organization" readOnly={readOnly} {...form.getInputProps('title')} data-testid="person-field-title" />
-        </SimpleGrid>
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <OrganizationSelect
-            label="Organization"
+      <LockedFields permission={permission}>
+        <Stack gap="sm">
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="sm">
+            <TextInput label="Name" required autoFocus={autoFocus} data-autofocus={autoFocus || undefined} readOnly={readOnly} {...form.getInputProps('name')} data-testid="person-field-name" />
+            <TextInput label="Email" type="email" placeholder="name@company.com" readOnly={readOnly} {...form.getInputProps('email')} data-testid="person-field-email" />
+            <TextInput label="Phone" placeholder="+1 555 0100" readOnly={readOnly} {...form.getInputProps('phone')} data-testid="person-field-phone" />
+            <TextInput label="Title" placeholder="Role at their organization" readOnly={readOnly} {...form.getInputProps('title')} data-testid="person-field-title" />
+          </SimpleGrid>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <OrganizationSelect
+              label="Organization"
+              readOnly={readOnly}
+              value={form.values.organizationId}
+              onChange={(id) => form.setFieldValue('organizationId', id)}
+              error={form.errors.organizationId}
+              data-testid="person-field-organization"
+            />
+            <MemberSelect
+              label="Owner"
+              readOnly={readOnly}
+              value={form.values.ownerId}
+              onChange={(id) => form.setFieldValue('ownerId', id)}
+              error={form.errors.ownerId}
+              data-testid="person-field-owner"
+            />
+          </SimpleGrid>
+          <TagsInput
+            label="Labels"
+            placeholder={readOnly ? undefined : 'Type a label and press Enter'}
+            data={labelSuggestions}
             readOnly={readOnly}
-            value={form.values.organizationId}
-            onChange={(id) => form.setFieldValue('organizationId', id)}
-            error={form.errors.organizationId}
-            data-testid="person-field-organization"
+            clearable={!readOnly}
+            acceptValueOnBlur
+            {...form.getInputProps('labels')}
+            data-testid="person-field-labels"
           />
-          <MemberSelect
-            label="Owner"
-            readOnly={readOnly}
-            value={form.values.ownerId}
-            onChange={(id) => form.setFieldValue('ownerId', id)}
-            error={form.errors.ownerId}
-            data-testid="person-field-owner"
-          />
-        </SimpleGrid>
-        <TagsInput
-          label="Labels"
-          placeholder={readOnly ? undefined : 'Type a label and press Enter'}
-          data={labelSuggestions}
-          readOnly={readOnly}
-          clearable={!readOnly}
-          acceptValueOnBlur
-          {...form.getInputProps('labels')}
-          data-testid="person-field-labels"
-        />
-        <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="person-field-notes" />
-        {!readOnly && (
-          <Group justify="flex-end" gap="sm">
-            {onCancel && (
-              <Button variant="default" onClick={onCancel}>
-                Cancel
+          <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="person-field-notes" />
+          {!readOnly && (
+            <Group justify="flex-end" gap="sm">
+              {onCancel && (
+                <Button variant="default" onClick={onCancel}>
+                  Cancel
+                </Button>
+              )}
+              {person && dirty && !onCancel && (
+                <Button variant="default" onClick={() => form.setValues(personValues(person))} data-testid="person-form-reset">
+                  Discard changes
+                </Button>
+              )}
+              <Button type="submit" loading={form.submitting} disabled={!!person && !dirty} data-testid="person-form-submit">
+                {submitLabel}
               </Button>
-            )}
-            {person && dirty && !onCancel && (
-              <Button variant="default" onClick={() => form.setValues(personValues(person))} data-testid="person-form-reset">
-                Discard changes
-              </Button>
-            )}
-            <Button type="submit" loading={form.submitting} disabled={!!person && !dirty} data-testid="person-form-submit">
-              {submitLabel}
-            </Button>
-          </Group>
-        )}
-      </Stack>
+            </Group>
+          )}
+        </Stack>
+      </LockedFields>
     </form>
   );
 }
