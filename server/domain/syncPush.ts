@@ -261,7 +261,13 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
   if (Object.keys(patch).length > 0) final = await records.update(ctx, collection, id, patch, {}, tracked);
   const localArchived = local.archivedAt != null;
   const baseArchived = effectiveBase ? effectiveBase.archivedAt != null : server.archivedAt != null;
-  if (localArchived !== baseArchived && localArchived !== (final.archivedAt != null)) {
+  let archiveChanged = localArchived !== baseArchived;
+  // archived or restored on the server after the base only by this client's own earlier push (its
+  // answer lost), then changed back here: the client's newer state stands, as for fields
+  if (!archiveChanged && localArchived !== (server.archivedAt != null) && ctx.clientId && effectiveBase) {
+    archiveChanged = (await changedOnlyBy(s.tx, ctx, info.entityType, id, effectiveBase.version, ctx.clientId, ['archivedAt'])).has('archivedAt');
+  }
+  if (archiveChanged && localArchived !== (final.archivedAt != null)) {
     final = await records.setArchived(ctx, collection, id, localArchived, tracked);
   }
   if (conflicts.length > 0) {

@@ -221,6 +221,13 @@ describe('/sync over HTTP', () => {
     assert.equal(other.body[0].name, 'Mine v2');
     const lost = (await server.api('GET', `/crm/audit?entityType=organization&entityId=${org.id}&action=conflict`)).body.data;
     assert.deepEqual(lost[0].detail.fields.name, { lost: 'Theirs', kept: 'Mine v2', base: 'Mine v0' });
+    // archived by the client's own push whose answer it never got, then restored by it: restored
+    const archivedOnce = await pushAs(device, [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Mine v2', archivedAt: new Date().toISOString() } }]);
+    assert.equal(archivedOnce.status, 200);
+    assert.notEqual((await server.api('GET', `/crm/organizations/${org.id}`)).body.archivedAt, null);
+    await pushAs(device, [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Mine v2', archivedAt: null } }]);
+    assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).body.archivedAt, null, "the client's restore stands");
+
     // and without the header (any other client), likewise
     const anonymous = await push('organizations', [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Anonymous' } }]);
     assert.equal(anonymous.body[0].name, 'Mine v2');
