@@ -502,7 +502,10 @@ export function verifyRun(f: RunFacts): string[] {
   for (const r of f.reports) {
     for (const [id, p] of Object.entries(r.privates)) {
       const doc = f.server.all[p.collection].get(id);
-      if (rejectedIds.has(id)) {
+      // (a record its client deleted may have had an intermediate state refused: a person pushed
+      // while its new organization, deleted before it was ever pushed, no longer exists — harmless,
+      // both are gone as the client wanted)
+      if (rejectedIds.has(id) && !p.deleted) {
         const reasons = (byEntity.get(id) ?? []).filter((e) => e.action === 'rejected').map((e) => e.detail?.reason);
         const ref = p.fields.organizationId
           ? ` — its organization ${String(p.fields.organizationId)}: [client: ${r.privates[String(p.fields.organizationId)]?.trail.join(', ')}] [audit: ${history(String(p.fields.organizationId))}]`
@@ -537,6 +540,15 @@ export function verifyRun(f: RunFacts): string[] {
           `[lost-write] ${who}'s write ${collection} ${id} ${field}=${JSON.stringify(value)} is neither on the server's record history nor in a conflict or rejected audit entry (silently dropped) [audit: ${history(id, field)}]`,
         );
     }
+  }
+  // every conflict entry names the fields whose value was lost, and every refusal its reason
+  for (const e of f.audit) {
+    if (e.action === 'conflict') {
+      const fields = Object.entries((e.detail?.fields ?? {}) as Record<string, { lost: unknown; kept: unknown }>);
+      if (fields.length === 0 || fields.some(([, v]) => JSON.stringify(v.lost) === JSON.stringify(v.kept)))
+        problems.push(`[audit] conflict entry #${e.seq} for ${e.entityType} ${e.entityId} loses nothing: ${JSON.stringify(e.detail)}`);
+    }
+    if (e.action === 'rejected' && !e.detail?.reason) problems.push(`[audit] rejected entry #${e.seq} for ${e.entityType} ${e.entityId} has no reason`);
   }
   // the rejected list every client shows is the audit log's (newest 200)
   const audited = f.audit
