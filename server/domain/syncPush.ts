@@ -238,24 +238,26 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
   const fields = mergeableFields(collection);
   // Without an assumed state, a document carrying the server's current version was based on it.
   const effectiveBase = base ?? (await baseFromVersion(s.tx, ctx, info.entityType, id, local.version, server));
-  const merged = mergeFields(fields, effectiveBase, normalized(info.update!, fields, local), server);
+  const localValues = normalized(info.update!, fields, local);
+  const merged = mergeFields(fields, effectiveBase, localValues, server);
   const { patch } = merged;
   let { conflicts } = merged;
   // A field "changed on the server" only by this same client's earlier pushes (whose answers it
-  // never got: a cut connection, a server killed after the commit) is not a conflict: this state is
-  // its newer edit of it.
-  if (conflicts.length > 0 && ctx.clientId && effectiveBase) {
-    const own = await changedOnlyBy(
-      s.tx,
-      ctx,
-      info.entityType,
-      id,
-      effectiveBase.version,
-      ctx.clientId,
-      conflicts.map((c) => c.field),
+  // never got: a cut connection, a server killed after the commit) is this client's older edit:
+  // this state is its newer one. Both when it changed the field again (otherwise a conflict) and
+  // when it set it back to the base value (otherwise "unchanged here", and the server would keep
+  // the older edit).
+  if (ctx.clientId && effectiveBase) {
+    const revertedHere = fields.filter(
+      (f) => f in localValues && sameJsonValue(localValues[f], effectiveBase[f]) && !sameJsonValue(server[f], effectiveBase[f]),
     );
-    for (const c of conflicts) if (own.has(c.field)) patch[c.field] = c.local;
-    conflicts = conflicts.filter((c) => !own.has(c.field));
+    const candidates = [...conflicts.map((c) => c.field), ...revertedHere];
+    if (candidates.length > 0) {
+      const own = await changedOnlyBy(s.tx, ctx, info.entityType, id, effectiveBase.version, ctx.clientId, candidates);
+      for (const c of conflicts) if (own.has(c.field)) patch[c.field] = c.local;
+      for (const f of revertedHere) if (own.has(f)) patch[f] = localValues[f];
+      conflicts = conflicts.filter((c) => !own.has(c.field));
+    }
   }
   let final = server;
   if (Object.keys(patch).length > 0) final = await records.update(ctx, collection, id, patch, {}, tracked);

@@ -228,6 +228,19 @@ describe('/sync over HTTP', () => {
     await pushAs(device, [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Mine v2', archivedAt: null } }]);
     assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).body.archivedAt, null, "the client's restore stands");
 
+    // the client changes the notes, the answer is lost, then the user sets them back to what they
+    // were: the field equals the assumed state here, yet the server's value is this client's older
+    // edit, so the set-back stands (found by the fault test, seed 1780516039)
+    const current = (await server.api('GET', `/crm/organizations/${org.id}`)).body;
+    const base = { ...current, _deleted: false };
+    assert.equal((await pushAs(device, [{ assumedMasterState: base, newDocumentState: { ...base, notes: 'changed once' } }])).status, 200);
+    await pushAs(device, [{ assumedMasterState: base, newDocumentState: { ...base } }]);
+    assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).body.notes, current.notes, "the client's set-back stands");
+    // the same set-back by another device keeps the server's value: that device never changed it
+    assert.equal((await pushAs(device, [{ assumedMasterState: base, newDocumentState: { ...base, notes: 'changed by A' } }])).status, 200);
+    await pushAs({ 'x-kith-client': 'device-b-0123456789' }, [{ assumedMasterState: base, newDocumentState: { ...base } }]);
+    assert.equal((await server.api('GET', `/crm/organizations/${org.id}`)).body.notes, 'changed by A');
+
     // and without the header (any other client), likewise
     const anonymous = await push('organizations', [{ assumedMasterState: seen, newDocumentState: { ...seen, name: 'Anonymous' } }]);
     assert.equal(anonymous.body[0].name, 'Mine v2');
