@@ -246,7 +246,8 @@ export function createDesktop(options: DesktopOptions): Desktop {
         void loadApp();
       });
       await loadApp();
-      log(`window open on ${current()?.serverUrl} (${current()?.mode} mode)`);
+      const shown = current(); // null when a quit came while the page loaded
+      if (shown) log(`window open on ${shown.serverUrl} (${shown.mode} mode)`);
       return true;
     },
 

@@ -41,9 +41,9 @@ function table(rows: Record<string, unknown>[], columns: string[]): string {
 }
 
 async function workspaceId(services: Services, slug: string | undefined): Promise<string> {
-  if (!slug) throw new DomainError(400, 'Usage', 'name a workspace (slug or id)');
+  if (!slug) throw new DomainError('usage', 'name a workspace (slug or id)');
   const ws = await services.accounts.findWorkspace(slug);
-  if (!ws) throw new DomainError(404, 'Not found', `workspace '${slug}' not found`);
+  if (!ws) throw new DomainError('not_found', `workspace '${slug}' not found`);
   return ws.id;
 }
 
@@ -54,7 +54,7 @@ async function run(services: Services, args: string[], flags: Record<string, str
   switch (`${group} ${action ?? ''}`.trim()) {
     case 'init': {
       const result = await accounts.bootstrap({ email: str('email'), name: str('name') });
-      if (!result) throw new DomainError(409, 'Conflict', 'this data directory is already set up');
+      if (!result) throw new DomainError('conflict', 'this data directory is already set up');
       return out(
         { key: result.key, email: result.user.email, workspace: result.workspace.slug },
         () => `Owner key (shown once): ${result.key}\nowner: ${result.user.email}  workspace: ${result.workspace.slug}`,
@@ -81,7 +81,7 @@ async function run(services: Services, args: string[], flags: Record<string, str
     }
     case 'workspace feature': {
       const [slug, feature, state] = rest;
-      if (!feature || !['on', 'off'].includes(state ?? '')) throw new DomainError(400, 'Usage', 'kith workspace feature <slug> <feature> on|off');
+      if (!feature || !['on', 'off'].includes(state ?? '')) throw new DomainError('usage', 'kith workspace feature <slug> <feature> on|off');
       const ctx = await accounts.ownerContext(slug, 'cli');
       const ws = await accounts.updateWorkspace(ctx, { features: { [feature]: state === 'on' } });
       return out(ws, () => `${ws.slug}: ${feature} ${state}`);
@@ -143,12 +143,12 @@ async function run(services: Services, args: string[], flags: Record<string, str
       );
     }
     case 'key revoke': {
-      if (!rest[0]) throw new DomainError(400, 'Usage', 'kith key revoke <key-id | key-prefix | raw key>');
+      if (!rest[0]) throw new DomainError('usage', 'kith key revoke <key-id | key-prefix | raw key>');
       const info = await accounts.revokeApiKey(rest[0]);
       return out(info, () => `Revoked key ${info.prefix}… (${info.id}) at ${info.revokedAt}`);
     }
     default:
-      throw new DomainError(400, 'Usage', group ? `unknown command '${args.join(' ')}'\n\n${HELP}` : HELP);
+      throw new DomainError('usage', group ? `unknown command '${args.join(' ')}'\n\n${HELP}` : HELP);
   }
 }
 
@@ -192,7 +192,7 @@ async function main(): Promise<number> {
     if (error instanceof DomainError) {
       const fields = error.errors.length ? error.errors.map((e) => `${e.path}: ${e.message}`).join('; ') : error.message;
       process.stderr.write(`kith: ${fields}\n`);
-      return error.status === 400 ? 2 : 1;
+      return error.code === 'usage' ? 2 : 1; // 2: the command was used the wrong way
     }
     throw error;
   } finally {

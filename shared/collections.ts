@@ -122,12 +122,6 @@ export function collectionInfo(name: string): CollectionInfo | undefined {
 /** Fields the server owns: never taken from a client. */
 export const SERVER_FIELDS = ['workspaceId', 'createdAt', 'updatedAt', 'version'] as const;
 
-/** Fields of a record that a client edits (everything but id and server fields). */
-export function userFields(collection: CollectionName): string[] {
-  const all = Object.keys(COLLECTIONS[collection].record.shape);
-  return all.filter((f) => f !== 'id' && !(SERVER_FIELDS as readonly string[]).includes(f));
-}
-
 /** A record of the collection with every field at its empty value: null, [] for labels, {} for custom. */
 export function blankRecord(collection: CollectionName): Row {
   const out: Row = {};

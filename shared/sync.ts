@@ -56,31 +56,6 @@ export const PUSH_MAX_ROWS = 1000;
 /** Seconds between SSE heartbeats. */
 export const HEARTBEAT_SECONDS = 15;
 
-/** Collections a client may push to (stage changes are written by the server only). */
-export const PUSHABLE_COLLECTIONS = COLLECTION_NAMES.filter((c) => COLLECTIONS[c].pushable);
-
-/** Collections whose records a document of `collection` may reference (from the registry's references). */
-export const PARENTS: Record<CollectionName, CollectionName[]> = Object.fromEntries(
-  COLLECTION_NAMES.map((c) => [c, [...new Set(Object.values(COLLECTIONS[c].references))].filter((p) => p !== c)]),
-) as Record<CollectionName, CollectionName[]>;
-
-/**
- * Push order: a collection's references live in collections earlier in this list, so a client
- * pushes parents before children (an organization before the person that works there). The
- * registry's order, parents first: organizations, people, pipelines, stages, deals, dealContacts,
- * activities.
- */
-export const PUSH_ORDER: CollectionName[] = (() => {
-  const order: CollectionName[] = [];
-  const left: CollectionName[] = [...PUSHABLE_COLLECTIONS];
-  while (left.length > 0) {
-    const next = left.find((c) => PARENTS[c].every((p) => order.includes(p) || !left.includes(p))) ?? left[0];
-    order.push(next);
-    left.splice(left.indexOf(next), 1);
-  }
-  return order;
-})();
-
 /** Record fields a client may set when it creates a document (what the server takes on push). */
 export function creatableFields(collection: CollectionName): string[] {
   const { create, record } = COLLECTIONS[collection];

@@ -7,17 +7,7 @@
  */
 import type { Subscription } from 'rxjs';
 import { deepEqual, type RxDatabase } from 'rxdb';
-import { COLLECTIONS, COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
-
-/** Reference fields and the collection they point into. */
-export const REFERENCE_FIELDS: [string, CollectionName][] = [
-  ['organizationId', 'organizations'],
-  ['personId', 'people'],
-  ['primaryPersonId', 'people'],
-  ['dealId', 'deals'],
-  ['pipelineId', 'pipelines'],
-  ['stageId', 'stages'],
-];
+import { COLLECTIONS, COLLECTION_NAMES, REFERENCE_FIELDS, type CollectionName } from '../../shared/collections.js';
 
 /** A push waits at most this long for the records its documents reference. */
 const REFERENCE_WAIT_MS = 120_000;

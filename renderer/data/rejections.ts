@@ -6,8 +6,9 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { deepEqual } from 'rxdb';
 import type { RejectedChange } from '../../shared/sync.js';
+import { SERVER_FIELDS } from '../../shared/collections.js';
 
-const SERVER_FIELDS = new Set(['workspaceId', 'createdAt', 'updatedAt', 'version']);
+const SERVER_OWNED = new Set<string>(SERVER_FIELDS);
 
 /**
  * True when the server's answer to a push differs from the pushed document in more than the
@@ -17,7 +18,7 @@ export function changedBeyondServerFields(answer: Record<string, unknown>, pushe
   if (!pushed) return true;
   if (Boolean(answer._deleted) !== Boolean(pushed._deleted)) return true;
   for (const [k, v] of Object.entries(answer)) {
-    if (k.startsWith('_') || SERVER_FIELDS.has(k)) continue;
+    if (k.startsWith('_') || SERVER_OWNED.has(k)) continue;
     if (!deepEqual(v, pushed[k])) return true;
   }
   return false;

@@ -29,7 +29,10 @@ type Doc = Record<string, unknown>;
  * Explicit upgrade steps: MIGRATIONS[c][n - 1] turns a version n-1 document into version n.
  * Every step also gets the fields the current record schema has and the old document lacks
  * filled with their defaults (null, [] for labels, {} for custom), so adding a field needs no
- * code. A step may return null to drop a document (the next pull brings the server's copy back).
+ * code. A step may return null to drop a document, but avoid it: the next pull starts from the
+ * saved checkpoint and does not bring the server's copy back; only the self-check
+ * (renderer/data/selfCheck.ts) finds it missing and pulls it again, and an unsent edit in it is
+ * lost.
  */
 export const MIGRATIONS: Record<CollectionName, ((doc: Doc) => Doc | null)[]> = {
   organizations: [],

@@ -36,10 +36,6 @@ export function roleAtLeast(ctx: Ctx, role: Role): boolean {
   return rankAtLeast(ctx.role, role);
 }
 
-export function canWrite(ctx: Ctx, role: Role = 'MEMBER'): boolean {
-  return !ctx.readOnly && roleAtLeast(ctx, role);
-}
-
 /** Throws 403 unless the caller may write with at least `role` (for records: `requiredRole` of shared/permissions.ts). */
 export function requireWrite(ctx: Ctx, role: Role = 'MEMBER', what = 'change records'): void {
   if (ctx.readOnly) throw forbidden(`This API key is read-only: it cannot ${what}`);

@@ -34,55 +34,16 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/**
- * The HTTP status each code had before errors carried codes, for the callers not yet moved off
- * `DomainError.status` (see there). Equal to server/http/problem.ts's mapping (checked by
- * test/unit/errors.test.ts); delete with `status`.
- */
-const LEGACY_STATUS: Record<ErrorCode, 400 | 403 | 404 | 405 | 409 | 412 | 422> = {
-  invalid: 422,
-  not_found: 404,
-  conflict: 409,
-  precondition_failed: 412,
-  role_forbidden: 403,
-  not_a_member: 403,
-  key_workspace_restriction: 403,
-  workspace_required: 400,
-  server_only: 405,
-  usage: 400,
-};
-
-type LegacyStatus = (typeof LEGACY_STATUS)[ErrorCode];
-
-/** The code an error constructed the old way (with a status) gets. */
-const CODE_OF_STATUS: Record<LegacyStatus, ErrorCode> = { 400: 'usage', 403: 'role_forbidden', 404: 'not_found', 405: 'server_only', 409: 'conflict', 412: 'precondition_failed', 422: 'invalid' };
-
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly errors: FieldError[];
   readonly extra: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, errors?: FieldError[], extra?: Record<string, unknown>);
-  /**
-   * @deprecated Name a code instead: `new DomainError('precondition_failed', message, [], extra)`.
-   * The status picks the code; the title is not kept (each transport has its own for the code).
-   */
-  constructor(status: LegacyStatus, title: string, message: string, errors?: FieldError[], extra?: Record<string, unknown>);
-  constructor(first: ErrorCode | LegacyStatus, ...rest: unknown[]) {
-    const [message, errors = [], extra = {}] = (typeof first === 'number' ? rest.slice(1) : rest) as [string, FieldError[]?, Record<string, unknown>?];
+  constructor(code: ErrorCode, message: string, errors: FieldError[] = [], extra: Record<string, unknown> = {}) {
     super(message);
-    this.code = typeof first === 'number' ? CODE_OF_STATUS[first] : first;
+    this.code = code;
     this.errors = errors;
     this.extra = extra;
-  }
-
-  /**
-   * @deprecated Transports map `code` themselves (HTTP: server/http/problem.ts). Kept while
-   * server/domain/syncPush.ts (the status a `rejected` audit entry records) and server/cli.ts
-   * (exit code 2 for a usage error) still read it.
-   */
-  get status(): number {
-    return LEGACY_STATUS[this.code];
   }
 }
 

@@ -4,98 +4,22 @@
  * derived fields, references) are the shared ones (shared/rules.ts, shared/entities/), read
  * through the SQL read port; permissions are shared/permissions.ts; the server-only work around a
  * write (stage changes, stage positions, cascades) is each entity's hooks in ./entities/. REST,
- * MCP, sync and the CLI all call these functions.
+ * MCP, sync and the CLI all call these functions. Beside it, in ./records/: scope.ts (what a
+ * write runs with, the hooks' shape, changed fields) and list.ts (the list query).
  */
-import { sql, type ExpressionBuilder } from 'kysely';
-import { COLLECTIONS, COLLECTION_NAMES, type CollectionName, type CreateOf, type RecordOf } from '../../shared/collections.js';
+import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { requiredRole, type RecordAction } from '../../shared/permissions.js';
 import { checkArchive, checkRemove, parseCreate, parseUpdate, prepareCreate, prepareUpdate, RuleError, validateRecord, writable, type RuleContext } from '../../shared/rules.js';
-import { ListQuery } from '../../shared/schemas.js';
 import type { Role } from '../../shared/schemas.js';
 import type { Db } from '../store/database.js';
 import { SqlRecordReader } from '../store/reader.js';
-import { findLive, findStored, hasLabel, insertRow, nextVersion, rowToRecord, updateRow, type AnyRecord, type Row } from '../store/records.js';
+import { findLive, findStored, insertRow, nextVersion, rowToRecord, updateRow, type AnyRecord, type Row } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { writeAudit } from './audit.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
-import { conflict, DomainError, invalid, notFound, parseInput, ValidationError } from './errors.js';
-
-export { emptyToNull } from '../../shared/rules.js';
-
-export type Touch = (collection: CollectionName, version: number) => void;
-
-export interface WriteScope {
-  tx: Db;
-  ctx: Ctx;
-  touch: Touch;
-  records: RecordService;
-}
-
-/**
- * The server-only part of an entity, around the shared rules (shared/entities/, run for every
- * entity by this service): side records (stage changes, a new pipeline's stages), keeping other
- * records consistent (stage positions, one default pipeline), cascades. Everything runs in the
- * write's transaction; the record passed in has been through the rules and validated.
- */
-export interface EntityHooks<R extends Row = AnyRecord, I extends Row = Row> {
-  /** Before a new record is stored (e.g. later stages move down to make room). */
-  beforeCreate?(scope: WriteScope, record: R): Promise<void>;
-  /** Before an update that changes fields is stored. */
-  beforeUpdate?(scope: WriteScope, before: R, next: R): Promise<void>;
-  /** After a create, with the validated input (e.g. a pipeline's initial stages). */
-  afterCreate?(scope: WriteScope, record: R, input: I): Promise<void>;
-  /** Side effects in the same transaction (stage changes, un-defaulting other pipelines). */
-  afterWrite?(scope: WriteScope, before: R | null, after: R): Promise<void>;
-  /** Before a delete the rules allow (e.g. a pipeline's stages go with it). */
-  beforeDelete?(scope: WriteScope, record: R): Promise<void>;
-}
-
-/** The hooks of collection C, typed with its record and create input. */
-export type HooksOf<C extends CollectionName> = EntityHooks<RecordOf<C> & AnyRecord, CreateOf<C> & Row>;
-/** The hooks of the entities that have server-only work, by collection. */
-export type EntityHookTable = { [C in CollectionName]?: HooksOf<C> };
-
-export interface ListResult<T = AnyRecord> {
-  data: T[];
-  nextCursor: string | null;
-}
-
-export interface WriteOptions {
-  /** Expected current version (If-Match); 412 when it differs. */
-  ifVersion?: number;
-}
-
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === 'string' && typeof b === 'string' && TIMESTAMP.test(a) && TIMESTAMP.test(b)) return Date.parse(a) === Date.parse(b);
-  if (a == null && b == null) return true;
-  if (typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
-  return false;
-}
-
-export function changedFields(before: Row, after: Row, fields?: string[]): string[] {
-  const keys = fields ?? Object.keys(after);
-  return keys.filter((k) => !['version', 'updatedAt', 'createdAt', 'workspaceId'].includes(k) && !sameValue(before[k], after[k]));
-}
-
-function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): unknown[] {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2) return parsed;
-  } catch {
-    // fall through
-  }
-  throw invalid('cursor', 'must be a nextCursor returned by a previous page of the same list');
-}
-
-/** Query parameters that filter a list by equality: those of ListQuery that some collection declares as a filter. */
-const FILTER_KEYS = Object.keys(ListQuery.shape).filter((key) => COLLECTION_NAMES.some((c) => COLLECTIONS[c].filterFields.includes(key))) as (keyof ListQuery)[];
+import { conflict, DomainError, notFound, ValidationError } from './errors.js';
+import { listRecords, type ListResult } from './records/list.js';
+import { changedFields, sameValue, type EntityHookTable, type EntityHooks, type WriteOptions, type WriteScope } from './records/scope.js';
 
 /**
  * A rule's refusal as the domain reports it: `invalid` naming the fields, or `conflict` when the data
@@ -181,63 +105,9 @@ export class RecordService {
     return out;
   }
 
-  async list(ctx: Ctx, collection: CollectionName, input: unknown, extra: Row = {}): Promise<ListResult> {
-    const query = parseInput(ListQuery, input);
-    const info = COLLECTIONS[collection];
-    const limit = query.limit ?? 50;
-
-    const sortParam = query.sort ?? '-createdAt';
-    const desc = sortParam.startsWith('-');
-    const sortField = desc ? sortParam.slice(1) : sortParam;
-    const sortable = ['createdAt', 'updatedAt', ...info.sortFields];
-    if (!sortable.includes(sortField)) {
-      throw invalid('sort', `must be one of ${sortable.map((f) => `${f}, -${f}`).join(', ')}`);
-    }
-    const filters: Row = { ...extra };
-    for (const key of FILTER_KEYS) {
-      if (query[key] === undefined) continue;
-      if (!info.filterFields.includes(key)) throw invalid(key, `is not a filter of ${collection} (filters: ${info.filterFields.join(', ') || 'none'})`);
-      filters[key] = query[key];
-    }
-    if (query.label !== undefined && !info.jsonFields.includes('labels')) throw invalid('label', `${collection} have no labels`);
-
-    let q = this.store.db.selectFrom(collection).selectAll().where('workspaceId', '=', ctx.workspaceId).where('deleted', '=', 0);
-    const archived = query.archived ?? 'false';
-    if (archived === 'false') q = q.where('archivedAt', 'is', null);
-    if (archived === 'true') q = q.where('archivedAt', 'is not', null);
-    for (const [key, value] of Object.entries(filters)) q = q.where(key, '=', value);
-    if (query.label !== undefined) q = q.where(hasLabel(collection, query.label));
-    if (query.updatedSince) q = q.where('updatedAt', '>=', new Date(query.updatedSince).toISOString());
-    if (query.q) {
-      const pattern = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-      q = q.where((eb) => eb.or(info.searchFields.map((f) => sql<boolean>`${sql.ref(f)} like ${pattern} escape '\\'`)));
-    }
-
-    const nullable = info.nullableFields.includes(sortField);
-    const moneySort = info.moneyFields.includes(sortField);
-    if (query.cursor) {
-      const [value, id] = decodeCursor(query.cursor);
-      const cmp = desc ? '<' : '>';
-      const cursorValue = moneySort && value != null ? Number(value) : value;
-      q = q.where((eb: ExpressionBuilder<any, any>) => {
-        if (cursorValue === null) {
-          return eb.and([eb(sortField, 'is', null), eb('id', cmp, id)]);
-        }
-        const after = eb.or([eb(sortField, cmp, cursorValue), eb.and([eb(sortField, '=', cursorValue), eb('id', cmp, id)])]);
-        return nullable ? eb.or([eb.and([eb(sortField, 'is not', null), after]), eb(sortField, 'is', null)]) : after;
-      });
-    }
-    if (nullable) q = q.orderBy(sql`${sql.ref(sortField)} is null`);
-    q = q
-      .orderBy(sortField, desc ? 'desc' : 'asc')
-      .orderBy('id', desc ? 'desc' : 'asc')
-      .limit(limit + 1);
-
-    const rows = await q.execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeCursor([last[sortField] ?? null, last.id]) : null;
-    return { data: page.map((row) => rowToRecord(collection, row)), nextCursor };
+  /** A page of a collection's records, filtered, searched and sorted as the query says (server/domain/records/list.ts). */
+  list(ctx: Ctx, collection: CollectionName, input: unknown, extra: Row = {}): Promise<ListResult> {
+    return listRecords(this.store.db, ctx, collection, input, extra);
   }
 
   /** Writes a record with a fresh version and announces it; used by every write path. */

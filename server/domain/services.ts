@@ -9,7 +9,8 @@ import { requireWrite, type Ctx } from './context.js';
 import { dealHooks } from './entities/deals.js';
 import { pipelineHooks, reorderStages, stageHooks } from './entities/pipelines.js';
 import { parseInput } from './errors.js';
-import { RecordService, type EntityHookTable } from './records.js';
+import { RecordService } from './records.js';
+import type { EntityHookTable } from './records/scope.js';
 import { ViewService } from './views.js';
 import { StageOrder } from '../../shared/schemas.js';
 

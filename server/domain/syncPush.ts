@@ -14,8 +14,8 @@ import { mergeFields, sameJsonValue } from '../../shared/merge.js';
 import { creatableFields, mergeableFields, type PushRow, type SyncDocument } from '../../shared/sync.js';
 import { excerpt, listAudit, writeAudit, type AuditAction } from './audit.js';
 import type { Ctx } from './context.js';
-import { DomainError } from './errors.js';
-import type { WriteScope } from './records.js';
+import { DomainError, type ErrorCode } from './errors.js';
+import type { WriteScope } from './records/scope.js';
 import type { Services } from './services.js';
 import type { Db } from '../store/database.js';
 import { findStored, type AnyRecord } from '../store/records.js';
@@ -248,9 +248,7 @@ async function writeRow(services: Services, ctx: Ctx, collection: CollectionName
   // when it set it back to the base value (otherwise "unchanged here", and the server would keep
   // the older edit).
   if (ctx.clientId && effectiveBase) {
-    const revertedHere = fields.filter(
-      (f) => f in localValues && sameJsonValue(localValues[f], effectiveBase[f]) && !sameJsonValue(server[f], effectiveBase[f]),
-    );
+    const revertedHere = fields.filter((f) => f in localValues && sameJsonValue(localValues[f], effectiveBase[f]) && !sameJsonValue(server[f], effectiveBase[f]));
     const candidates = [...conflicts.map((c) => c.field), ...revertedHere];
     if (candidates.length > 0) {
       const own = await changedOnlyBy(s.tx, ctx, info.entityType, id, effectiveBase.version, ctx.clientId, candidates);
@@ -525,8 +523,25 @@ function tombstoneFor(local: Record<string, unknown>, unreadable: string[] = [])
   return { ...out, id: String(local.id), _deleted: true };
 }
 
+/**
+ * The status a `rejected` audit entry records for a domain error: the one the REST API answers it
+ * with (server/http/problem.ts; test/unit/errors.test.ts checks they agree).
+ */
+export const REFUSAL_STATUS: Record<ErrorCode, number> = {
+  invalid: 422,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  role_forbidden: 403,
+  not_a_member: 403,
+  key_workspace_restriction: 403,
+  workspace_required: 400,
+  server_only: 405,
+  usage: 400,
+};
+
 function toRefusal(error: unknown): Rejection | null {
   if (error instanceof Rejection) return error;
-  if (error instanceof DomainError && error.status >= 400 && error.status < 500) return new Rejection(error.status, error.message, error.errors);
+  if (error instanceof DomainError) return new Rejection(REFUSAL_STATUS[error.code], error.message, error.errors);
   return null;
 }

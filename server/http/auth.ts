@@ -4,8 +4,6 @@
  * `?workspace=`. Checked on every request.
  */
 import type { NextFunction, Request, Response } from 'express';
-import type { Auth } from '../domain/accounts.js';
-import type { Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import type { Source } from '../../shared/schemas.js';
 import { problem, sendProblem, toProblem } from './problem.js';
@@ -39,11 +37,6 @@ export const FAILURE_TEXT = {
 export function sendUnauthorized(res: Response, failure: keyof typeof FAILURE_TEXT): void {
   res.setHeader('WWW-Authenticate', `Bearer realm="kith", error="invalid_token", error_description="${FAILURE_TEXT[failure]}"`);
   sendProblem(res, problem(401, 'Unauthorized', FAILURE_TEXT[failure]));
-}
-
-export interface AuthedLocals {
-  auth: Auth;
-  ctx: Ctx;
 }
 
 /** Express middleware: authenticates and resolves the Ctx into res.locals. */

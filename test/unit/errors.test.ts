@@ -1,37 +1,27 @@
 /**
  * Domain errors carry a code; each transport maps it. The HTTP mapping (server/http/problem.ts)
- * and the status older callers still read from DomainError agree, and the problems keep their
- * exact shape.
+ * and the status a refused sync change records agree, and the problems keep their exact shape.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { conflict, DomainError, ERROR_CODES, forbidden, invalid, notFound } from '../../server/domain/errors.js';
 import { statusOf, toProblem } from '../../server/http/problem.js';
 import { errorText } from '../../server/mcp/server.js';
+import { REFUSAL_STATUS } from '../../server/domain/syncPush.js';
 
 describe('domain errors', () => {
-  test('every code has one HTTP status, the same as the deprecated DomainError.status', () => {
+  test('every code has one HTTP status, and a refused sync change records that same status', () => {
     for (const code of ERROR_CODES) {
       const error = new DomainError(code, 'message');
-      assert.equal(statusOf(error), error.status, code);
-      assert.equal(toProblem(error).status, error.status, code);
+      assert.equal(toProblem(error).status, statusOf(error), code);
+      assert.equal(REFUSAL_STATUS[code], statusOf(error), code);
     }
   });
 
-  test('an error constructed with a status (the old way) gets the code of that status', () => {
-    const cases = [
-      [400, 'usage'],
-      [403, 'role_forbidden'],
-      [404, 'not_found'],
-      [405, 'server_only'],
-      [409, 'conflict'],
-      [412, 'precondition_failed'],
-      [422, 'invalid'],
-    ] as const;
-    for (const [status, code] of cases) {
-      const error = new DomainError(status, 'Some title', 'message', [{ path: 'x', message: 'bad' }], { currentVersion: 3 });
+  test('an error keeps its code, message, field errors and extras', () => {
+    for (const code of ERROR_CODES) {
+      const error = new DomainError(code, 'message', [{ path: 'x', message: 'bad' }], { currentVersion: 3 });
       assert.equal(error.code, code);
-      assert.equal(error.status, status);
       assert.deepEqual(error.errors, [{ path: 'x', message: 'bad' }]);
       assert.deepEqual(error.extra, { currentVersion: 3 });
       assert.equal(error.message, 'message');
@@ -65,7 +55,7 @@ describe('domain errors', () => {
       code: 'key_workspace_restriction',
     });
     assert.deepEqual(toProblem(new DomainError('workspace_required', 'name one')), { type: 'https://kith.dev/problems/bad-request', title: 'Workspace required', status: 400, detail: 'name one' });
-    assert.deepEqual(toProblem(new DomainError(405, 'Method not allowed', 'stageChanges are written by the server only')), {
+    assert.deepEqual(toProblem(new DomainError('server_only', 'stageChanges are written by the server only')), {
       type: 'https://kith.dev/problems/method-not-allowed',
       title: 'Method not allowed',
       status: 405,

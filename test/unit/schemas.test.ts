@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { z } from 'zod';
 import { ValidationError, parseInput, zodErrors } from '../../server/domain/errors.js';
-import { emptyToNull } from '../../server/domain/records.js';
+import { emptyToNull } from '../../shared/rules.js';
 import { domainFromWebsite } from '../../shared/rules.js';
 import { ActivityUpdate, DealCreate, DealUpdate, ListQuery, OrganizationCreate, PersonCreate, PipelineCreate, isCurrencyCode } from '../../shared/schemas.js';
 import { newId, isUuid } from '../../shared/ids.js';
@@ -87,7 +87,7 @@ describe('domain helpers', () => {
       assert.fail('expected a throw');
     } catch (error) {
       assert.ok(error instanceof ValidationError);
-      assert.equal(error.status, 422);
+      assert.equal(error.code, 'invalid');
       assert.deepEqual(error.errors.map((e) => e.path).sort(), ['body.amount', 'body.title']);
       assert.match(error.message, /body\.title: must not be empty/);
     }

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test, vi } from 'vitest';
-import { PendingWrites, REFERENCE_FIELDS, stripMeta, type PendingEntries, type WriteBulk } from '../../renderer/data/pending.js';
+import { REFERENCE_FIELDS } from '../../shared/collections.js';
+import { PendingWrites, stripMeta, type PendingEntries, type WriteBulk } from '../../renderer/data/pending.js';
 
 const ORG = '01a2337c-4cd4-749e-bb3f-9dd982ca1f88';
 const PERSON = '01a2337c-4c59-77cb-a3b0-f6926f652b56';

@@ -11,7 +11,7 @@ import type { AuditEntryRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { crmGet } from '../../app/connection.js';
 import { useSession } from '../../app/session.js';
-import type { CollectionName } from '../../data/index.js';
+import { REFERENCE_FIELDS, type CollectionName } from '../../../shared/collections.js';
 import { memberName, useMembers } from '../../hooks/useMembers.js';
 import { useObservable, useRxDoc } from '../../hooks/useRx.js';
 import { formatDateTime, formatRelative } from '../../lib/format.js';
@@ -60,15 +60,8 @@ function displayValue(value: unknown): string {
   return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
-/** Reference fields shown by the name of what they point to. */
-const REFERENCE_FIELDS: Record<string, CollectionName> = {
-  organizationId: 'organizations',
-  personId: 'people',
-  primaryPersonId: 'people',
-  dealId: 'deals',
-  stageId: 'stages',
-  pipelineId: 'pipelines',
-};
+/** Reference fields shown by the name of what they point to (the registry's). */
+const REFERENCE_OF: Record<string, CollectionName> = Object.fromEntries(REFERENCE_FIELDS);
 
 /** Turns a field value into display text (names for ids when known). */
 type Display = (field: string, value: unknown) => string;
@@ -275,10 +268,10 @@ export function RecordHistory({ entityType, entityId }: RecordHistoryProps) {
     const ids: Record<string, string[]> = { organizations: [], people: [], deals: [], stages: [], pipelines: [] };
     for (const e of entries ?? []) {
       const values: [string, unknown][] = [];
-      for (const snap of [e.before, e.after]) if (snap) for (const f of Object.keys(REFERENCE_FIELDS)) values.push([f, snap[f]]);
+      for (const snap of [e.before, e.after]) if (snap) for (const f of Object.keys(REFERENCE_OF)) values.push([f, snap[f]]);
       const fields = (e.detail as { fields?: Record<string, { lost?: unknown; kept?: unknown; base?: unknown }> } | null)?.fields;
       if (fields) for (const [f, v] of Object.entries(fields)) values.push([f, v?.lost], [f, v?.kept], [f, v?.base]);
-      for (const [f, v] of values) if (REFERENCE_FIELDS[f] && typeof v === 'string') ids[REFERENCE_FIELDS[f]].push(v);
+      for (const [f, v] of values) if (REFERENCE_OF[f] && typeof v === 'string') ids[REFERENCE_OF[f]].push(v);
     }
     return ids;
   }, [entries]);
@@ -291,7 +284,7 @@ export function RecordHistory({ entityType, entityId }: RecordHistoryProps) {
     (field, value) => {
       if (typeof value !== 'string' || !value) return displayValue(value);
       if (field === 'ownerId' || field === 'actorId') return byId.has(value) ? memberName(byId, value) : displayValue(value);
-      const collection = REFERENCE_FIELDS[field];
+      const collection = REFERENCE_OF[field];
       const names =
         collection === 'organizations'
           ? orgNames

@@ -4,7 +4,7 @@
  */
 import { newId } from '../../../shared/ids.js';
 import { nowIso } from '../context.js';
-import type { HooksOf } from '../records.js';
+import type { HooksOf } from '../records/scope.js';
 
 export const dealHooks: HooksOf<'deals'> = {
   async afterWrite(s, before, after) {

@@ -10,7 +10,7 @@ import type { AnyRecord, Row } from '../../store/records.js';
 import { rowToRecord } from '../../store/records.js';
 import { writeAudit } from '../audit.js';
 import { invalid } from '../errors.js';
-import { changedFields, type HooksOf, type WriteScope } from '../records.js';
+import { changedFields, type HooksOf, type WriteScope } from '../records/scope.js';
 
 type Stage = RecordOf<'stages'> & AnyRecord;
 
