@@ -7,11 +7,20 @@ const FACTOR = 10n ** BigInt(MONEY_SCALE);
 /** Largest amount accepted: keeps units within Number.MAX_SAFE_INTEGER. */
 export const MAX_AMOUNT = 99_999_999_999;
 
-/** Decimal string of a finite number without exponent notation, e.g. 1e-7 → "0.0000001". */
+/**
+ * Decimal string of a finite number without exponent notation, exact to the digits JavaScript
+ * prints for it: 1e-7 → "0.0000001", 5e-324 → "0.000…005" (324 places), 1.5e21 → "1500000000000000000000".
+ */
 function plainDecimal(value: number): string {
   const s = String(value);
-  if (!/e/i.test(s)) return s;
-  return value.toFixed(20).replace(/\.?0+$/, '');
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
+  if (!m) return s;
+  const [, sign, whole, frac = '', exp] = m;
+  const digits = whole + frac;
+  const point = whole.length + Number(exp);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 /** Number of digits after the decimal point of a number as written in JSON. */

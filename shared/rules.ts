@@ -99,8 +99,20 @@ export async function prepareUpdate(ctx: RuleContext, collection: CollectionName
   return next;
 }
 
-/** Checks a record about to be stored: references and cross-field rules (`before`: null for a create). */
+/**
+ * A record's owner (`ownerId`, on every entity that has one) is a member of the workspace. Checked
+ * when the write sets or changes it (a record whose owner has left the workspace can still be
+ * edited), by runtimes that know the members (`RecordReader.isMember`).
+ */
+async function checkOwner(ctx: RuleContext, record: Row, before: Row | null): Promise<void> {
+  const ownerId = record.ownerId;
+  if (typeof ownerId !== 'string' || !ctx.reader.isMember || (before && before.ownerId === ownerId)) return;
+  if (!(await ctx.reader.isMember(ownerId))) throw new RuleError('invalid', [{ path: 'ownerId', message: `user ${ownerId} is not a member of this workspace` }]);
+}
+
+/** Checks a record about to be stored: its owner, references and cross-field rules (`before`: null for a create). */
 export async function validateRecord(ctx: RuleContext, collection: CollectionName, record: Row, before: Row | null): Promise<void> {
+  await checkOwner(ctx, record, before);
   await COLLECTIONS[collection].rules.validate?.(scopeOf(ctx), record, before);
 }
 

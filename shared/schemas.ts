@@ -39,11 +39,25 @@ function isCalendarDate(value: string): boolean {
 
 export const CalendarDate = z.string().trim().refine(isCalendarDate, { error: 'must be a calendar date YYYY-MM-DD' }).describe('Date as YYYY-MM-DD');
 
+/** Length in Unicode code points, as JSON Schema's maxLength counts (String.length counts UTF-16 units: an emoji is 2). */
+export function codePoints(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+/** A string of at most `max` code points (an emoji counts 1, as JSON Schema and the OpenAPI document count). */
+export const maxChars = <S extends z.ZodString>(schema: S, max: number) => schema.refine((v) => codePoints(v) <= max, { error: `must be at most ${max} characters` }).meta({ maxLength: max });
+
+/** JSON Schema of the 4-decimal rule: multipleOf (validated exactly by decimalPlaces, which a float multipleOf check is not). */
+const FOUR_DECIMALS = { multipleOf: 0.0001 };
+
 export const Probability = z
   .number({ error: 'must be a number between 0 and 1' })
   .min(0, { error: 'must be between 0 and 1' })
   .max(1, { error: 'must be between 0 and 1' })
   .refine((v) => decimalPlaces(v) <= 4, { error: 'must have at most 4 decimal places' })
+  .meta(FOUR_DECIMALS)
   .describe('Probability 0–1');
 
 export const Amount = z
@@ -51,22 +65,20 @@ export const Amount = z
   .min(0, { error: 'must be 0 or more' })
   .max(MAX_AMOUNT, { error: `must be at most ${MAX_AMOUNT}` })
   .refine((v) => decimalPlaces(v) <= 4, { error: 'must have at most 4 decimal places' })
+  .meta(FOUR_DECIMALS)
   .describe('Amount in the deal currency (decimal, ≥ 0, at most 4 decimal places)');
 
 const requiredText = (max: number) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` });
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, { error: `must be at most ${max} characters` })
-    .nullable();
+  maxChars(
+    z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .trim()
+      .min(1, { error: 'must not be empty' }),
+    max,
+  );
+const optionalText = (max: number) => maxChars(z.string().trim(), max).nullable();
 
-export const Label = z.string().trim().min(1, { error: 'must not be empty' }).max(64, { error: 'must be at most 64 characters' });
+export const Label = maxChars(z.string().trim().min(1, { error: 'must not be empty' }), 64);
 export const Labels = z.array(Label).max(50, { error: 'at most 50 labels' }).describe('Free-text labels');
 export const Custom = z.record(z.string(), z.unknown()).describe('Values of the workspace custom fields');
 
@@ -250,7 +262,7 @@ export const PersonCreate = z.strictObject({
     .trim()
     .toLowerCase()
     .email({ error: 'must be an email address' })
-    .max(320)
+    .max(320, { error: 'must be at most 320 characters' })
     .nullable()
     .optional()
     .or(
@@ -347,22 +359,3 @@ export const ActivityUpdate = ActivityCreate.omit({ id: true, type: true })
 // ---------------------------------------------------------------- lists
 
 export const ArchivedFilter = z.enum(['false', 'true', 'all']);
-export const ListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1, { error: 'must be between 1 and 500' }).max(500, { error: 'must be between 1 and 500' }).optional(),
-  cursor: z.string().optional(),
-  q: z.string().trim().max(200).optional(),
-  sort: z.string().optional(),
-  organizationId: Id.optional(),
-  personId: Id.optional(),
-  dealId: Id.optional(),
-  pipelineId: Id.optional(),
-  stageId: Id.optional(),
-  status: z.string().optional(),
-  label: z.string().optional(),
-  type: z.string().optional(),
-  ownerId: Id.optional(),
-  updatedSince: IsoDateTime.optional(),
-  archived: ArchivedFilter.optional(),
-  workspace: z.string().optional(),
-});
-export type ListQuery = z.infer<typeof ListQuery>;

@@ -9,7 +9,7 @@ import type { Db } from '../store/database.js';
 import type { Row } from '../store/records.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
-import { parseInput } from './errors.js';
+import { badCursor, parseInput } from './errors.js';
 
 export type AuditAction = AuditEntryRecord['action'];
 
@@ -61,7 +61,7 @@ export const AuditQuery = z.strictObject({
   entityId: z.string().optional(),
   action: z.enum(['create', 'update', 'archive', 'restore', 'delete', 'merge', 'conflict', 'rejected']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().regex(/^\d+$/, { error: 'must be a cursor returned by a previous page' }).optional(),
+  cursor: z.string().optional().describe('nextCursor of the previous page, unchanged; anything else is refused with 400'),
   workspace: z.string().optional(),
 });
 
@@ -81,7 +81,11 @@ export async function listAudit(db: Db, ctx: Ctx, input: unknown): Promise<{ dat
   if (query.entityType) q = q.where('entityType', '=', query.entityType);
   if (query.entityId) q = q.where('entityId', '=', query.entityId);
   if (query.action) q = q.where('action', '=', query.action);
-  if (query.cursor) q = q.where('seq', '<', Number(query.cursor));
+  if (query.cursor !== undefined) {
+    const seq = /^\d{1,15}$/.test(query.cursor) ? Number(query.cursor) : NaN;
+    if (!Number.isSafeInteger(seq)) throw badCursor();
+    q = q.where('seq', '<', seq);
+  }
   const rows = await q
     .orderBy('seq', 'desc')
     .limit(limit + 1)

@@ -28,7 +28,7 @@ export const ERROR_CODES = [
   'workspace_required',
   /** Only the server writes this collection. */
   'server_only',
-  /** A command used the wrong way (the CLI). */
+  /** A request used the wrong way: a CLI command, a list cursor the server did not give for that list (HTTP 400). */
   'usage',
 ] as const;
 
@@ -58,6 +58,11 @@ export const notFound = (entity: string, id: string) => new DomainError('not_fou
 export const forbidden = (message: string, code: 'role_forbidden' | 'not_a_member' | 'key_workspace_restriction' = 'role_forbidden') => new DomainError(code, message);
 export const conflict = (message: string, extra: Record<string, unknown> = {}) => new DomainError('conflict', message, [], extra);
 export const invalid = (path: string, message: string) => new ValidationError([{ path, message }]);
+/** A list cursor the server did not give for this list (tampered, another list's or sort's, from an older release): 400 naming `cursor`. */
+export const badCursor = () => {
+  const message = 'invalid or expired; pass the nextCursor of the previous page of the same list and sort, unchanged';
+  return new DomainError('usage', `cursor: ${message}`, [{ path: 'cursor', message }]);
+};
 
 /** Parses input with a schema or throws a ValidationError naming every bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.infer<S> {

@@ -162,16 +162,18 @@ export class RecordService {
       const patch = parseUpdate(collection, input, nowIso());
       const run = async (s: WriteScope) => {
         const before = await this.get(ctx, collection, id, s.tx);
-        if (options.ifVersion !== undefined && before.version !== options.ifVersion) {
-          throw new DomainError('precondition_failed', `${info.label} ${id} has changed (version ${before.version}, If-Match named ${options.ifVersion}); read it again and retry`, [], {
-            currentVersion: before.version,
-          });
-        }
         const rules = this.ruleContext(s.tx, ctx);
         const next = (await prepareUpdate(rules, collection, before, patch)) as AnyRecord;
         const fields = changedFields(before, next);
+        if (fields.length > 0) await validateRecord(rules, collection, next, before);
+        // after validation: an invalid input is refused as such (422), whatever version it names
+        const ifVersion = typeof options.ifVersion === 'function' ? options.ifVersion() : options.ifVersion;
+        if (ifVersion !== undefined && before.version !== ifVersion) {
+          throw new DomainError('precondition_failed', `${info.label} ${id} has changed (version ${before.version}, If-Match named ${ifVersion}); read it again and retry`, [], {
+            currentVersion: before.version,
+          });
+        }
         if (fields.length === 0) return before;
-        await validateRecord(rules, collection, next, before);
         await hooks.beforeUpdate?.(s, before, next);
         const stored = await this.put(s, collection, next, false);
         await writeAudit(s.tx, ctx, {

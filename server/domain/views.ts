@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MoneyAccumulator, type MoneyTotals } from '../../shared/money.js';
+import { maxChars } from '../../shared/schemas.js';
 import { labelCounts, rowToRecord, type AnyRecord } from '../store/records.js';
 import type { Ctx } from './context.js';
 import { parseInput } from './errors.js';
@@ -35,7 +36,7 @@ export interface PipelineSummary {
 }
 
 export const SearchQuery = z.strictObject({
-  q: z.string().trim().min(1, { error: 'must not be empty' }).max(200),
+  q: maxChars(z.string().trim().min(1, { error: 'must not be empty' }), 200),
   limit: z.coerce.number().int().min(1).max(100).optional(),
   types: z.string().optional().describe('Comma-separated: organization,person,deal'),
   workspace: z.string().optional(),

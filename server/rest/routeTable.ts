@@ -3,7 +3,7 @@
  * these, so the schemas that validate requests are the ones the documentation shows.
  */
 import type { Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Ctx } from '../domain/context.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -15,6 +15,7 @@ export interface RouteDef {
   summary: string;
   description?: string;
   tag: string;
+  /** The query parameters it accepts (validated by the router; without one, only `workspace`): any other is refused with 422. */
   query?: z.ZodType;
   body?: z.ZodType;
   response?: z.ZodType;
@@ -25,4 +26,22 @@ export interface RouteDef {
   /** Usable while crm.core is disabled (feature gate, workspace settings). */
   ungated?: boolean;
   handler(ctx: Ctx, req: Request, res: Response): Promise<unknown>;
+}
+
+/** The query of a route that declares none: only the workspace selector. */
+export const NoQuery = z.strictObject({ workspace: z.string().optional().describe('Workspace slug or id (instead of X-Kith-Workspace)') });
+
+/** The query schema the router validates a route's requests with. */
+export const queryOf = (route: RouteDef): z.ZodType => route.query ?? NoQuery;
+
+/** The methods each path answers (HEAD with GET), for 405's Allow header; paths as the table writes them. */
+export function allowedMethods(routes: RouteDef[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const route of routes) {
+    const methods = out.get(route.path) ?? [];
+    methods.push(route.method.toUpperCase());
+    if (route.method === 'get') methods.push('HEAD');
+    out.set(route.path, methods);
+  }
+  return out;
 }

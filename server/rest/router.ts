@@ -9,9 +9,10 @@ import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import { requireContext } from '../http/auth.js';
 import { requireJsonBody } from '../http/body.js';
+import { parseInput } from '../domain/errors.js';
 import { featureDisabled, problem, sendProblem, toProblem } from '../http/problem.js';
 import { buildOpenApi } from './openapi.js';
-import type { RouteDef } from './routeTable.js';
+import { allowedMethods, queryOf, type RouteDef } from './routeTable.js';
 import { crmRoutes } from './routes.js';
 
 export const BODY_LIMIT = '1mb';
@@ -46,6 +47,15 @@ export function crmRouter(services: Services): Router {
   router.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
   for (const route of routes) register(router, route);
+  // a known path with a method it does not answer: 405 naming the methods it does (OPTIONS lists them)
+  for (const [routePath, methods] of allowedMethods(routes)) {
+    const allow = methods.join(', ');
+    router.all(routePath, (req, res) => {
+      res.setHeader('Allow', allow);
+      if (req.method === 'OPTIONS') return void res.status(204).end();
+      sendProblem(res, problem(405, 'Method not allowed', `${req.method} is not allowed on /crm${req.path}; it answers ${allow}`));
+    });
+  }
 
   router.use((req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} /crm${req.path}; see /crm/openapi.json`)));
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -63,6 +73,7 @@ function register(router: Router, route: RouteDef): void {
       if (!route.ungated && !featureEnabled(ctx)) {
         return sendProblem(res, featureDisabled(ctx.workspace.slug));
       }
+      parseInput(queryOf(route), req.query);
       // the route's success status, unless the handler sets another (e.g. 200 for a repeated create)
       res.status(route.status ?? 200);
       const result = await route.handler(ctx, req, res);

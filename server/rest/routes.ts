@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { CollectionName } from '../../shared/collections.js';
 import { COLLECTIONS } from '../../shared/collections.js';
+import { listQuerySchema } from '../../shared/listQuery.js';
 import {
   ActivityCreate,
   ActivityUpdate,
@@ -12,7 +13,6 @@ import {
   DealContactCreate,
   DealCreate,
   DealUpdate,
-  ListQuery,
   OrganizationCreate,
   OrganizationUpdate,
   PersonCreate,
@@ -31,6 +31,9 @@ import { SearchQuery, SummaryQuery } from '../domain/views.js';
 import type { RouteDef } from './routeTable.js';
 
 import { CRM_VERSION } from '../../shared/version.js';
+
+/** The If-Match values PATCH accepts: an ETag of a GET (strong or weak), or *. */
+export const IF_MATCH_PATTERN = '^\\s*(\\*|(W/)?"\\d+")\\s*$';
 
 /** "12", W/"12" → 12; * → undefined; anything else → a 412 that says what was expected. */
 export function parseIfMatch(header: string | undefined): number | undefined {
@@ -61,8 +64,8 @@ function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
       path: c.path,
       tag: c.tag,
       summary: `List ${c.noun}s`,
-      description: `Cursor-paginated; filters: ${COLLECTIONS[c.collection].filterFields.join(', ') || 'none'}, q, label, updatedSince, archived. Default sort -createdAt.`,
-      query: ListQuery,
+      description: 'Cursor-paginated (pass nextCursor back unchanged; any other cursor is 400). Only the parameters listed are accepted: any other is refused with 422. Default sort -createdAt.',
+      query: listQuerySchema(c.collection),
       response: page(record),
       handler: (ctx, req) => records.list(ctx, c.collection, req.query),
     },
@@ -96,11 +99,11 @@ function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
       path: `${c.path}/:id`,
       tag: c.tag,
       summary: `Update a ${c.noun}`,
-      description: 'Send only the fields to change. Honours If-Match (412 when the record changed).',
+      description: 'Send only the fields to change. Honours If-Match (412 when the record changed), checked after the body is validated: an invalid body is 422 whatever If-Match says.',
       body: c.update,
       response: record,
       etag: true,
-      handler: (ctx, req) => records.update(ctx, c.collection, param(req, 'id'), req.body, { ifVersion: parseIfMatch(req.get('if-match')) }),
+      handler: (ctx, req) => records.update(ctx, c.collection, param(req, 'id'), req.body, { ifVersion: () => parseIfMatch(req.get('if-match')) }),
     },
     {
       method: 'post',
@@ -247,7 +250,7 @@ export function crmRoutes(services: Services): RouteDef[] {
       body: StageUpdate,
       response: stageRecord,
       etag: true,
-      handler: (ctx, req) => records.update(ctx, 'stages', param(req, 'id'), req.body, { ifVersion: parseIfMatch(req.get('if-match')) }),
+      handler: (ctx, req) => records.update(ctx, 'stages', param(req, 'id'), req.body, { ifVersion: () => parseIfMatch(req.get('if-match')) }),
     },
     {
       method: 'delete',

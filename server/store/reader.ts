@@ -60,4 +60,9 @@ export class SqlRecordReader implements RecordReader {
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
+
+  async isMember(userId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('memberships').select('userId').where('workspaceId', '=', this.workspaceId).where('userId', '=', userId).executeTakeFirst();
+    return row !== undefined;
+  }
 }

@@ -46,6 +46,11 @@ export interface RecordReader {
   dealContact(dealId: string, personId: string): Promise<RecordOf<'dealContacts'> | null>;
   /** Deals in a pipeline or a stage. */
   countDeals(field: 'pipelineId' | 'stageId', id: string): Promise<number>;
+  /**
+   * Whether a user is a member of the workspace (any role). Optional: a runtime that does not know
+   * the members (the offline client) leaves it out, and the server checks when the record arrives.
+   */
+  isMember?(userId: string): Promise<boolean>;
 }
 
 /** What a runtime hands the rules for one write. */

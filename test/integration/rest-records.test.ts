@@ -384,7 +384,7 @@ describe('errors are problem+json naming the field', () => {
 
   test('unknown routes are problem+json 404s', async () => {
     assertProblem(await server.api('GET', '/crm/widgets'), 404);
-    assertProblem(await server.api('PUT', '/crm/organizations'), 404);
+    assertProblem(await server.api('PUT', '/crm/widgets'), 404);
   });
 });
 
@@ -583,13 +583,13 @@ describe('read consistency', () => {
     // while the transaction is open, a GET by id (domain and HTTP) must not see its insert
     const direct = records.get(ctx, 'organizations', id).then(
       () => 'found',
-      (error: { status?: number }) => error.status,
+      (error: { code?: string }) => error.code,
     );
     const overHttp = server.api('GET', `/crm/organizations/${id}`);
     await new Promise((r) => setTimeout(r, 50));
     release();
     await assert.rejects(transaction, /rolled back on purpose/);
-    assert.equal(await direct, 404);
+    assert.equal(await direct, 'not_found');
     assert.equal((await overHttp).status, 404);
   });
 });

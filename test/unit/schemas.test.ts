@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { ValidationError, parseInput, zodErrors } from '../../server/domain/errors.js';
 import { emptyToNull } from '../../shared/rules.js';
 import { domainFromWebsite } from '../../shared/rules.js';
-import { ActivityUpdate, DealCreate, DealUpdate, ListQuery, OrganizationCreate, PersonCreate, PipelineCreate, isCurrencyCode } from '../../shared/schemas.js';
+import { ActivityUpdate, DealCreate, DealUpdate, OrganizationCreate, PersonCreate, PipelineCreate, isCurrencyCode } from '../../shared/schemas.js';
+import { listQuerySchema } from '../../shared/listQuery.js';
 import { newId, isUuid } from '../../shared/ids.js';
 
 function errorsOf(schema: z.ZodType, input: unknown) {
@@ -72,6 +73,7 @@ describe('request schemas', () => {
   });
 
   test('list query: limit coerced and bounded, archived enum, unknown parameters rejected', () => {
+    const ListQuery = listQuerySchema('organizations');
     assert.equal(ListQuery.parse({ limit: '25' }).limit, 25);
     assert.deepEqual(errorsOf(ListQuery, { limit: '0' }), [{ path: 'limit', message: 'must be between 1 and 500' }]);
     assert.deepEqual(errorsOf(ListQuery, { limit: '501' }), [{ path: 'limit', message: 'must be between 1 and 500' }]);

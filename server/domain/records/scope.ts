@@ -42,8 +42,12 @@ export type HooksOf<C extends CollectionName> = EntityHooks<RecordOf<C> & AnyRec
 export type EntityHookTable = { [C in CollectionName]?: HooksOf<C> };
 
 export interface WriteOptions {
-  /** Expected current version (If-Match); 412 when it differs. */
-  ifVersion?: number;
+  /**
+   * Expected current version (If-Match); 412 when it differs. Checked after the input is validated
+   * (a bad input is 422 whatever the version). A function is called then: REST parses its If-Match
+   * header there, so a malformed header does not hide a bad body either.
+   */
+  ifVersion?: number | (() => number | undefined);
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;
