@@ -88,6 +88,23 @@ const initial: string[] = [
   `CREATE INDEX "auditEntries_workspace" ON "auditEntries" ("workspaceId", "seq")`,
 ];
 
+/** People sign in (SPEC §1): passwords, sessions, one-time setup and reset links, invites. */
+const accountsAuth: string[] = [
+  `ALTER TABLE "users" ADD COLUMN "passwordHash" TEXT`,
+  `CREATE TABLE "sessions" (
+    "id" TEXT PRIMARY KEY NOT NULL, "userId" TEXT NOT NULL REFERENCES "users"("id"), "tokenHash" TEXT NOT NULL UNIQUE,
+    "createdAt" TEXT NOT NULL, "expiresAt" TEXT NOT NULL, "lastUsedAt" TEXT NOT NULL, "userAgent" TEXT, "address" TEXT)`,
+  `CREATE INDEX "sessions_user" ON "sessions" ("userId")`,
+  `CREATE TABLE "userTokens" (
+    "id" TEXT PRIMARY KEY NOT NULL, "userId" TEXT NOT NULL REFERENCES "users"("id"), "purpose" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL UNIQUE, "createdBy" TEXT, "createdAt" TEXT NOT NULL, "expiresAt" TEXT NOT NULL, "usedAt" TEXT)`,
+  `CREATE TABLE "invites" (
+    "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "email" TEXT NOT NULL COLLATE NOCASE,
+    "role" TEXT NOT NULL, "tokenHash" TEXT NOT NULL UNIQUE, "createdBy" TEXT, "createdAt" TEXT NOT NULL, "expiresAt" TEXT NOT NULL,
+    "revokedAt" TEXT, "acceptedAt" TEXT, "acceptedBy" TEXT)`,
+  `CREATE INDEX "invites_workspace" ON "invites" ("workspaceId", "createdAt")`,
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -98,4 +115,5 @@ function run(statements: string[]): Migration {
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': run(initial),
+  '0003_accounts_auth': run(accountsAuth),
 };
