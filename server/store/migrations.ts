@@ -105,6 +105,23 @@ const accountsAuth: string[] = [
   `CREATE INDEX "invites_workspace" ON "invites" ("workspaceId", "createdAt")`,
 ];
 
+/**
+ * Custom fields, custom object types and their records (SPEC §2, §5 `fields`, `objectTypes`,
+ * `records`): replicated record tables like the others. A field key is unique per entity among live
+ * definitions (archived ones included: archiving keeps the key and the values).
+ */
+const customSchema: string[] = [
+  ...recordTable(
+    'fields',
+    `"entity" TEXT NOT NULL, "key" TEXT NOT NULL, "label" TEXT NOT NULL, "type" TEXT NOT NULL, "options" TEXT NOT NULL DEFAULT '[]',
+     "referenceTo" TEXT, "required" INTEGER NOT NULL DEFAULT 0, "position" INTEGER NOT NULL DEFAULT 0`,
+    [['entity', 'position']],
+  ),
+  `CREATE UNIQUE INDEX "fields_key" ON "fields" ("workspaceId", "entity", "key") WHERE "deleted" = 0`,
+  ...recordTable('objectTypes', `"key" TEXT NOT NULL, "singular" TEXT NOT NULL, "plural" TEXT NOT NULL, "icon" TEXT, "primaryField" TEXT NOT NULL DEFAULT 'name'`, [['key']]),
+  ...recordTable('records', `"type" TEXT NOT NULL, "name" TEXT NOT NULL, "labels" TEXT NOT NULL DEFAULT '[]', "ownerId" TEXT`, [['type', 'name']]),
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -115,5 +132,6 @@ function run(statements: string[]): Migration {
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': run(initial),
+  '0002_custom_schema': run(customSchema),
   '0003_accounts_auth': run(accountsAuth),
 };
