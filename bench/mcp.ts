@@ -3,10 +3,16 @@
  * stdio (direct mode, and HTTP mode through the server), and — in the same run — the p50 of a
  * bare SDK server with one trivial tool, as the floor the transport itself costs.
  *
+ * It also prints what the catalogue costs an agent's context: the characters of `tools/list` for
+ * an owner, a member and a viewer, and the bytes of a `crm.deal.list` result of 50 deals
+ * (compact, and with full: true).
+ *
  *   npx tsx bench/mcp.ts            (build first: npm run build:server, for the stdio rows)
  *   MCP_BENCH_N=2000 npx tsx bench/mcp.ts
+ *   MCP_BENCH_SIZES_ONLY=1 npx tsx bench/mcp.ts    (only the sizes)
  *
- * Aim: get p50 over HTTP under 3 ms and within 1.5× the bare server.
+ * Aim: get p50 over HTTP under 3 ms and within 1.5× the bare server; the owner's tools/list under
+ * 40,000 characters.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -25,6 +31,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { startServer } from '../server/server.js';
 
 const N = Number(process.env.MCP_BENCH_N ?? 1000);
+const SIZES_ONLY = process.env.MCP_BENCH_SIZES_ONLY === '1';
 const WARMUP = Math.min(200, N);
 const BIN = path.resolve('dist/server/mcp-stdio.js');
 
@@ -85,6 +92,71 @@ async function catalogueRows(label: string, client: Client, orgIds: string[]): P
   return [get, create];
 }
 
+/** The same figures on the catalogue before issue 11 item 4 (commit da383a5), measured with this bench. */
+const BEFORE: { toolsList: Record<string, number>; dealList: Record<string, number> } = {
+  toolsList: { owner: 88_138, member: 75_594, viewer: 38_509 },
+  dealList: { default: 62_640, 'full: true': 85_192 },
+};
+
+interface Sizes {
+  toolsList: { role: string; tools: number; chars: number }[];
+  dealList: { variant: string; bytes: number; structuredBytes: number }[];
+}
+
+/** What the catalogue and a list result cost an agent: JSON characters / UTF-8 bytes as sent. */
+async function sizes(server: Awaited<ReturnType<typeof startServer>>, ownerKey: string): Promise<Sizes> {
+  const { accounts, records } = server.services;
+  const ws = (await accounts.findWorkspace('default'))!;
+  const connectAs = async (key: string) => {
+    const client = new Client({ name: 'bench', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+    return client;
+  };
+  const keyFor = async (role: 'MEMBER' | 'VIEWER') => {
+    const user = await accounts.createUser({ email: `bench-${role.toLowerCase()}-${randomUUID()}@example.com`, name: `Bench ${role}` });
+    await accounts.setMembership(ws.id, user.id, role);
+    return (await accounts.createApiKey({ userId: user.id })).key;
+  };
+  const out: Sizes = { toolsList: [], dealList: [] };
+  for (const [role, key] of [
+    ['owner', ownerKey],
+    ['member', await keyFor('MEMBER')],
+    ['viewer', await keyFor('VIEWER')],
+  ] as const) {
+    const client = await connectAs(key);
+    const listed = await client.listTools();
+    out.toolsList.push({ role, tools: listed.tools.length, chars: JSON.stringify(listed).length });
+    await client.close();
+  }
+
+  // 50 deals as a sales team has them: an organization, a primary person, an amount, labels, a close date
+  const ctx = await accounts.ownerContext('default', 'system');
+  for (let i = 0; i < 50; i++) {
+    const org = (await records.create(ctx, 'organizations', { name: `Deal org ${i}`, website: `https://deal${i}.example` })).record;
+    const person = (await records.create(ctx, 'people', { name: `Buyer ${i}`, email: `buyer${i}@deal${i}.example`, organizationId: org.id })).record;
+    await records.create(ctx, 'deals', {
+      title: `Deal ${i}: ${['Annual licence', 'Pilot', 'Renewal', 'Expansion'][i % 4]}`,
+      amount: 1000 + i * 250,
+      currency: 'USD',
+      organizationId: org.id,
+      primaryPersonId: person.id,
+      expectedCloseDate: '2026-09-30',
+      labels: i % 3 === 0 ? ['priority'] : [],
+    });
+  }
+  const client = await connectAs(ownerKey);
+  for (const [variant, args] of [
+    ['default', { limit: 50 }],
+    ['full: true', { limit: 50, full: true }],
+  ] as const) {
+    const result = (await client.callTool({ name: 'crm.deal.list', arguments: args })) as { isError?: boolean; structuredContent?: { data: unknown[] }; content: { text: string }[] };
+    if (result.isError || result.structuredContent?.data.length !== 50) throw new Error(`crm.deal.list: ${result.content[0]?.text}`);
+    out.dealList.push({ variant, bytes: Buffer.byteLength(JSON.stringify(result)), structuredBytes: Buffer.byteLength(JSON.stringify(result.structuredContent)) });
+  }
+  await client.close();
+  return out;
+}
+
 /** A bare SDK server: one McpServer per session, one trivial tool, the same transport settings. */
 async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
   const app = express();
@@ -122,7 +194,11 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-bench-mcp-'));
 let ownerKey = '';
 const server = await startServer({ dataDir, port: 0, log: null, onFirstStart: ({ key }) => (ownerKey = key) });
 const rows: Row[] = [];
+let measured: Sizes | null = null;
 try {
+  measured = await sizes(server, ownerKey);
+  if (SIZES_ONLY) throw 'sizes only';
+
   // seed
   const ctx = await server.services.accounts.ownerContext('default', 'system');
   const orgIds: string[] = [];
@@ -164,10 +240,24 @@ try {
   } else {
     console.error(`(no ${BIN}: run npm run build:server for the stdio rows)`);
   }
+} catch (error) {
+  if (error !== 'sizes only') throw error;
 } finally {
   await server.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
+
+if (measured) {
+  console.log('\nMCP catalogue size: JSON characters of the tools/list result\n');
+  console.log(`${'role'.padEnd(10)}${'tools'.padStart(6)}${'chars'.padStart(10)}${'before'.padStart(10)}`);
+  for (const r of measured.toolsList) console.log(`${r.role.padEnd(10)}${String(r.tools).padStart(6)}${String(r.chars).padStart(10)}${String(BEFORE.toolsList[r.role]).padStart(10)}`);
+  const owner = measured.toolsList.find((r) => r.role === 'owner')!;
+  console.log(`owner tools/list ${owner.chars} chars (aim < 40,000): ${owner.chars < 40_000 ? 'ok' : 'over'}`);
+  console.log('\ncrm.deal.list of 50 deals: UTF-8 bytes of the tools/call result (structuredContent + text block)\n');
+  console.log(`${'variant'.padEnd(12)}${'bytes'.padStart(10)}${'structured'.padStart(12)}${'before'.padStart(10)}`);
+  for (const r of measured.dealList) console.log(`${r.variant.padEnd(12)}${String(r.bytes).padStart(10)}${String(r.structuredBytes).padStart(12)}${String(BEFORE.dealList[r.variant]).padStart(10)}`);
+}
+if (SIZES_ONLY) process.exit(0);
 
 const fmt = (ms: number) => ms.toFixed(2).padStart(8);
 console.log(`\nMCP tools/call latency (ms), ${os.cpus().length} CPU(s), Node ${process.version}\n`);

@@ -21,11 +21,11 @@ const quoteList = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
 
 type NamedCollection = 'organizations' | 'people' | 'deals' | 'pipelines';
 
-const NAMED: Record<NamedCollection, { field: 'name' | 'title'; label: string; list: string }> = {
-  organizations: { field: 'name', label: 'organization', list: 'crm.organization.list' },
-  people: { field: 'name', label: 'person', list: 'crm.person.list' },
-  deals: { field: 'title', label: 'deal', list: 'crm.deal.list' },
-  pipelines: { field: 'name', label: 'pipeline', list: 'crm.pipeline.list' },
+const NAMED: Record<NamedCollection, { field: 'name' | 'title'; label: string; list: string; create: string }> = {
+  organizations: { field: 'name', label: 'organization', list: 'crm.organization.list', create: 'crm.organization.create' },
+  people: { field: 'name', label: 'person', list: 'crm.person.list', create: 'crm.person.create' },
+  deals: { field: 'title', label: 'deal', list: 'crm.deal.list', create: 'crm.deal.create' },
+  pipelines: { field: 'name', label: 'pipeline', list: 'crm.pipeline.list', create: 'crm.pipeline.create' },
 };
 
 /**
@@ -47,7 +47,11 @@ export async function recordByName(services: Services, ctx: Ctx, collection: Nam
     throw invalid(field, `${exact.length} ${info.label === 'person' ? 'people' : `${info.label}s`} are named '${name.trim()}' (ids ${exact.map((r) => r.id).join(', ')}); pass ${idField} instead`);
   }
   const similar = data.slice(0, 5).map((r) => String(r[info.field]));
-  throw invalid(field, `no ${info.label} is named '${name.trim()}'${similar.length ? ` (similar: ${quoteList(similar)})` : ''}; find the right one with ${info.list} (q=…) and pass ${idField}`);
+  throw invalid(
+    field,
+    `no ${info.label} is named '${name.trim()}'${similar.length ? ` (similar: ${quoteList(similar)})` : ''}; find the right one with ${info.list} (q=…) and pass ${idField}, ` +
+      `or create it first with ${info.create} (${info.field}: '${name.trim()}') and pass the new id as ${idField}`,
+  );
 }
 
 /** The pipeline's live stages in order. */

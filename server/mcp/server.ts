@@ -8,14 +8,16 @@
  * tools the caller may not use still reach the tool, whose domain check answers with a precise
  * isError result ("your role VIEWER cannot …") rather than "unknown tool".
  */
+import { z } from 'zod';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { normalizeObjectSchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { featureEnabled, type Ctx } from '../domain/context.js';
-import { DomainError, type ErrorCode } from '../domain/errors.js';
+import { DomainError, parseInput, type ErrorCode } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { catalogue, visibleTools, type ToolDef } from './catalogue.js';
+import { IF_VERSION_NOTE } from './tools/inputs.js';
 
 export const SERVER_INFO = { name: 'kith', title: 'Kith CRM', version: '0.1.0' };
 
@@ -25,18 +27,33 @@ const INSTRUCTIONS =
   'thing with everything around it with crm.context.*, and write with the create/update tools. Stages, people and organizations ' +
   'may be named by exact name where a tool has a name field.';
 
+/**
+ * The hints a client acts on. For a read tool, destructiveHint and idempotentHint are left out:
+ * the MCP spec gives them meaning only when readOnlyHint is false.
+ */
 function annotationsOf(tool: ToolDef): ToolAnnotations {
-  if (tool.writeRole === null) return { title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
-  return { title: tool.title, readOnlyHint: false, destructiveHint: tool.destructive ?? true, idempotentHint: tool.idempotent ?? false, openWorldHint: false };
+  if (tool.writeRole === null) return { readOnlyHint: true, openWorldHint: false };
+  return { readOnlyHint: false, destructiveHint: tool.destructive ?? true, idempotentHint: tool.idempotent ?? false, openWorldHint: false };
 }
 
 const definitions = new Map<string, Tool>();
 
 /**
- * Trims a generated JSON Schema for a model's context: `format` already says uuid, email or
- * date-time, so the long regex `pattern` beside it and the `$schema` line only cost tokens.
+ * The field descriptions a schema keeps: what neither the schema nor the tool's description says.
+ * The others (from the shared entity schemas, written for REST) repeat the schema ("Record id
+ * (UUID, usually v7)"), a field's name ("Full name") or the tool's description ("Defaults to the
+ * first stage of the pipeline").
  */
-function slimSchema<T>(schema: T): T {
+const KEPT_DESCRIPTIONS = new Set([IF_VERSION_NOTE, 'Date as YYYY-MM-DD']);
+
+/**
+ * Trims a generated JSON Schema for a model's context without changing what it accepts:
+ * `format` already says uuid, email or date-time, so the long regex `pattern` beside it goes;
+ * so do the `$schema` line, `propertyNames: {type: string}` and `additionalProperties: {}` (JSON
+ * keys are strings, and any extra property is the default), empty `properties`/`items`, and field
+ * descriptions other than KEPT_DESCRIPTIONS. A nullable `{anyOf: [X, {type: 'null'}]}` becomes X with `type: [t, 'null']`.
+ */
+export function slimSchema<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map(slimSchema) as T;
   if (!schema || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
@@ -44,29 +61,45 @@ function slimSchema<T>(schema: T): T {
   for (const [key, value] of Object.entries(record)) {
     if (key === '$schema') continue;
     if (key === 'pattern' && typeof record.format === 'string') continue;
+    if (key === 'description' && typeof value === 'string' && !KEPT_DESCRIPTIONS.has(value)) continue;
+    if (key === 'propertyNames' && isBare(value, 'string')) continue;
+    // {} allows anything: as additionalProperties or items it is the default, as properties it names none
+    if ((key === 'additionalProperties' || key === 'items' || key === 'properties') && value && typeof value === 'object' && Object.keys(value).length === 0) continue;
     // z.number().int() bounds: the safe-integer range says nothing to a model
     if ((key === 'minimum' && value === Number.MIN_SAFE_INTEGER) || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER)) continue;
     out[key] = slimSchema(value);
   }
-  // {anyOf: [{type: 'string'}, {type: 'null'}]} → {type: ['string', 'null']}
   const anyOf = out.anyOf;
-  if (Array.isArray(anyOf) && anyOf.every((b) => b && typeof b === 'object' && Object.keys(b).length === 1 && typeof (b as { type?: unknown }).type === 'string') && out.type === undefined) {
-    delete out.anyOf;
-    out.type = anyOf.map((b) => (b as { type: string }).type);
+  if (Array.isArray(anyOf) && out.type === undefined) {
+    // {anyOf: [{type: 'string'}, {type: 'null'}]} → {type: ['string', 'null']}
+    if (anyOf.every((b) => b && typeof b === 'object' && Object.keys(b).length === 1 && typeof (b as { type?: unknown }).type === 'string')) {
+      delete out.anyOf;
+      out.type = anyOf.map((b) => (b as { type: string }).type);
+    } else if (anyOf.length === 2 && isBare(anyOf[1], 'null') && typeof (anyOf[0] as { type?: unknown })?.type === 'string') {
+      // {anyOf: [{type: 'string', format: 'uuid'}, {type: 'null'}]} → {type: ['string', 'null'], format: 'uuid'}
+      const { type, enum: values, ...rest } = anyOf[0] as { type: string; enum?: unknown[] };
+      delete out.anyOf;
+      Object.assign(out, { ...rest, ...out, type: [type, 'null'], ...(values ? { enum: [...values, null] } : {}) });
+    }
   }
   return out as T;
 }
+
+const isBare = (value: unknown, type: string) => !!value && typeof value === 'object' && Object.keys(value).length === 1 && (value as { type?: unknown }).type === type;
+
+const outputJson = (schema: z.ZodType) =>
+  slimSchema(toJsonSchemaCompat(normalizeObjectSchema(schema as z.ZodObject)!, { strictUnions: true, pipeStrategy: 'output' })) as { properties: Record<string, unknown> };
 
 /** The tools/list entry of a tool (JSON Schemas converted once per process). */
 function definitionOf(tool: ToolDef): Tool {
   let def = definitions.get(tool.name);
   if (!def) {
+    const inputSchema = slimSchema(toJsonSchemaCompat(normalizeObjectSchema(tool.input)!, { strictUnions: true, pipeStrategy: 'input' })) as Tool['inputSchema'];
     def = {
       name: tool.name,
-      title: tool.title,
       description: tool.description,
-      inputSchema: slimSchema(toJsonSchemaCompat(normalizeObjectSchema(tool.input)!, { strictUnions: true, pipeStrategy: 'input' })) as Tool['inputSchema'],
-      outputSchema: slimSchema(toJsonSchemaCompat(normalizeObjectSchema(tool.output)!, { strictUnions: true, pipeStrategy: 'output' })) as Tool['outputSchema'],
+      inputSchema: { ...inputSchema, properties: inputSchema.properties ?? {} }, // a tool without parameters still lists none
+      outputSchema: outputJson(tool.output) as Tool['outputSchema'],
       annotations: annotationsOf(tool),
     };
     definitions.set(tool.name, def);
@@ -106,11 +139,13 @@ function disabledText(ctx: Ctx): string {
   return `Feature disabled: the CRM (feature crm.core) is disabled for workspace '${ctx.workspace.slug}', so only crm.addon.info is available. A workspace owner can enable it.`;
 }
 
+const ANY_ARGUMENTS = z.looseObject({});
+
 /** Runs a catalogue tool for a context and shapes the MCP result (structuredContent + the same JSON as text). */
 async function runTool(services: Services, tool: ToolDef, ctx: Ctx, args: unknown): Promise<CallToolResult> {
   if (!tool.ungated && !featureEnabled(ctx)) return errorResult(disabledText(ctx));
   try {
-    const result = await tool.run(services, ctx, args ?? {});
+    const result = await tool.run(services, ctx, parseInput(tool.input, args));
     return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
   } catch (error) {
     return errorResult(errorText(error));
@@ -131,7 +166,12 @@ export function createCatalogueServer(services: Services, getCtx: () => Ctx | Pr
   const mcp = new McpServer(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
   const tools = catalogue();
   for (const tool of tools) {
-    mcp.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: annotationsOf(tool) }, (async (args: unknown) => {
+    // The SDK is given an input schema that takes any object: runTool validates with the tool's own,
+    // so a wrong argument reads like the domain's errors ("Validation failed: stage: must not be
+    // empty") instead of the SDK's "Input validation error: …" with zod's issue list as JSON.
+    mcp.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: ANY_ARGUMENTS, outputSchema: tool.output, annotations: annotationsOf(tool) }, (async (
+      args: unknown,
+    ) => {
       let ctx: Ctx;
       try {
         ctx = await getCtx();

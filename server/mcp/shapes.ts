@@ -3,93 +3,51 @@
  * every structuredContent) and the compact records lists use to save a model's context.
  */
 import { z } from 'zod';
-import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
+import type { CollectionName } from '../../shared/collections.js';
 import { AuditEntryRecord } from '../../shared/schemas.js';
 import type { Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
 import type { AnyRecord } from '../domain/reads.js';
 
 const str = z.string();
-const nstr = z.string().nullable();
-const labels = z.array(z.string());
+const num = z.number();
 
-/** A record schema for output: ids as plain strings (no UUID pattern repeated in every listing). */
-function outputRecord(collection: CollectionName) {
-  const shape = { ...COLLECTIONS[collection].record.shape } as Record<string, z.ZodType>;
-  shape.id = z.string().describe('Record id (UUID)');
-  return z.object(shape);
+/**
+ * The compact shared definition of a record in a result: an object with its id. Output schemas
+ * pin what every result has (the record's id, a page's data and nextCursor, the sections of a
+ * context) and leave the record's other fields open: they are the fields of the tool's create
+ * input plus id, version, createdAt, updatedAt, archivedAt and, where a tool adds them, names
+ * (stageName, organizationName, …). Fields without a value are left out (see present).
+ */
+export const RecordOut = z.looseObject({ id: str });
+/** A pipeline with its stages in order. */
+export const PipelineOut = z.looseObject({ id: str, stages: z.array(z.looseObject({})) });
+
+/** A page of a list: pass nextCursor back as cursor for the next one; null on the last page. */
+export const page = <T extends z.ZodType>(item: T) => z.looseObject({ data: z.array(item), nextCursor: str.nullable() });
+
+/** Leaves out of a record what costs a model's context and says nothing: null and empty values, and workspaceId (the caller's own). */
+export function present(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === null || value === undefined || key === 'workspaceId') continue;
+    if (Array.isArray(value)) {
+      if (value.length) out[key] = value.map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? present(v as Record<string, unknown>) : v));
+    } else if (typeof value === 'object') {
+      if (Object.keys(value).length) out[key] = present(value as Record<string, unknown>);
+    } else out[key] = value;
+  }
+  return out;
 }
 
-export const OrganizationOut = outputRecord('organizations');
-export const PersonOut = outputRecord('people');
-export const DealOut = outputRecord('deals').extend({
-  stageName: nstr.describe('Name of the deal stage'),
-  pipelineName: nstr.describe('Name of the deal pipeline'),
-});
-export const ActivityOut = outputRecord('activities');
-export const StageOut = outputRecord('stages');
-export const PipelineOut = outputRecord('pipelines').extend({ stages: z.array(StageOut).describe('Stages in order') });
-export const DealContactOut = outputRecord('dealContacts').extend({ personName: nstr });
+/** A result whose top-level entries are records or lists of records (crm.context.*): each presented, the entries themselves kept (null, []). */
+export function presentEach(result: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(result).map(([k, v]) => [k, Array.isArray(v) ? v.map((r) => present(r as Record<string, unknown>)) : v && typeof v === 'object' ? present(v as Record<string, unknown>) : v]),
+  );
+}
 
-// ---------------------------------------------------------------- compact list records
-
-export const OrganizationCompact = z.looseObject({ id: str, name: str, domain: nstr, website: nstr, labels, archivedAt: nstr, updatedAt: str });
-export const PersonCompact = z.looseObject({
-  id: str,
-  name: str,
-  email: nstr,
-  phone: nstr,
-  title: nstr,
-  organizationId: nstr,
-  organizationName: nstr,
-  labels,
-  archivedAt: nstr,
-  updatedAt: str,
-});
-export const DealCompact = z.looseObject({
-  id: str,
-  title: str,
-  status: str,
-  amount: z.number().nullable(),
-  currency: str,
-  valuePeriod: str,
-  probability: z.number().nullable(),
-  expectedCloseDate: nstr,
-  pipelineId: str,
-  pipelineName: nstr,
-  stageId: str,
-  stageName: nstr,
-  organizationId: nstr,
-  organizationName: nstr,
-  primaryPersonId: nstr,
-  primaryPersonName: nstr,
-  labels,
-  archivedAt: nstr,
-  updatedAt: str,
-});
-export const ActivityCompact = z.looseObject({
-  id: str,
-  type: str,
-  subject: nstr,
-  bodyPreview: nstr.optional().describe('First 200 characters of the body (compact records only)'),
-  occurredAt: str,
-  dueAt: nstr,
-  completedAt: nstr,
-  organizationId: nstr,
-  personId: nstr,
-  dealId: nstr,
-  archivedAt: nstr,
-});
-const StageCompact = z.looseObject({ id: str, name: str, position: z.number(), probability: z.number().nullable() });
-export const PipelineCompact = z.looseObject({ id: str, name: str, isDefault: z.boolean(), position: z.number(), archivedAt: nstr, stages: z.array(StageCompact) });
-
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({
-    data: z.array(item),
-    nextCursor: nstr.describe('Pass as cursor to get the next page; null on the last page'),
-  });
-
-const pick = (record: AnyRecord, keys: string[]) => Object.fromEntries(keys.map((k) => [k, record[k] ?? null]));
+const pick = (record: AnyRecord, keys: string[]) => present(Object.fromEntries(keys.map((k) => [k, record[k]])));
 
 /** id → name of the records referenced by `field`. */
 async function namesOf(services: Services, ctx: Ctx, collection: CollectionName, ids: unknown[], nameField = 'name'): Promise<Map<string, string>> {
@@ -141,12 +99,17 @@ async function dealsWithNames(services: Services, ctx: Ctx, deals: AnyRecord[]):
 export async function dealOut(services: Services, ctx: Ctx, deal: AnyRecord): Promise<Record<string, unknown>> {
   const [withNames] = await dealsWithNames(services, ctx, [deal]);
   const { organizationName: _o, primaryPersonName: _p, ...rest } = withNames;
-  return rest;
+  return present(rest);
 }
 
+/**
+ * Compact records name what a deal or person refers to (stageName, organizationName, …) instead of
+ * carrying the related ids (full: true adds them, and every other field); names can be passed to
+ * every tool that takes an id.
+ */
 export async function compactDeals(services: Services, ctx: Ctx, deals: AnyRecord[], full: boolean) {
   const withNames = await dealsWithNames(services, ctx, deals);
-  if (full) return withNames;
+  if (full) return withNames.map(present);
   return withNames.map((d) =>
     pick(d as AnyRecord, [
       'id',
@@ -157,17 +120,12 @@ export async function compactDeals(services: Services, ctx: Ctx, deals: AnyRecor
       'valuePeriod',
       'probability',
       'expectedCloseDate',
-      'pipelineId',
       'pipelineName',
-      'stageId',
       'stageName',
-      'organizationId',
       'organizationName',
-      'primaryPersonId',
       'primaryPersonName',
       'labels',
       'archivedAt',
-      'updatedAt',
     ]),
   );
 }
@@ -181,24 +139,20 @@ export async function compactPeople(services: Services, ctx: Ctx, people: AnyRec
   );
   return people.map((p) => {
     const organizationName = p.organizationId ? (orgs.get(p.organizationId as string) ?? null) : null;
-    if (full) return { ...p, organizationName };
-    return { ...pick(p, ['id', 'name', 'email', 'phone', 'title', 'organizationId']), organizationName, ...pick(p, ['labels', 'archivedAt', 'updatedAt']) };
+    return full ? present({ ...p, organizationName }) : pick({ ...p, organizationName }, ['id', 'name', 'email', 'phone', 'title', 'organizationName', 'labels', 'archivedAt']);
   });
 }
 
 export function compactOrganizations(orgs: AnyRecord[], full: boolean) {
-  return full ? orgs : orgs.map((o) => pick(o, ['id', 'name', 'domain', 'website', 'labels', 'archivedAt', 'updatedAt']));
+  return orgs.map((o) => (full ? present(o) : pick(o, ['id', 'name', 'domain', 'website', 'labels', 'archivedAt'])));
 }
 
 export function compactActivities(activities: AnyRecord[], full: boolean) {
-  if (full) return activities;
+  if (full) return activities.map(present);
   return activities.map((a) => {
     const body = typeof a.body === 'string' ? a.body : null;
-    return {
-      ...pick(a, ['id', 'type', 'subject']),
-      bodyPreview: body && body.length > 200 ? `${body.slice(0, 199)}…` : body,
-      ...pick(a, ['occurredAt', 'dueAt', 'completedAt', 'organizationId', 'personId', 'dealId', 'archivedAt']),
-    };
+    const bodyPreview = body && body.length > 200 ? `${body.slice(0, 199)}…` : body;
+    return pick({ ...a, bodyPreview }, ['id', 'type', 'subject', 'bodyPreview', 'occurredAt', 'dueAt', 'completedAt', 'organizationId', 'personId', 'dealId', 'archivedAt']);
   });
 }
 
@@ -206,7 +160,7 @@ export async function pipelinesWithStages(services: Services, ctx: Ctx, pipeline
   const out: Record<string, unknown>[] = [];
   for (const p of pipelines) {
     const stages = (await services.records.list(ctx, 'stages', { pipelineId: p.id, sort: 'position', limit: 500 })).data;
-    if (full) out.push({ ...p, stages });
+    if (full) out.push(present({ ...p, stages }));
     else out.push({ ...pick(p, ['id', 'name', 'isDefault', 'position', 'archivedAt']), stages: stages.map((s) => pick(s, ['id', 'name', 'position', 'probability'])) });
   }
   return out;
@@ -214,18 +168,7 @@ export async function pipelinesWithStages(services: Services, ctx: Ctx, pipeline
 
 // ---------------------------------------------------------------- audit
 
-export const AuditCompact = z.looseObject({
-  seq: z.number(),
-  at: str,
-  action: str,
-  entityType: str,
-  entityId: str,
-  changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })).describe('Changed fields with their old and new values'),
-  actorUserId: nstr,
-  actorKeyId: nstr,
-  source: str,
-  detail: z.record(z.string(), z.unknown()).nullable(),
-});
+export const AuditCompact = z.looseObject({ seq: num, action: str, entityId: str });
 
 const NOISE = new Set(['version', 'updatedAt', 'createdAt', 'workspaceId']);
 

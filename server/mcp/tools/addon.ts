@@ -7,29 +7,14 @@ import { CRM_VERSION } from '../../../shared/version.js';
 import { featureEnabled } from '../../domain/context.js';
 import { READ, toolAllowed, visibleTools, type ToolDef } from './tool.js';
 
-const InfoOut = z.object({
-  product: z.string(),
-  feature: z.literal('crm.core'),
-  enabled: z.boolean().describe('Whether the CRM is enabled for this workspace; while false only crm.addon.info is available'),
-  version: z.string(),
-  workspace: z.object({ id: z.string(), slug: z.string(), name: z.string(), defaultCurrency: z.string() }),
-  role: z.enum(['OWNER', 'MEMBER', 'VIEWER']),
-  readOnly: z.boolean().describe('The key is read-only'),
-  canWrite: z.boolean().describe('Records can be created and changed'),
-  canManagePipelines: z.boolean().describe('Pipelines and stages can be changed (owners)'),
-  userId: z.string().nullable(),
-  entities: z.array(z.string()),
-  tools: z.array(z.string()).describe('The tools available to this caller now'),
-  notes: z.array(z.string()),
-});
+const InfoOut = z.looseObject({ enabled: z.boolean(), role: z.string(), canWrite: z.boolean(), tools: z.array(z.string()) });
 
 /** crm.addon.info over the catalogue it describes (listed even while crm.core is disabled). */
 export function addonInfoTool(catalogue: () => ToolDef[]): ToolDef {
   return {
     name: 'crm.addon.info',
     title: 'About this CRM',
-    description:
-      'What this CRM offers and who you are in it: whether the CRM (feature crm.core) is enabled for the workspace, the workspace and its default currency, your role (OWNER, MEMBER or VIEWER) and whether you may write, the kinds of records, and the tools available to you. Call it first when unsure what you can do.',
+    description: 'Call first when unsure what you can do: whether the CRM is enabled, the workspace and its currency, your role and your tools.',
     input: z.strictObject({}),
     output: InfoOut,
     ...READ,
@@ -61,7 +46,7 @@ export function addonInfoTool(catalogue: () => ToolDef[]): ToolDef {
           'Ids are UUID strings; records you create may carry your own UUIDv7 id so retries are safe.',
           'Stages, pipelines, people, organizations and deals can be named by exact name where a tool offers a name field; ambiguous names are refused with the matching ids.',
           'Money amounts are decimals with at most 4 decimal places, summed exactly per currency.',
-          'Lists return compact records and a nextCursor; pass it back as cursor for the next page.',
+          'Lists return compact records (full: true for every field) and a nextCursor; pass it back as cursor for the next page. Fields without a value (null, empty) are left out of results.',
           ...(enabled ? [] : ['The CRM is disabled for this workspace: an owner can enable feature crm.core (PATCH /crm/workspace {"features":{"crm.core":true}}).']),
         ],
       };

@@ -11,14 +11,14 @@ export function auditTool(): ToolDef {
   return {
     name: 'crm.audit.history',
     title: 'Change history',
-    description: `Who changed what and when, newest first: each entry has the action (create, update, archive, restore, delete, conflict, rejected), the changed fields with old and new values, the acting user and key, and the source (rest, mcp, sync, cli). Filter by entityType (organization, person, deal, activity, pipeline, stage, dealContact) and entityId; page with limit and cursor. full: true returns complete before/after snapshots. ${ID_HINT}`,
+    description: `Who changed what and when, newest first: the action, old and new values, user, key and source (rest, mcp, sync, cli). ${ID_HINT}`,
     input: z.strictObject({
       entityType: z.enum(['organization', 'person', 'deal', 'dealContact', 'activity', 'pipeline', 'stage']).optional(),
       entityId: Id.optional(),
       action: z.enum(AUDIT_ACTIONS).optional(),
-      limit: z.number().int().min(1).max(200).optional().describe('Page size (default 25, at most 200)'),
-      cursor: z.string().optional().describe('nextCursor of the previous page'),
-      full: z.boolean().optional().describe('Include full before/after snapshots'),
+      limit: z.number().int().min(1).max(200).optional(),
+      cursor: z.string().optional(),
+      full: z.boolean().optional(),
     }),
     output: page(AuditCompact),
     ...READ,

@@ -8,7 +8,7 @@ import { requireWrite, type Ctx } from '../../domain/context.js';
 import { DomainError, invalid } from '../../domain/errors.js';
 import type { Services } from '../../domain/services.js';
 import { pipelineFrom, resolveNamedRefs, stageByName } from '../names.js';
-import { compactDeals, DealCompact, DealContactOut, dealOut, DealOut, page } from '../shapes.js';
+import { compactDeals, dealOut, page, present, RecordOut } from '../shapes.js';
 import { ID_HINT, ifVersion, listInput, listQuery, nameRef, recordId } from './inputs.js';
 import { archiveTool } from './records.js';
 import { READ, type ToolDef } from './tool.js';
@@ -18,10 +18,10 @@ const dealRefs = [
   { nameField: 'primaryPerson', idField: 'primaryPersonId', collection: 'people' as const },
 ];
 const dealNameFields = {
-  organization: nameRef('organization', 'organizationId'),
-  primaryPerson: nameRef('primary contact person', 'primaryPersonId'),
-  pipeline: nameRef('pipeline', 'pipelineId'),
-  stage: z.string().trim().min(1, { error: 'must not be empty' }).max(100).optional().describe('The stage by name, e.g. "Proposal" (case-insensitive, in the deal\'s pipeline), instead of stageId'),
+  organization: nameRef(),
+  primaryPerson: nameRef(),
+  pipeline: nameRef(),
+  stage: z.string().trim().min(1, { error: 'must not be empty' }).max(100).optional(),
 };
 
 /** Resolves pipeline/stage names of a deal create or update into pipelineId/stageId. */
@@ -44,17 +44,17 @@ export function dealTools(): ToolDef[] {
     {
       name: 'crm.deal.list',
       title: 'List deals',
-      description: `List deals, newest first, as compact records with stage, pipeline, organization and primary person names. Filter by status (open/won/lost), pipeline (pipelineId or name), stage (stageId or name), organizationId, personId (primary person), label or q (title search); page with limit and cursor. For totals per stage use crm.pipeline.summary. ${ID_HINT}`,
+      description: `Find deals by status, pipeline, stage, organizationId, personId, label or title: compact, with names, paged by cursor. ${ID_HINT}`,
       input: listInput('deals', {
-        status: z.enum(DEAL_STATUSES).optional().describe('open, won or lost'),
+        status: z.enum(DEAL_STATUSES).optional(),
         pipelineId: Id.optional(),
-        pipeline: nameRef('pipeline', 'pipelineId'),
+        pipeline: nameRef(),
         stageId: Id.optional(),
-        stage: z.string().trim().min(1).max(100).optional().describe('Stage name (in the given pipeline, else the default pipeline), instead of stageId'),
+        stage: z.string().trim().min(1).max(100).optional(),
         organizationId: Id.optional(),
-        personId: Id.optional().describe('Only deals whose primary person is this person'),
+        personId: Id.optional(),
       }),
-      output: page(DealCompact),
+      output: page(RecordOut),
       ...READ,
       async run(services, ctx, args) {
         const query = listQuery(args, ['status', 'stageId', 'organizationId']);
@@ -75,18 +75,18 @@ export function dealTools(): ToolDef[] {
     {
       name: 'crm.deal.get',
       title: 'Get a deal',
-      description: `Get one deal by id with every field plus its stage and pipeline names. For the deal with its organization, contacts, stage history and activities use crm.context.deal. ${ID_HINT}`,
+      description: `One deal by id with all fields and its stage name; with contacts and activities too, use crm.context.deal. ${ID_HINT}`,
       input: z.strictObject({ id: recordId('deal') }),
-      output: DealOut,
+      output: RecordOut,
       ...READ,
       run: async (services, ctx, args) => dealOut(services, ctx, await services.records.get(ctx, 'deals', args.id)),
     },
     {
       name: 'crm.deal.create',
       title: 'Create a deal',
-      description: `Create a deal. Only title is required: it goes into the default pipeline's first stage unless you name a pipeline and/or stage (by id or by name, e.g. stage: "Qualified"). Link the organization and primary person by id or exact name. amount is a decimal number in currency (default: the workspace currency); status defaults to open. Pass your own id (UUIDv7) to make retries safe. Returns the deal with its stage name.`,
+      description: `Create a deal (title required; default: first stage of the default pipeline); pipeline, stage, organization, primaryPerson by id or exact name.`,
       input: z.strictObject({ ...DealCreate.shape, ...dealNameFields }),
-      output: DealOut,
+      output: RecordOut,
       writeRole: 'MEMBER',
       destructive: false,
       idempotent: false,
@@ -100,9 +100,9 @@ export function dealTools(): ToolDef[] {
     {
       name: 'crm.deal.update',
       title: 'Update a deal',
-      description: `Change a deal: pass its id and only the fields to change. Move it to another stage with stage: "<stage name>" (resolved in the deal's pipeline, case-insensitive) or stageId; every move is recorded in the deal's stage history. Mark it won or lost with status (lostReason explains a loss); status open reopens it. null clears an optional field. Returns the updated deal with its stage name. ${ID_HINT}`,
+      description: `Change a deal by id, sending only the fields to change: stage (a name in its pipeline) moves it, status won or lost closes it. ${ID_HINT}`,
       input: z.strictObject({ id: recordId('deal'), ...DealUpdate.shape, ...dealNameFields, ifVersion }),
-      output: DealOut,
+      output: RecordOut,
       writeRole: 'MEMBER',
       destructive: true,
       idempotent: true,
@@ -115,14 +115,14 @@ export function dealTools(): ToolDef[] {
         return dealOut(services, ctx, await services.records.update(ctx, 'deals', id as string, patch, { ifVersion: version as number | undefined }));
       },
     },
-    archiveTool('deals', 'deal', 'deals', DealOut, dealOut),
+    archiveTool('deals', 'deal', 'deals', RecordOut, dealOut),
   ];
 }
 
 // ---------------------------------------------------------------- deal contacts
 
 export function dealContactTools(): ToolDef[] {
-  const personRef = { personId: Id.optional().describe('Id of the person'), person: nameRef('person', 'personId') };
+  const personRef = { personId: Id.optional(), person: nameRef() };
   const resolvePerson = async (services: Services, ctx: Ctx, args: { personId?: string; person?: string }) => {
     if (args.personId === undefined && args.person === undefined) throw invalid('personId', 'is required: give the person id, or their exact name as person');
     return (await resolveNamedRefs(services, ctx, args, [{ nameField: 'person', idField: 'personId', collection: 'people' }])).personId as string;
@@ -131,9 +131,9 @@ export function dealContactTools(): ToolDef[] {
     {
       name: 'crm.deal.contact.add',
       title: 'Add a contact to a deal',
-      description: `Link a person to a deal with their role on it (e.g. decision-maker, champion, end-user). The person may be given by id or exact name. A person can be a contact of many deals; adding the same person twice to one deal fails. Returns the link with the person's name. ${ID_HINT}`,
+      description: `Add a person (personId or exact name) to a deal's contacts with a role such as decision-maker; once per deal. ${ID_HINT}`,
       input: z.strictObject({ dealId: recordId('deal'), ...personRef, role: DealContactCreate.shape.role }),
-      output: DealContactOut,
+      output: RecordOut,
       writeRole: 'MEMBER',
       destructive: false,
       idempotent: false,
@@ -142,15 +142,15 @@ export function dealContactTools(): ToolDef[] {
         const personId = await resolvePerson(services, ctx, args);
         const { record } = await services.records.create(ctx, 'dealContacts', { dealId: args.dealId, personId, ...(args.role !== undefined ? { role: args.role } : {}) });
         const person = await services.records.get(ctx, 'people', personId);
-        return { ...record, personName: person.name };
+        return present({ ...record, personName: person.name });
       },
     },
     {
       name: 'crm.deal.contact.remove',
       title: 'Remove a contact from a deal',
-      description: `Unlink a person from a deal (the person and the deal stay). The person may be given by id or exact name. ${ID_HINT}`,
+      description: `Remove a person (personId or exact name) from a deal's contacts; the person and the deal stay. ${ID_HINT}`,
       input: z.strictObject({ dealId: recordId('deal'), ...personRef }),
-      output: z.object({ removed: z.boolean(), dealId: z.string(), personId: z.string() }),
+      output: z.looseObject({ removed: z.boolean(), dealId: z.string(), personId: z.string() }),
       writeRole: 'MEMBER',
       destructive: true,
       idempotent: true,

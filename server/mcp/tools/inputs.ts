@@ -6,12 +6,15 @@ import { z } from 'zod';
 import { COLLECTIONS, type CollectionName } from '../../../shared/collections.js';
 import { Id, IsoDateTime } from '../../../shared/schemas.js';
 
-export const ID_HINT = 'Ids are UUID strings such as 0192f1c4-7b3a-7c2e-9f10-3d5e8a1b2c4d; take them from list, search or create results.';
+/** What ids look like, said once in each description that takes one. */
+export const ID_HINT = 'Ids are UUIDs.';
 
-export const recordId = (what: string) => Id.describe(`Id of the ${what} (UUID)`);
-export const nameRef = (what: string, idField: string) =>
-  z.string().trim().min(1, { error: 'must not be empty' }).max(300).optional().describe(`The ${what} by exact name (case-insensitive), instead of ${idField}; must match exactly one`);
-export const ifVersion = z.number().int().optional().describe('Only update if the record still has this version (from a previous read); otherwise the call fails and nothing changes');
+/** A record id; `format: uuid` says what it is, so no description. */
+export const recordId = (_what: string) => Id;
+/** A record by exact name (case-insensitive, must match one) instead of its id field (`organization` beside `organizationId`). */
+export const nameRef = () => z.string().trim().min(1, { error: 'must not be empty' }).optional();
+export const IF_VERSION_NOTE = 'Fail unless still at this version';
+export const ifVersion = z.number().int().optional().describe(IF_VERSION_NOTE);
 
 const ARCHIVED = { exclude: 'false', only: 'true', include: 'all' } as const;
 
@@ -19,23 +22,19 @@ export function listInput(collection: CollectionName, extra: z.ZodRawShape = {})
   const info = COLLECTIONS[collection];
   const sortable = ['createdAt', 'updatedAt', ...info.sortFields];
   return z.strictObject({
-    q: z
-      .string()
-      .trim()
-      .max(200)
-      .optional()
-      .describe(`Text search in ${info.searchFields.join(', ')}`),
+    q: z.string().trim().max(200).optional(),
     ...extra,
-    ...(info.jsonFields.includes('labels') ? { label: z.string().trim().min(1).optional().describe('Only records with this label') } : {}),
-    updatedSince: IsoDateTime.optional().describe('Only records changed at or after this time (ISO 8601)'),
-    archived: z.enum(['exclude', 'only', 'include']).optional().describe('Archived records: exclude (default), only, or include'),
+    ...(info.jsonFields.includes('labels') ? { label: z.string().trim().min(1).optional() } : {}),
+    updatedSince: IsoDateTime.optional(),
+    archived: z.enum(['exclude', 'only', 'include']).optional(),
+    // one of the sortable fields, with - for descending: a pattern says it in half the characters of the enum
     sort: z
-      .enum(sortable.flatMap((f) => [f, `-${f}`]) as [string, ...string[]])
-      .optional()
-      .describe('Sort field; a leading - sorts descending. Default -createdAt (newest first)'),
-    limit: z.number().int().min(1, { error: 'must be between 1 and 200' }).max(200, { error: 'must be between 1 and 200' }).optional().describe('Page size (default 25, at most 200)'),
-    cursor: z.string().optional().describe('nextCursor of the previous page, to continue the same list'),
-    full: z.boolean().optional().describe('Return full records instead of compact ones (default false)'),
+      .string()
+      .regex(new RegExp(`^-?(${sortable.join('|')})$`), { error: `must be one of ${sortable.join(', ')}, each optionally with a leading - (descending)` })
+      .optional(),
+    limit: z.number().int().min(1, { error: 'must be between 1 and 200' }).max(200, { error: 'must be between 1 and 200' }).optional(),
+    cursor: z.string().optional(),
+    full: z.boolean().optional(),
   });
 }
 

@@ -9,7 +9,7 @@ import { invalid } from '../../domain/errors.js';
 import type { AnyRecord } from '../../domain/reads.js';
 import type { Services } from '../../domain/services.js';
 import { pipelineFrom, stageByName } from '../names.js';
-import { page, PipelineCompact, PipelineOut, pipelinesWithStages, StageOut } from '../shapes.js';
+import { page, PipelineOut, pipelinesWithStages, present, RecordOut } from '../shapes.js';
 import { ID_HINT, ifVersion, listInput, listQuery, nameRef, recordId } from './inputs.js';
 import { READ, type ToolDef, type ToolResult } from './tool.js';
 
@@ -18,33 +18,17 @@ async function pipelineOut(services: Services, ctx: Ctx, pipeline: AnyRecord) {
   return out;
 }
 
-const SummaryOut = z.object({
-  pipelineId: z.string(),
-  name: z.string(),
-  status: z.string().describe('Which deals were counted'),
-  totalDeals: z.number(),
-  totals: z.array(z.looseObject({ currency: z.string(), count: z.number(), value: z.number(), weightedValue: z.number() })).describe('Per currency: deal count, value and weighted value'),
-  stages: z.array(
-    z.object({
-      stageId: z.string(),
-      name: z.string(),
-      position: z.number(),
-      probability: z.number().nullable(),
-      count: z.number(),
-      totals: z.array(z.looseObject({ currency: z.string(), count: z.number(), value: z.number(), weightedValue: z.number() })),
-    }),
-  ),
-});
+const SummaryOut = z.looseObject({ pipelineId: z.string(), totals: z.array(z.looseObject({})), stages: z.array(z.looseObject({})) });
 
 export function pipelineTools(): ToolDef[] {
-  const pipelineRef = { pipelineId: Id.optional().describe('Pipeline id; default: the default pipeline'), pipeline: nameRef('pipeline', 'pipelineId') };
+  const pipelineRef = { pipelineId: Id.optional(), pipeline: nameRef() };
   return [
     {
       name: 'crm.pipeline.list',
       title: 'List pipelines',
-      description: `List the sales pipelines with their stages in order (id, name, position, default probability). The default pipeline has isDefault true. Use the stage names with crm.deal.update to move deals. ${ID_HINT}`,
+      description: `The pipelines with their stages in order (the default one has isDefault): the stage names deals move through. ${ID_HINT}`,
       input: listInput('pipelines'),
-      output: page(PipelineCompact),
+      output: page(PipelineOut),
       ...READ,
       async run(services, ctx, args) {
         const query = listQuery(args, []);
@@ -56,7 +40,7 @@ export function pipelineTools(): ToolDef[] {
     {
       name: 'crm.pipeline.get',
       title: 'Get a pipeline',
-      description: `Get one pipeline with its stages in order, by id or by name (default: the default pipeline). ${ID_HINT}`,
+      description: `One pipeline with its stages in order, by pipelineId or exact name (pipeline), else the default pipeline. ${ID_HINT}`,
       input: z.strictObject(pipelineRef),
       output: PipelineOut,
       ...READ,
@@ -65,8 +49,7 @@ export function pipelineTools(): ToolDef[] {
     {
       name: 'crm.pipeline.create',
       title: 'Create a pipeline',
-      description:
-        'Create a pipeline (workspace owners only) with its stages in order, e.g. stages: [{name: "Lead", probability: 0.1}, …]; without stages it gets Lead, Qualified, Proposal, Negotiation. isDefault true makes it the default pipeline. Returns the pipeline with its stages.',
+      description: 'Create a pipeline (owners only) with stages in order, e.g. [{name: "Lead", probability: 0.1}]; default: Lead, Qualified, Proposal, Negotiation.',
       input: PipelineCreate,
       output: PipelineOut,
       writeRole: 'OWNER',
@@ -80,7 +63,7 @@ export function pipelineTools(): ToolDef[] {
     {
       name: 'crm.pipeline.update',
       title: 'Update a pipeline',
-      description: `Rename a pipeline, move it (position) or make it the default (isDefault true; the previous default stops being one). Workspace owners only. Stages are changed with crm.stage.*. Returns the pipeline with its stages. ${ID_HINT}`,
+      description: `Rename a pipeline, move it (position) or make it the default (isDefault); owners only. Stages: crm.stage.*. ${ID_HINT}`,
       input: z.strictObject({ id: recordId('pipeline'), ...PipelineUpdate.shape, ifVersion }),
       output: PipelineOut,
       writeRole: 'OWNER',
@@ -95,9 +78,8 @@ export function pipelineTools(): ToolDef[] {
     {
       name: 'crm.pipeline.summary',
       title: 'Pipeline summary',
-      description:
-        'Totals of a pipeline (default: the default pipeline; or give pipelineId or its name): number of deals, value and weighted value (amount × the deal probability, else the stage probability), overall and per stage. Money is summed exactly and reported per currency. Counts open deals unless status says won, lost or all.',
-      input: z.strictObject({ ...pipelineRef, status: z.enum(['open', 'won', 'lost', 'all']).optional().describe('Which deals to count (default open)') }),
+      description: 'Deal count, value and weighted value per currency and stage of a pipeline (id or exact name, else the default); open deals unless status says.',
+      input: z.strictObject({ ...pipelineRef, status: z.enum(['open', 'won', 'lost', 'all']).optional() }),
       output: SummaryOut,
       ...READ,
       async run(services, ctx, args) {
@@ -108,10 +90,9 @@ export function pipelineTools(): ToolDef[] {
     {
       name: 'crm.stage.create',
       title: 'Add a stage',
-      description:
-        'Add a stage to a pipeline (workspace owners only; default: the default pipeline). position is 0-based (default: at the end); later stages move down. probability (0–1) is the default win probability of deals in the stage. Returns the stage.',
+      description: 'Add a stage (owners only) to a pipeline (id or exact name, else the default) at a 0-based position (default: last), with a win probability.',
       input: z.strictObject({ ...pipelineRef, ...StageCreate.shape }),
-      output: StageOut,
+      output: RecordOut,
       writeRole: 'OWNER',
       destructive: false,
       idempotent: false,
@@ -119,24 +100,23 @@ export function pipelineTools(): ToolDef[] {
         requireWrite(ctx, 'OWNER', 'create stages');
         const { pipelineId: _id, pipeline: _name, ...rest } = args;
         const pipeline = await pipelineFrom(services, ctx, args);
-        return (await services.records.create(ctx, 'stages', { ...rest, pipelineId: pipeline.id })).record;
+        return present((await services.records.create(ctx, 'stages', { ...rest, pipelineId: pipeline.id })).record);
       },
     },
     {
       name: 'crm.stage.update',
       title: 'Update a stage',
-      description:
-        'Rename a stage (name), change its default probability or move it (position, 0-based). Workspace owners only. Identify the stage by id, or by its current name with stage: "Proposal" (in the given pipeline, else the default pipeline). Returns the stage.',
+      description: 'Rename a stage, change its win probability or move it (0-based position); owners only. The stage by id, or its current name as stage.',
       input: z.strictObject({
-        id: Id.optional().describe('Stage id'),
-        stage: z.string().trim().min(1).max(100).optional().describe('The current stage name, instead of id'),
+        id: Id.optional(),
+        stage: z.string().trim().min(1).max(100).optional(),
         ...pipelineRef,
-        name: z.string().trim().min(1, { error: 'must not be empty' }).max(100).optional().describe('New name'),
-        position: z.number().int().min(0).optional().describe('New 0-based position'),
+        name: z.string().trim().min(1, { error: 'must not be empty' }).max(100).optional(),
+        position: z.number().int().min(0).optional(),
         probability: Probability.nullable().optional(),
         ifVersion,
       }),
-      output: StageOut,
+      output: RecordOut,
       writeRole: 'OWNER',
       destructive: true,
       idempotent: true,
@@ -148,19 +128,18 @@ export function pipelineTools(): ToolDef[] {
           if (stage === undefined) throw invalid('id', 'is required: give the stage id, or its current name as stage');
           stageId = (await stageByName(services, ctx, (await pipelineFrom(services, ctx, { pipelineId, pipeline })).id, stage)).id;
         }
-        return services.records.update(ctx, 'stages', stageId, patch, { ifVersion: version });
+        return present(await services.records.update(ctx, 'stages', stageId, patch, { ifVersion: version }));
       },
     },
     {
       name: 'crm.stage.reorder',
       title: 'Reorder stages',
-      description:
-        "Put a pipeline's stages in a new order (workspace owners only): stages lists every stage of the pipeline exactly once, first to last, each by id or by name. Default pipeline unless pipelineId or pipeline is given. Returns the stages in their new order.",
+      description: "Reorder a pipeline's stages (owners only): each once, first to last, by id or name; the pipeline by id or exact name, else the default.",
       input: z.strictObject({
         ...pipelineRef,
-        stages: z.array(z.string().trim().min(1)).min(1, { error: 'must list the stages' }).describe('Every stage of the pipeline (id or name), in the new order'),
+        stages: z.array(z.string().trim().min(1)).min(1, { error: 'must list the stages' }),
       }),
-      output: z.object({ pipelineId: z.string(), stages: z.array(StageOut) }),
+      output: z.looseObject({ pipelineId: z.string(), stages: z.array(RecordOut) }),
       writeRole: 'OWNER',
       destructive: true,
       idempotent: true,
@@ -169,7 +148,7 @@ export function pipelineTools(): ToolDef[] {
         const pipeline = await pipelineFrom(services, ctx, args);
         const stageIds: string[] = [];
         for (const [i, ref] of (args.stages as string[]).entries()) stageIds.push((await stageByName(services, ctx, pipeline.id, ref, `stages.${i}`)).id);
-        return { pipelineId: pipeline.id, stages: await services.reorderStages(ctx, pipeline.id, { stageIds }) };
+        return { pipelineId: pipeline.id, stages: (await services.reorderStages(ctx, pipeline.id, { stageIds })).map(present) };
       },
     },
   ];

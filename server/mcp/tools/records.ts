@@ -9,7 +9,7 @@ import { requireWrite, type Ctx } from '../../domain/context.js';
 import type { AnyRecord } from '../../domain/reads.js';
 import type { Services } from '../../domain/services.js';
 import { resolveNamedRefs } from '../names.js';
-import { compactOrganizations, compactPeople, OrganizationCompact, OrganizationOut, page, PersonCompact, PersonOut } from '../shapes.js';
+import { compactOrganizations, compactPeople, page, present, RecordOut } from '../shapes.js';
 import { ID_HINT, ifVersion, listInput, listQuery, nameRef, recordId } from './inputs.js';
 import { READ, type ToolDef } from './tool.js';
 
@@ -24,7 +24,6 @@ interface EntitySpec {
   create: z.ZodObject;
   update: z.ZodObject;
   out: z.ZodObject;
-  compact: z.ZodObject;
   listExtra: z.ZodRawShape;
   listKeys: string[];
   refs: { nameField: string; idField: string; collection: 'organizations' }[];
@@ -33,14 +32,14 @@ interface EntitySpec {
 
 function entityTools(spec: EntitySpec): ToolDef[] {
   const { collection, noun, plural } = spec;
-  const refExtra = Object.fromEntries(spec.refs.map((r) => [r.nameField, nameRef('organization', r.idField)]));
+  const refExtra = Object.fromEntries(spec.refs.map((r) => [r.nameField, nameRef()]));
   return [
     {
       name: `crm.${noun}.list`,
       title: `List ${plural}`,
-      description: `List ${plural} (${spec.what}), newest first, as compact records. Filter with q (text search), label and the other fields; page with limit and cursor (pass nextCursor back). Archived ${plural} are left out unless archived is "only" or "include". Use crm.${noun}.get or crm.context.${noun} for one ${noun} in full. ${ID_HINT}`,
+      description: `Find ${plural} by text, label or ${spec.listKeys.join(', ')}: compact records, newest first, paged by cursor. ${ID_HINT}`,
       input: listInput(collection, spec.listExtra),
-      output: page(spec.compact),
+      output: page(spec.out),
       ...READ,
       async run(services, ctx, args) {
         const result = await services.records.list(ctx, collection, listQuery(args, spec.listKeys));
@@ -50,16 +49,16 @@ function entityTools(spec: EntitySpec): ToolDef[] {
     {
       name: `crm.${noun}.get`,
       title: `Get ${an(noun)}`,
-      description: `Get one ${noun} by id, with every field. For the ${noun} together with related deals, people and activities use crm.context.${noun}. ${ID_HINT}`,
+      description: `One ${noun} by id with all fields; with related records and activities too, use crm.context.${noun}. ${ID_HINT}`,
       input: z.strictObject({ id: recordId(noun) }),
       output: spec.out,
       ...READ,
-      run: (services, ctx, args) => services.records.get(ctx, collection, args.id),
+      run: async (services, ctx, args) => present(await services.records.get(ctx, collection, args.id)),
     },
     {
       name: `crm.${noun}.create`,
       title: `Create ${an(noun)}`,
-      description: `Create ${an(noun)}. Only name is required. ${spec.refs.length ? 'Link an organization by organizationId or by its exact name (organization). ' : ''}Check first with crm.${noun}.list (q=…) or crm.search that the ${noun} does not exist yet. To make retries safe, pass your own id (a UUIDv7): repeating the same create then returns the existing record instead of a duplicate. Returns the new ${noun}.`,
+      description: `Create ${an(noun)} (name required${spec.refs.length ? '; organization by id or exact name' : ''}) after checking crm.search; your own UUIDv7 id makes a retry safe.`,
       input: z.strictObject({ ...spec.create.shape, ...refExtra }),
       output: spec.out,
       writeRole: 'MEMBER',
@@ -68,13 +67,13 @@ function entityTools(spec: EntitySpec): ToolDef[] {
       async run(services, ctx, args) {
         requireWrite(ctx, 'MEMBER', `create ${plural}`);
         const input = await resolveNamedRefs(services, ctx, args, spec.refs);
-        return (await services.records.create(ctx, collection, input)).record;
+        return present((await services.records.create(ctx, collection, input)).record);
       },
     },
     {
       name: `crm.${noun}.update`,
       title: `Update ${an(noun)}`,
-      description: `Change fields of ${an(noun)}: pass its id and only the fields to change (null clears an optional field; labels replaces the whole list). ${spec.refs.length ? 'The organization may be given by exact name (organization). ' : ''}Returns the updated ${noun}. ${ID_HINT}`,
+      description: `Change ${an(noun)} by id, sending only the fields to change (null clears one, labels replaces the list)${spec.refs.length ? '; organization by id or exact name' : ''}. ${ID_HINT}`,
       input: z.strictObject({ id: recordId(noun), ...spec.update.shape, ...refExtra, ifVersion }),
       output: spec.out,
       writeRole: 'MEMBER',
@@ -83,10 +82,10 @@ function entityTools(spec: EntitySpec): ToolDef[] {
       async run(services, ctx, args) {
         requireWrite(ctx, 'MEMBER', `change ${plural}`);
         const { id, ifVersion: version, ...rest } = await resolveNamedRefs(services, ctx, args, spec.refs);
-        return services.records.update(ctx, collection, id as string, rest, { ifVersion: version as number | undefined });
+        return present(await services.records.update(ctx, collection, id as string, rest, { ifVersion: version as number | undefined }));
       },
     },
-    archiveTool(collection, noun, plural, spec.out, (_s, _c, r) => Promise.resolve(r)),
+    archiveTool(collection, noun, plural, spec.out, (_s, _c, r) => Promise.resolve(present(r))),
   ];
 }
 
@@ -100,8 +99,8 @@ export function archiveTool(
   return {
     name: `crm.${noun}.archive`,
     title: `Archive or restore ${an(noun)}`,
-    description: `Archive ${an(noun)} (it disappears from lists and the board but nothing is deleted), or restore an archived one with restore: true. Archiving an already archived ${noun} changes nothing. Returns the ${noun}. ${ID_HINT}`,
-    input: z.strictObject({ id: recordId(noun), restore: z.boolean().optional().describe('true restores an archived record instead of archiving it') }),
+    description: `Archive ${an(noun)} by id (hidden from lists, nothing deleted), or restore: true to bring it back. ${ID_HINT}`,
+    input: z.strictObject({ id: recordId(noun), restore: z.boolean().optional() }),
     output: out,
     writeRole: 'MEMBER',
     destructive: true,
@@ -120,12 +119,11 @@ export function recordTools(): ToolDef[] {
       collection: 'organizations',
       noun: 'organization',
       plural: 'organizations',
-      what: 'companies and other organizations',
+      what: 'companies',
       create: OrganizationCreate,
       update: OrganizationUpdate,
-      out: OrganizationOut,
-      compact: OrganizationCompact,
-      listExtra: { ownerId: Id.optional().describe('Only organizations owned by this user') },
+      out: RecordOut,
+      listExtra: { ownerId: Id.optional() },
       listKeys: ['ownerId'],
       refs: [],
       present: async (_s, _c, records, full) => compactOrganizations(records, full),
@@ -137,9 +135,8 @@ export function recordTools(): ToolDef[] {
       what: 'contacts',
       create: PersonCreate,
       update: PersonUpdate,
-      out: PersonOut,
-      compact: PersonCompact,
-      listExtra: { organizationId: Id.optional().describe('Only people of this organization'), ownerId: Id.optional() },
+      out: RecordOut,
+      listExtra: { organizationId: Id.optional(), ownerId: Id.optional() },
       listKeys: ['organizationId', 'ownerId'],
       refs: [{ nameField: 'organization', idField: 'organizationId', collection: 'organizations' }],
       present: (services, ctx, records, full) => compactPeople(services, ctx, records, full),

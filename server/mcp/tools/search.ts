@@ -10,17 +10,14 @@ export function searchTool(): ToolDef {
   return {
     name: 'crm.search',
     title: 'Search the CRM',
-    description: `Find organizations (by name, domain), people (name, email, title, phone) and deals (title) matching a text, best matches first; archived records are included and marked. Start here when you have a name but no id. ${ID_HINT}`,
+    description: `Start here with a name but no id: organizations, people and deals whose name, email, domain or title match a text. ${ID_HINT}`,
     input: z.strictObject({
-      q: z.string().trim().min(1, { error: 'must not be empty' }).max(200).describe('Text to look for'),
-      types: z
-        .array(z.enum(['organization', 'person', 'deal']))
-        .optional()
-        .describe('Limit to these record types (default all)'),
-      limit: z.number().int().min(1).max(100).optional().describe('At most this many results (default 20)'),
+      q: z.string().trim().min(1, { error: 'must not be empty' }).max(200),
+      types: z.array(z.enum(['organization', 'person', 'deal'])).optional(),
+      limit: z.number().int().min(1).max(100).optional(),
     }),
-    output: z.object({
-      data: z.array(z.object({ type: z.enum(['organization', 'person', 'deal']), id: z.string(), title: z.string(), subtitle: z.string().nullable(), archived: z.boolean() })),
+    output: z.looseObject({
+      data: z.array(z.looseObject({ type: z.string(), id: z.string(), title: z.string() })),
     }),
     ...READ,
     async run(services, ctx, args) {
