@@ -1,0 +1,159 @@
+/**
+ * The self-contained parts of webhook delivery (server/domain/webhooks/): signatures as a
+ * receiver verifies them, which targets are refused, and the retry schedule.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { describe, test } from 'vitest';
+import { FIRST_RETRY_MS, MAX_RETRY_MS, RETRY_WINDOW_MS, nextAttemptAt, retryDelay } from '../../server/domain/webhooks/backoff.js';
+import { newWebhookSecret, signatureHeader, verifySignature } from '../../server/domain/webhooks/signature.js';
+import { checkTargetUrl, isNonPublicAddress, resolveTarget } from '../../server/domain/webhooks/targets.js';
+import { DomainError } from '../../server/domain/errors.js';
+
+describe('webhook signatures', () => {
+  const secret = newWebhookSecret();
+  const body = JSON.stringify({ id: 'evt_1', type: 'deal.won', data: { record: { title: 'Ünïcode ✓' } } });
+  const t = 1_780_000_000;
+
+  test('a receiver recomputing HMAC-SHA256(secret, "<t>.<raw body>") by hand gets the header', () => {
+    assert.match(secret, /^whsec_[A-Za-z0-9_-]{43}$/);
+    const header = signatureHeader(secret, body, t);
+    const byHand = crypto.createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+    assert.equal(header, `t=${t},v1=${byHand}`);
+    assert.equal(verifySignature(secret, header, body, t + 10), true);
+    assert.equal(verifySignature(secret, header, Buffer.from(body), t), true, 'raw bytes verify like the string');
+  });
+
+  test('a tampered body, another secret, an old timestamp or a malformed header fail', () => {
+    const header = signatureHeader(secret, body, t);
+    assert.equal(verifySignature(secret, header, body.replace('deal.won', 'deal.lost'), t), false);
+    assert.equal(verifySignature(newWebhookSecret(), header, body, t), false);
+    assert.equal(verifySignature(secret, header, body, t + 301), false, 'older than 5 minutes: a replay');
+    assert.equal(verifySignature(secret, header.replace(`t=${t}`, `t=${t + 1}`), body, t), false, 'the timestamp is signed');
+    for (const bad of ['', 'v1=abc', `t=${t}`, `t=x,v1=${'0'.repeat(64)}`, null, undefined]) assert.equal(verifySignature(secret, bad, body, t), false, String(bad));
+  });
+
+  test('during a rotation, a header with the old and the new signature verifies with either secret', () => {
+    const next = newWebhookSecret();
+    const both = `${signatureHeader(secret, body, t)},v1=${signatureHeader(next, body, t).split('v1=')[1]}`;
+    assert.equal(verifySignature(secret, both, body, t), true);
+    assert.equal(verifySignature(next, both, body, t), true);
+  });
+});
+
+describe('webhook targets', () => {
+  const strict = { allowPrivate: false };
+  const refusal = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (error) {
+      assert.ok(error instanceof DomainError && error.code === 'invalid', String(error));
+      assert.equal(error.errors[0].path, 'url');
+      return error.errors[0].message;
+    }
+    assert.fail('expected a refusal');
+  };
+
+  test('loopback, private, link-local and other non-public addresses are refused, with the way to allow them', () => {
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://localhost/hook',
+      'http://api.localhost/hook',
+      'http://10.1.2.3/',
+      'http://172.20.0.1/',
+      'http://192.168.1.10/',
+      'http://169.254.169.254/latest/meta-data',
+      'http://100.64.0.1/',
+      'http://0.0.0.0/',
+      'http://[::1]/',
+      'http://[fd00::1]/',
+      'http://[fe80::1]/',
+      'http://[::ffff:127.0.0.1]/',
+    ])
+      assert.match(
+        refusal(() => checkTargetUrl(url, strict)),
+        /not a public address.*KITH_WEBHOOK_ALLOW_PRIVATE=1/,
+        url,
+      );
+    assert.equal(checkTargetUrl('http://127.0.0.1:8080/hook', { allowPrivate: true }), 'http://127.0.0.1:8080/hook');
+  });
+
+  test('only absolute http(s) URLs without credentials', () => {
+    assert.match(
+      refusal(() => checkTargetUrl('ftp://example.com/x', strict)),
+      /http or https, not ftp/,
+    );
+    assert.match(
+      refusal(() => checkTargetUrl('/relative', strict)),
+      /absolute http\(s\) URL/,
+    );
+    assert.match(
+      refusal(() => checkTargetUrl('https://user:pw@example.com/', strict)),
+      /user name or password/,
+    );
+    assert.match(
+      refusal(() => checkTargetUrl(42, strict)),
+      /http\(s\) URL/,
+    );
+    assert.equal(checkTargetUrl(' https://Hooks.Example.com/kith ', strict), 'https://hooks.example.com/kith');
+  });
+
+  test('at delivery a name resolving to a private address is refused (DNS rebinding); a public one gives the address to connect to', async () => {
+    const rebinding = async () => [
+      { address: '93.184.216.34', family: 4 },
+      { address: '10.0.0.5', family: 4 },
+    ];
+    await assert.rejects(resolveTarget('https://hooks.example.com/x', strict, rebinding), (e: any) => /resolves to 10\.0\.0\.5/.test(e.errors[0].message));
+    const target = await resolveTarget('https://hooks.example.com/x', strict, async () => [{ address: '93.184.216.34', family: 4 }]);
+    assert.equal(target.address, '93.184.216.34');
+    await assert.rejects(
+      resolveTarget('https://nowhere.example/x', strict, async () => []),
+      /does not resolve/,
+    );
+    assert.equal((await resolveTarget('http://internal.example/x', { allowPrivate: true }, rebinding)).address, '93.184.216.34');
+  });
+
+  test('public addresses are not flagged', () => {
+    for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '172.32.0.1', '192.169.0.1']) assert.equal(isNonPublicAddress(a), false, a);
+    for (const a of ['127.0.0.2', '::1', '::ffff:10.0.0.1', '224.0.0.1']) assert.equal(isNonPublicAddress(a), true, a);
+  });
+});
+
+describe('webhook retries', () => {
+  test('delays double from 10 s to at most 2 h, never below half the nominal delay', () => {
+    assert.equal(
+      retryDelay(1, () => 1),
+      FIRST_RETRY_MS,
+    );
+    assert.equal(
+      retryDelay(1, () => 0),
+      FIRST_RETRY_MS / 2,
+    );
+    assert.equal(
+      retryDelay(2, () => 1),
+      2 * FIRST_RETRY_MS,
+    );
+    assert.equal(
+      retryDelay(40, () => 1),
+      MAX_RETRY_MS,
+    );
+    assert.equal(
+      retryDelay(40, () => 0),
+      MAX_RETRY_MS / 2,
+    );
+  });
+
+  test('a delivery failing every time is retried for at least 24 h, then given up', () => {
+    const start = 0;
+    let now = start;
+    let attempts = 1;
+    for (;;) {
+      const next = nextAttemptAt(start, attempts, now, () => 0); // the shortest delays
+      if (next === null) break;
+      now = next;
+      attempts++;
+    }
+    assert.ok(now >= RETRY_WINDOW_MS, `retried until ${now / 3_600_000} h`);
+    assert.ok(attempts > 15 && attempts < 60, `${attempts} attempts`);
+  });
+});
