@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { describe, test } from 'vitest';
 import { FIRST_RETRY_MS, MAX_RETRY_MS, RETRY_WINDOW_MS, nextAttemptAt, retryDelay } from '../../server/domain/webhooks/backoff.js';
 import { newWebhookSecret, signatureHeader, verifySignature } from '../../server/domain/webhooks/signature.js';
+import { eventTypesOf, eventsOfChange } from '../../server/domain/webhooks/events.js';
 import { checkTargetUrl, isNonPublicAddress, resolveTarget } from '../../server/domain/webhooks/targets.js';
 import { DomainError } from '../../server/domain/errors.js';
 
@@ -155,5 +156,64 @@ describe('webhook retries', () => {
     }
     assert.ok(now >= RETRY_WINDOW_MS, `retried until ${now / 3_600_000} h`);
     assert.ok(attempts > 15 && attempts < 60, `${attempts} attempts`);
+  });
+});
+
+describe('webhook events of a change', () => {
+  const deal = { id: 'd1', title: 'Acme', stageId: 's1', status: 'open', completedAt: null };
+
+  test('each audited change is <entity>.<verb>; refusals, conflicts and bookkeeping are none', () => {
+    assert.deepEqual(
+      eventsOfChange({ entityType: 'person', action: 'create', after: { id: 'p1' } }).map((e) => e.type),
+      ['person.created'],
+    );
+    assert.deepEqual(eventsOfChange({ entityType: 'person', action: 'create', after: { id: 'p1' } })[0].data, { record: { id: 'p1' }, previous: null, changedFields: [] });
+    assert.deepEqual(eventsOfChange({ entityType: 'organization', action: 'delete', before: { id: 'o1' } })[0].data.record, { id: 'o1' }, 'a delete carries the last state');
+    for (const action of ['archive', 'restore', 'merge'] as const) assert.equal(eventsOfChange({ entityType: 'organization', action, before: {}, after: {} })[0].type, `organization.${action}d`);
+    for (const action of ['conflict', 'rejected'] as const) assert.deepEqual(eventsOfChange({ entityType: 'deal', action, before: deal }), []);
+    assert.deepEqual(eventsOfChange({ entityType: 'stageChange', action: 'create', after: { id: 'x' } }), []);
+  });
+
+  test('a deal moved to another stage and won raises updated, stage_changed and won, in that order', () => {
+    const after = { ...deal, stageId: 's2', status: 'won' };
+    assert.deepEqual(
+      eventsOfChange({ entityType: 'deal', action: 'update', before: deal, after, changedFields: ['stageId', 'status'] }).map((e) => e.type),
+      ['deal.updated', 'deal.stage_changed', 'deal.won'],
+    );
+    assert.deepEqual(
+      eventsOfChange({ entityType: 'deal', action: 'update', before: { ...deal, status: 'won' }, after: { ...deal, status: 'won', title: 'x' } }).map((e) => e.type),
+      ['deal.updated'],
+      'still won: no second deal.won',
+    );
+    assert.deepEqual(
+      eventsOfChange({ entityType: 'deal', action: 'update', before: deal, after: { ...deal, status: 'lost' } }).map((e) => e.type),
+      ['deal.updated', 'deal.lost'],
+    );
+  });
+
+  test('an activity completed raises activity.completed once; custom records carry their type', () => {
+    const open = { id: 'a1', completedAt: null };
+    const done = { id: 'a1', completedAt: '2026-12-01T10:00:00.000Z' };
+    assert.deepEqual(
+      eventsOfChange({ entityType: 'activity', action: 'update', before: open, after: done }).map((e) => e.type),
+      ['activity.updated', 'activity.completed'],
+    );
+    assert.deepEqual(
+      eventsOfChange({ entityType: 'activity', action: 'update', before: done, after: { ...done, subject: 'x' } }).map((e) => e.type),
+      ['activity.updated'],
+    );
+    assert.deepEqual(
+      eventsOfChange({ entityType: 'activity', action: 'create', after: done }).map((e) => e.type),
+      ['activity.created', 'activity.completed'],
+    );
+    const [event] = eventsOfChange({ entityType: 'record', action: 'create', after: { id: 'r1', type: 'project' } });
+    assert.equal(event.type, 'record.created');
+    assert.equal(event.objectType, 'project');
+  });
+
+  test('the event types an endpoint may subscribe to', () => {
+    const types = eventTypesOf(['organization', 'deal', 'stageChange', 'record']);
+    for (const t of ['organization.created', 'deal.merged', 'record.deleted', 'deal.won', 'deal.lost', 'deal.stage_changed', 'activity.completed']) assert.ok(types.includes(t), t);
+    assert.ok(!types.some((t) => t.startsWith('stageChange.')));
   });
 });
