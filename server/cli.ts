@@ -17,6 +17,8 @@ Usage: kith <command> [options]        (data: --data-dir DIR or KITH_DATA_DIR, d
   workspace feature <slug> <feature> on|off         e.g. crm.core
   user list
   user create <email> [--name N] [--admin]
+  user password <email>                             set or reset a password: typed twice at a terminal, or the
+                                                    first line of standard input (ends the user's sessions)
   member list <workspace>
   member add <workspace> <email> <OWNER|MEMBER|VIEWER>   (also changes a role)
   member remove <workspace> <email>
@@ -56,8 +58,10 @@ async function run(services: Services, args: string[], flags: Record<string, str
       const result = await accounts.bootstrap({ email: str('email'), name: str('name') });
       if (!result) throw new DomainError('conflict', 'this data directory is already set up');
       return out(
-        { key: result.key, email: result.user.email, workspace: result.workspace.slug },
-        () => `Owner key (shown once): ${result.key}\nowner: ${result.user.email}  workspace: ${result.workspace.slug}`,
+        { key: result.key, email: result.user.email, workspace: result.workspace.slug, setupPath: `/setup#token=${result.setupToken}` },
+        () =>
+          `Owner key (shown once): ${result.key}\nowner: ${result.user.email}  workspace: ${result.workspace.slug}\n` +
+          `Set the owner's name and password (one-time, 24 h): http://HOST:PORT/setup#token=${result.setupToken}`,
       );
     }
     case 'workspace list': {
@@ -93,6 +97,12 @@ async function run(services: Services, args: string[], flags: Record<string, str
     case 'user create': {
       const user = await accounts.createUser({ email: rest[0], name: str('name') ?? rest[0]?.split('@')[0] ?? '', ...(flags.admin ? { platformRole: 'ADMIN' } : {}) });
       return out(user, () => `Created user ${user.email} (${user.id})`);
+    }
+    case 'user password': {
+      const user = await accounts.findUser(rest[0] ?? '');
+      const password = await readPassword(`New password for ${user.email}: `);
+      await accounts.setPassword(user.id, password, { userId: null, source: 'cli' });
+      return out({ email: user.email, passwordSet: true }, () => `Password set for ${user.email}; their sessions were ended.`);
     }
     case 'member list': {
       const members = await accounts.listMembers(await workspaceId(services, rest[0]));
@@ -150,6 +160,42 @@ async function run(services: Services, args: string[], flags: Record<string, str
     default:
       throw new DomainError('usage', group ? `unknown command '${args.join(' ')}'\n\n${HELP}` : HELP);
   }
+}
+
+/** A password typed twice at a terminal (not echoed), or the first line of standard input. */
+async function readPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    const line = text.split(/\r?\n/)[0] ?? '';
+    if (!line) throw new DomainError('usage', 'no password on standard input (pipe it, or run at a terminal to type it)');
+    return line;
+  }
+  const ask = (question: string) =>
+    new Promise<string>((resolve) => {
+      process.stderr.write(question);
+      const stdin = process.stdin;
+      stdin.setRawMode(true);
+      stdin.resume();
+      let typed = '';
+      const onData = (data: Buffer) => {
+        for (const ch of data.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            stdin.setRawMode(false);
+            stdin.pause();
+            stdin.off('data', onData);
+            process.stderr.write('\n');
+            return resolve(typed);
+          }
+          if (ch === '\u0003') process.exit(130);
+          typed = ch === '\u007f' ? typed.slice(0, -1) : typed + ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  const first = await ask(prompt);
+  if ((await ask('Again: ')) !== first) throw new DomainError('usage', 'the two passwords differ');
+  return first;
 }
 
 async function main(): Promise<number> {

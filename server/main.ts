@@ -17,8 +17,22 @@ const server = await startServer({
   port: Number(process.env.KITH_PORT ?? 4317),
   uiDir,
   log: (line) => process.stdout.write(line + '\n'),
-  onFirstStart: ({ key, email, workspace }) => {
-    process.stdout.write(['', '  Kith is set up. This owner API key is shown only once — keep it:', '', `      ${key}`, '', `  owner: ${email}   workspace: ${workspace}`, ''].join('\n') + '\n');
+  onFirstStart: ({ key, email, workspace, setupUrl }) => {
+    process.stdout.write(
+      [
+        '',
+        '  Kith is set up. This owner API key is shown only once — keep it:',
+        '',
+        `      ${key}`,
+        '',
+        `  owner: ${email}   workspace: ${workspace}`,
+        '',
+        "  Set the owner's name and password (one-time link, valid 24 h):",
+        '',
+        `      ${setupUrl}`,
+        '',
+      ].join('\n') + '\n',
+    );
   },
 });
 process.stdout.write(`Kith listening on ${server.url}  (data: ${dataDir}${uiDir ? '' : ', web UI not built'})\n`);

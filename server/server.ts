@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { createServices, type Services } from './domain/services.js';
-import { createApp } from './http/app.js';
+import { createApp, type AppOptions } from './http/app.js';
 import { openStore } from './store/store.js';
 
 export interface ServerOptions {
@@ -15,8 +15,13 @@ export interface ServerOptions {
   port?: number;
   uiDir?: string | null;
   log?: ((line: string) => void) | null;
-  /** Called once with the owner key on first start of an empty data directory. */
-  onFirstStart?: (info: { key: string; email: string; workspace: string }) => void;
+  /**
+   * Called once on first start of an empty data directory, once listening: the owner key and the
+   * one-time setup link where the owner sets name and password (valid 24 h).
+   */
+  onFirstStart?: (info: { key: string; email: string; workspace: string; setupToken: string; setupUrl: string }) => void;
+  /** Session lifetime and sign-in limits (tests shorten them). */
+  auth?: AppOptions['auth'];
 }
 
 export interface RunningServer {
@@ -34,10 +39,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore(options.dataDir);
   const services = createServices(store);
   const first = await services.accounts.bootstrap();
-  if (first) options.onFirstStart?.({ key: first.key, email: first.user.email, workspace: first.workspace.slug });
 
   const host = options.host ?? '127.0.0.1';
-  const { app, closers } = createApp(services, { log: options.log, uiDir: options.uiDir, host });
+  const { app, closers } = createApp(services, { log: options.log, uiDir: options.uiDir, host, auth: options.auth });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -47,6 +51,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   store.feed.watch(store.db);
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  if (first) {
+    const setupUrl = `http://${urlHost}:${port}/setup#token=${first.setupToken}`;
+    options.onFirstStart?.({ key: first.key, email: first.user.email, workspace: first.workspace.slug, setupToken: first.setupToken, setupUrl });
+  }
 
   let closing: Promise<void> | null = null;
   return {

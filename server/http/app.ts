@@ -1,11 +1,15 @@
 /**
- * Express app assembly: request log, /crm REST, /sync replication, /mcp, and the web UI.
+ * Express app assembly: security headers, request log, /auth sign-in, /crm REST, /sync
+ * replication, /mcp, and the web UI. Failed credentials are counted per address (limits.ts).
  */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Services } from '../domain/services.js';
 import { crmRouter } from '../rest/router.js';
 import { mountSync } from '../sync/index.js';
 import { mountMcp } from '../mcp/http.js';
+import { authRouter } from './authRoutes.js';
+import { securityHeaders } from './headers.js';
+import { createLimits, limitFailedCredentials, type LimitSettings } from './limits.js';
 import { problem, sendProblem } from './problem.js';
 
 export interface AppOptions {
@@ -15,6 +19,8 @@ export interface AppOptions {
   uiDir?: string | null;
   /** The address the server is bound to (for Host/Origin checks on loopback). */
   host?: string;
+  /** Sign-in settings: session lifetime and brute-force limits (defaults in authRoutes.ts, limits.ts). */
+  auth?: { sessionTtlMs?: number; limits?: Partial<LimitSettings> };
 }
 
 export interface AppParts {
@@ -40,9 +46,15 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use(securityHeaders);
   if (options.log) app.use(requestLog(options.log));
 
+  const limits = createLimits(options.auth?.limits);
   app.get('/health', (_req, res) => void res.json({ ok: true }));
+  // OAuth metadata for /mcp is not served yet: nothing under /.well-known/ is the web app
+  app.use('/.well-known', (req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} /.well-known${req.path}`)));
+  app.use('/auth', authRouter(services, { limits, sessionTtlMs: options.auth?.sessionTtlMs }));
+  app.use(['/crm', '/sync', '/mcp'], limitFailedCredentials(services, limits));
   app.use('/crm', crmRouter(services));
 
   // /sync and /mcp are mounted here (see server/sync and server/mcp).
@@ -53,7 +65,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     const uiDir = options.uiDir;
     app.use(express.static(uiDir, { index: false, maxAge: '1h' }));
     // history fallback: any other GET that wants HTML gets the app shell
-    app.get(/^\/(?!crm\/|sync\/|mcp).*/, (req, res, next) => {
+    app.get(/^\/(?!crm\/|sync\/|mcp|auth\/|\.well-known\/).*/, (req, res, next) => {
       if (!req.accepts('html')) return next();
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile('index.html', { root: uiDir });

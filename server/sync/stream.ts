@@ -15,10 +15,10 @@
 import type { Request, Response } from 'express';
 import { COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
 import { HEARTBEAT_SECONDS, RESYNC, type StreamEvent } from '../../shared/sync.js';
-import type { Auth } from '../domain/accounts.js';
+import type { Principal } from '../domain/accounts.js';
 import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
-import { keyFromRequest, workspaceSelector } from '../http/auth.js';
+import { credentialFromRequest, workspaceSelector } from '../http/auth.js';
 import type { ChangeNotice } from '../domain/reads.js';
 import { changeSequence, changesSince } from '../domain/replication.js';
 
@@ -78,9 +78,9 @@ export class StreamHub {
     const { services } = this;
     const start = await changeSequence(services.store);
     const sent = Object.fromEntries(COLLECTION_NAMES.map((c) => [c, start])) as Record<CollectionName, number>;
-    const key = keyFromRequest(req);
+    const key = credentialFromRequest(req);
     const selector = workspaceSelector(req);
-    const auth = res.locals.auth as Auth | undefined;
+    const auth = res.locals.auth as Principal | undefined;
 
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -167,7 +167,8 @@ export class StreamHub {
       if (await authorized()) write(`: ping ${new Date().toISOString()}\n\n`);
     }, HEARTBEAT_SECONDS * 1000);
 
-    const expiresAt = auth?.key.expiresAt ? Date.parse(auth.key.expiresAt) : NaN;
+    const until = auth ? ('key' in auth ? auth.key.expiresAt : auth.session.expiresAt) : null;
+    const expiresAt = until ? Date.parse(until) : NaN;
     const expiry = Number.isFinite(expiresAt) && expiresAt - Date.now() < MAX_TIMER_MS ? setTimeout(() => end(), Math.max(0, expiresAt - Date.now())) : null;
 
     const stream: OpenStream = {

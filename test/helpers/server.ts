@@ -4,11 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type RunningServer } from '../../server/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/server.js';
 
 export interface TestServer extends RunningServer {
   /** The owner key created on first start. */
   key: string;
+  /** The token of the first-start setup link (`/setup#token=…`). */
+  setupToken: string;
   dataDir: string;
   /** fetch against the server with the owner key (or `key`) and JSON in/out. */
   api(method: string, urlPath: string, body?: unknown, options?: { key?: string | null; headers?: Record<string, string> }): Promise<ApiResponse>;
@@ -43,14 +45,27 @@ export async function apiCall(baseUrl: string, key: string | null, method: strin
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
-export async function startTestServer(options: { dataDir?: string; uiDir?: string | null; port?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { dataDir?: string; uiDir?: string | null; port?: number; auth?: ServerOptions['auth'] } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDataDir();
   let ownerKey: string | null = null;
-  const server = await startServer({ dataDir, port: options.port ?? 0, host: '127.0.0.1', log: null, uiDir: options.uiDir ?? null, onFirstStart: ({ key }) => (ownerKey = key) });
+  let setupToken = '';
+  const server = await startServer({
+    dataDir,
+    port: options.port ?? 0,
+    host: '127.0.0.1',
+    log: null,
+    uiDir: options.uiDir ?? null,
+    auth: options.auth,
+    onFirstStart: (first) => {
+      ownerKey = first.key;
+      setupToken = first.setupToken;
+    },
+  });
   const key = ownerKey ?? '';
   return {
     ...server,
     key,
+    setupToken,
     dataDir,
     api: (method, urlPath, body, opts = {}) => apiCall(server.url, opts.key === undefined ? key : opts.key, method, urlPath, body, opts.headers),
     async stop({ keepData = false } = {}) {

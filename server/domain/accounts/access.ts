@@ -8,6 +8,15 @@ import type { Store } from '../../store/store.js';
 import { systemCtx, type Ctx, type Workspace } from '../context.js';
 import { DomainError, forbidden } from '../errors.js';
 import type { Auth, KeyAuthenticator } from './auth.js';
+import type { SessionAuth, SessionAuthenticator } from './sessions.js';
+
+/** Who a request acts as: an API key's holder or a signed-in person (a session). */
+export type Principal = Auth | SessionAuth;
+
+/** The credential a principal was authenticated with, for caches and re-checks. */
+function credentialId(principal: Principal): string {
+  return 'key' in principal ? `k:${principal.key.id}` : `s:${principal.session.id}`;
+}
 import type { AccessCache } from './cache.js';
 import { firstOwnerId, memberRole } from './members.js';
 import { findWorkspace, listWorkspaces } from './workspaces.js';
@@ -17,15 +26,21 @@ export class WorkspaceAccess {
     private readonly store: Store,
     private readonly cache: AccessCache,
     private readonly keys: KeyAuthenticator,
+    private readonly sessions: SessionAuthenticator,
   ) {}
+
+  /** A raw API key or session token → who it is, or why not. */
+  async authenticateAny(raw: string | null | undefined): Promise<Principal | { failure: string }> {
+    return raw?.startsWith('kses_') ? this.sessions.authenticate(raw) : this.keys.authenticate(raw);
+  }
 
   /**
    * The workspace a request acts in: named by the selector (slug or id), implied by a key
    * restricted to one workspace, or the user's only workspace.
    */
-  async resolveContext(auth: Auth, selector: string | null | undefined, source: Source): Promise<Ctx> {
+  async resolveContext(auth: Principal, selector: string | null | undefined, source: Source): Promise<Ctx> {
     const stamp = this.cache.fresh();
-    const cacheKey = `${auth.key.id}\u0000${selector ?? ''}`;
+    const cacheKey = `${credentialId(auth)}\u0000${selector ?? ''}`;
     const cached = this.cache.contexts.get(cacheKey);
     if (cached) return { ...cached, source };
     const ctx = await this.resolveFresh(auth, selector, source);
@@ -34,9 +49,11 @@ export class WorkspaceAccess {
     return ctx;
   }
 
-  private async resolveFresh(auth: Auth, selector: string | null | undefined, source: Source): Promise<Ctx> {
+  private async resolveFresh(auth: Principal, selector: string | null | undefined, source: Source): Promise<Ctx> {
     const { db } = this.store;
-    const { user, key } = auth;
+    const { user } = auth;
+    // a session acts with the user's full rights; a key may be restricted to a workspace, read-only
+    const key = 'key' in auth ? auth.key : { id: null, workspaceId: null, readOnly: false };
     let workspace: Workspace | null;
     if (selector) {
       workspace = await findWorkspace(db, selector);
@@ -71,9 +88,10 @@ export class WorkspaceAccess {
    * afresh. Uses the same caches as every request, so it costs no query while nothing was written.
    */
   async reauthorize(raw: string | null | undefined, selector: string | null | undefined, granted: Ctx): Promise<{ ctx: Ctx } | { lost: string }> {
-    const auth = await this.keys.authenticate(raw);
-    if ('failure' in auth) return { lost: `the API key is ${auth.failure === 'revoked' || auth.failure === 'expired' ? auth.failure : 'no longer valid'}` };
-    if (auth.key.id !== granted.keyId || auth.user.id !== granted.userId) return { lost: 'the API key changed' };
+    const auth = await this.authenticateAny(raw);
+    const what = raw?.startsWith('kses_') ? 'session' : 'API key';
+    if ('failure' in auth) return { lost: `the ${what} is ${auth.failure === 'revoked' || auth.failure === 'expired' ? auth.failure : 'no longer valid'}` };
+    if (('key' in auth ? auth.key.id : null) !== granted.keyId || auth.user.id !== granted.userId) return { lost: `the ${what} changed` };
     let ctx: Ctx;
     try {
       ctx = await this.resolveContext(auth, selector, granted.source);

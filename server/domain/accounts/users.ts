@@ -16,6 +16,9 @@ export interface User {
   createdAt: string;
 }
 
+/** The columns of a User (never the password hash). */
+export const USER_COLUMNS = ['id', 'email', 'name', 'platformRole', 'createdAt'] as const;
+
 const UserCreate = z.strictObject({
   email: z.email({ error: 'must be an email address' }).trim().toLowerCase(),
   name: z.string().trim().min(1, { error: 'must not be empty' }).max(200),
@@ -32,14 +35,14 @@ export async function createUser(db: Db, input: unknown): Promise<User> {
 }
 
 export async function listUsers(db: Db): Promise<User[]> {
-  return (await db.selectFrom('users').selectAll().orderBy('createdAt').execute()) as User[];
+  return (await db.selectFrom('users').select(USER_COLUMNS).orderBy('createdAt').execute()) as User[];
 }
 
 /** A user by id or email. */
 export async function findUser(db: Db, idOrEmail: string): Promise<User> {
   const row = await db
     .selectFrom('users')
-    .selectAll()
+    .select(USER_COLUMNS)
     .where((eb) => eb.or([eb('id', '=', idOrEmail), eb('email', '=', idOrEmail.toLowerCase())]))
     .executeTakeFirst();
   if (!row) throw notFound('user', idOrEmail);

@@ -1,0 +1,98 @@
+/**
+ * Issue 14, item 5 (SPEC §1 "Brute force"): invalid keys are limited per client address (429 with
+ * Retry-After) while a valid key from the same address keeps working; the security headers are
+ * on the web app, the API reference and API responses; unknown /.well-known/ paths are 404.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let uiDir: string;
+
+beforeAll(async () => {
+  // a minimal built UI: the app shell the server serves at / (the real dist/web is checked in e2e)
+  uiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-ui-'));
+  fs.writeFileSync(path.join(uiDir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body><div id="root"></div></body></html>');
+  server = await startTestServer({ uiDir });
+});
+afterAll(async () => {
+  await server.stop();
+  fs.rmSync(uiDir, { recursive: true, force: true });
+});
+
+describe('invalid keys', () => {
+  test('1,000 wrong keys in a loop get 429s with Retry-After, while a valid key keeps working', async () => {
+    const statuses = new Map<number, number>();
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 1000; i++) {
+      const wrong = `kith_${String(i).padStart(32, 'x')}`;
+      const res = await server.api('GET', '/crm/organizations', undefined, { key: wrong });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status === 429) retryAfter ??= res.headers.get('retry-after');
+      if (i % 100 === 0) assert.equal((await server.api('GET', '/crm/organizations')).status, 200, `the valid key after ${i} wrong ones`);
+    }
+    assert.equal(statuses.get(401), 100, JSON.stringify([...statuses]));
+    assert.equal(statuses.get(429), 900);
+    assert.ok(Number(retryAfter) > 0);
+    // the valid key still reads and writes, on /crm and /sync
+    assert.equal((await server.api('POST', '/crm/organizations', { name: 'Still here' })).status, 201);
+    assert.equal((await server.api('GET', '/sync/organizations/pull')).status, 200);
+    // a malformed key, and a key on /mcp, from the limited address are refused too
+    assert.equal((await server.api('GET', '/crm', undefined, { key: 'nonsense' })).status, 429);
+    const mcp = await server.api('POST', '/mcp', { jsonrpc: '2.0', id: 1, method: 'ping' }, { key: 'kith_' + 'y'.repeat(32), headers: { accept: 'application/json, text/event-stream' } });
+    assert.equal(mcp.status, 429);
+  });
+});
+
+describe('security headers', () => {
+  const expectHeaders = (headers: Headers, where: string) => {
+    const csp = headers.get('content-security-policy') ?? '';
+    assert.match(csp, /frame-ancestors 'none'/, where);
+    assert.match(csp, /script-src 'self'(;|$)/, where);
+    assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/, where);
+    assert.equal(headers.get('x-content-type-options'), 'nosniff', where);
+    assert.equal(headers.get('referrer-policy'), 'no-referrer', where);
+    assert.equal(headers.get('x-frame-options'), 'DENY', where);
+  };
+
+  test('on the web app, the API reference, API answers (also errors) and /auth', async () => {
+    const app = await fetch(server.url + '/', { headers: { accept: 'text/html' } });
+    assert.equal(app.status, 200);
+    assert.match(await app.text(), /id="root"/);
+    expectHeaders(app.headers, '/');
+    const deep = await fetch(server.url + '/deals/123', { headers: { accept: 'text/html' } });
+    expectHeaders(deep.headers, '/deals/123');
+    const docs = await fetch(server.url + '/crm/docs');
+    assert.equal(docs.status, 200);
+    assert.doesNotMatch(await docs.text(), /<script>[^<]/, 'the docs page has no inline script');
+    expectHeaders(docs.headers, '/crm/docs');
+    for (const [urlPath, status] of [
+      ['/crm', 200],
+      ['/crm/openapi.json', 200],
+      ['/crm/nothing-here', 404],
+    ] as const) {
+      const res = await server.api('GET', urlPath);
+      assert.equal(res.status, status, urlPath);
+      expectHeaders(res.headers, urlPath);
+    }
+    expectHeaders((await server.api('GET', '/crm', undefined, { key: null })).headers, '/crm 401');
+    expectHeaders((await server.api('GET', '/sync/organizations/pull')).headers, '/sync');
+    expectHeaders((await server.api('GET', '/auth/me', undefined, { key: null })).headers, '/auth/me');
+  });
+
+  test('unknown /.well-known/ paths answer 404 problem+json, never the web app', async () => {
+    for (const p of ['/.well-known/oauth-authorization-server', '/.well-known/oauth-protected-resource/mcp', '/.well-known/anything']) {
+      const res = await fetch(server.url + p, { headers: { accept: 'text/html' } });
+      assert.equal(res.status, 404, p);
+      assert.match(res.headers.get('content-type')!, /application\/problem\+json/, p);
+      expectHeaders(res.headers, p);
+    }
+    // /auth paths that do not exist are not the web app either
+    const res = await fetch(server.url + '/auth/nothing', { headers: { accept: 'text/html' } });
+    assert.equal(res.status, 404);
+  });
+});
