@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { describe, test } from 'vitest';
 import { FIRST_RETRY_MS, MAX_RETRY_MS, RETRY_WINDOW_MS, nextAttemptAt, retryDelay } from '../../server/domain/webhooks/backoff.js';
 import { newWebhookSecret, signatureHeader, verifySignature } from '../../server/domain/webhooks/signature.js';
 import { eventTypesOf, eventsOfChange } from '../../server/domain/webhooks/events.js';
+import { send } from '../../server/domain/webhooks/send.js';
 import { checkTargetUrl, isNonPublicAddress, resolveTarget } from '../../server/domain/webhooks/targets.js';
 import { DomainError } from '../../server/domain/errors.js';
 
@@ -215,5 +217,42 @@ describe('webhook events of a change', () => {
     const types = eventTypesOf(['organization', 'deal', 'stageChange', 'record']);
     for (const t of ['organization.created', 'deal.merged', 'record.deleted', 'deal.won', 'deal.lost', 'deal.stage_changed', 'activity.completed']) assert.ok(types.includes(t), t);
     assert.ok(!types.some((t) => t.startsWith('stageChange.')));
+  });
+});
+
+describe('sending one delivery', () => {
+  test('a real receiver gets the body and headers at the checked address; its status and answer come back; a dead or slow one says why', async () => {
+    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        if (req.url === '/slow') return; // never answers
+        res.writeHead(req.url === '/fail' ? 503 : 200, { 'content-type': 'application/json' }).end('{"id":"proj_42"}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as { port: number }).port;
+    try {
+      // the URL names a host that does not exist: the connection goes to the address resolveTarget checked
+      const target = { url: new URL(`http://hooks.invalid:${port}/ok`), address: '127.0.0.1', family: 4 };
+      const ok = await send(target, '{"a":1}', { headers: { 'kith-event': 'deal.won' } });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body, '{"id":"proj_42"}');
+      assert.equal(received[0].body, '{"a":1}');
+      assert.equal(received[0].headers['kith-event'], 'deal.won');
+      assert.equal(received[0].headers.host, `hooks.invalid:${port}`);
+      assert.equal((await send({ ...target, url: new URL(`http://hooks.invalid:${port}/fail`) }, '{}')).status, 503);
+      const slow = await send({ ...target, url: new URL(`http://hooks.invalid:${port}/slow`) }, '{}', { timeoutMs: 200 });
+      assert.equal(slow.status, null);
+      assert.match(slow.body, /no answer within 0.2 s/);
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise((r) => receiver.close(r));
+    }
+    const dead = await send({ url: new URL(`http://127.0.0.1:${port}/`), address: '127.0.0.1', family: 4 }, '{}');
+    assert.equal(dead.status, null);
+    assert.match(dead.body, /ECONNREFUSED/);
   });
 });
