@@ -122,6 +122,26 @@ const customSchema: string[] = [
   ...recordTable('records', `"type" TEXT NOT NULL, "name" TEXT NOT NULL, "labels" TEXT NOT NULL DEFAULT '[]', "ownerId" TEXT`, [['type', 'name']]),
 ];
 
+/**
+ * Webhooks (SPEC §3): endpoints per workspace and the durable outbox of deliveries, written in the
+ * same transaction as the change it announces. `seq` orders an endpoint's deliveries; times the
+ * dispatcher compares (`nextAttemptAt`, `firstAttemptAt`) are epoch milliseconds.
+ */
+const webhooks: string[] = [
+  `CREATE TABLE "webhookEndpoints" (
+    "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "url" TEXT NOT NULL,
+    "events" TEXT NOT NULL, "active" INTEGER NOT NULL DEFAULT 1, "description" TEXT, "secret" TEXT NOT NULL,
+    "failingSince" TEXT, "lastError" TEXT, "createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL)`,
+  `CREATE INDEX "webhookEndpoints_workspace" ON "webhookEndpoints" ("workspaceId", "active")`,
+  `CREATE TABLE "webhookDeliveries" (
+    "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "id" TEXT NOT NULL UNIQUE, "workspaceId" TEXT NOT NULL, "endpointId" TEXT NOT NULL,
+    "eventId" TEXT NOT NULL, "eventType" TEXT NOT NULL, "payload" TEXT NOT NULL, "state" TEXT NOT NULL DEFAULT 'pending',
+    "attempts" INTEGER NOT NULL DEFAULT 0, "firstAttemptAt" INTEGER, "nextAttemptAt" INTEGER NOT NULL, "lastStatus" INTEGER,
+    "lastError" TEXT, "lastAttemptAt" TEXT, "deliveredAt" TEXT, "createdAt" TEXT NOT NULL)`,
+  `CREATE INDEX "webhookDeliveries_endpoint" ON "webhookDeliveries" ("endpointId", "state", "seq")`,
+  `CREATE INDEX "webhookDeliveries_pending" ON "webhookDeliveries" ("state", "endpointId") WHERE "state" = 'pending'`,
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -134,4 +154,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': run(initial),
   '0002_custom_schema': run(customSchema),
   '0003_accounts_auth': run(accountsAuth),
+  '0004_webhooks': run(webhooks),
 };
