@@ -7,11 +7,14 @@
  *
  * Code that is handed a collection name looks it up with `collectionInfo(name)`; custom object
  * types (a later feature) are to be served from there too, without another registration site.
+ * Custom fields are data, not registrations: their definitions are the `fields` collection, read by
+ * the shared validator (customFields.ts) through the rules' read port.
  */
 import type { z } from 'zod';
 import { activities } from './entities/activities.js';
 import { dealContacts } from './entities/dealContacts.js';
 import { deals } from './entities/deals.js';
+import { fields } from './entities/fields.js';
 import type { EntityDefinition, EntityRules, Permissions, Row } from './entities/entity.js';
 import { organizations } from './entities/organizations.js';
 import { people } from './entities/people.js';
@@ -19,7 +22,7 @@ import { pipelines } from './entities/pipelines.js';
 import { stageChanges } from './entities/stageChanges.js';
 import { stages } from './entities/stages.js';
 
-export const COLLECTION_NAMES = ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'stageChanges'] as const;
+export const COLLECTION_NAMES = ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'stageChanges', 'fields'] as const;
 export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
 export function isCollectionName(value: string): value is CollectionName {
@@ -27,7 +30,7 @@ export function isCollectionName(value: string): value is CollectionName {
 }
 
 /** The entity declarations by collection, with their precise types (see RecordOf and friends). */
-export const ENTITIES = { organizations, people, deals, dealContacts, activities, pipelines, stages, stageChanges } satisfies { [C in CollectionName]: EntityDefinition<C, any, any, any> };
+export const ENTITIES = { organizations, people, deals, dealContacts, activities, pipelines, stages, stageChanges, fields } satisfies { [C in CollectionName]: EntityDefinition<C, any, any, any> };
 
 type Entities = typeof ENTITIES;
 type OutputOf<S> = S extends z.ZodType ? z.output<S> : never;

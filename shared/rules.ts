@@ -8,7 +8,8 @@
  * it to its DomainError (422 / 409), the client to KithValidationError.
  */
 import type { z } from 'zod';
-import { blankRecord, COLLECTIONS, type CollectionInfo, type CollectionName } from './collections.js';
+import { blankRecord, COLLECTIONS, isCollectionName, type CollectionInfo, type CollectionName } from './collections.js';
+import { applyCustom, CustomValueError, CUSTOMIZABLE } from './customFields.js';
 import { RuleError, type RuleContext, type RuleScope, type Row } from './entities/entity.js';
 import { newId } from './ids.js';
 import { zodErrors } from './validation.js';
@@ -58,11 +59,20 @@ export function parseUpdate(collection: CollectionName, input: unknown, now: str
   return info.rules.normalizePatch ? info.rules.normalizePatch(patch, now) : patch;
 }
 
-/** Custom field values are validated against the workspace's definitions; none exist yet. */
-export function customValues(custom: unknown): Row {
-  const keys = Object.keys((custom ?? {}) as Row);
-  if (keys.length > 0) throw new RuleError('invalid', [{ path: `custom.${keys[0]}`, message: `unknown custom field '${keys[0]}' (this workspace defines no custom fields)` }]);
-  return {};
+/**
+ * A record's custom values after a write, validated against the workspace's definitions of the
+ * collection's custom fields (shared/customFields.ts `applyCustom`): `before` is the stored custom
+ * object (null for a create), `incoming` the write's values by key.
+ */
+export async function customValues(ctx: RuleContext, collection: CollectionName, incoming: unknown, before: Row | null): Promise<Row> {
+  const definitions = (CUSTOMIZABLE as readonly string[]).includes(collection) ? await ctx.reader.customFields(collection) : [];
+  const exists = async (target: string, id: string) => isCollectionName(target) && (await ctx.reader.find(target, id)) !== null;
+  try {
+    return await applyCustom(collection, definitions, incoming, before, exists);
+  } catch (error) {
+    if (error instanceof CustomValueError) throw new RuleError('invalid', error.errors);
+    throw error;
+  }
 }
 
 /**
@@ -83,7 +93,7 @@ export async function prepareCreate(ctx: RuleContext, collection: CollectionName
     updatedAt: now,
     version: 0,
     archivedAt: null,
-    custom: customValues(prepared.custom ?? data.custom),
+    custom: await customValues(ctx, collection, prepared.custom ?? data.custom, null),
   };
   // only record fields are stored (a pipeline's `stages` input is not one)
   for (const key of Object.keys(record)) if (!(key in info.record.shape)) delete record[key];
@@ -94,7 +104,7 @@ export async function prepareCreate(ctx: RuleContext, collection: CollectionName
 export async function prepareUpdate(ctx: RuleContext, collection: CollectionName, before: Row, patch: Row): Promise<Row> {
   const info = writableOrFail(collection);
   const next: Row = { ...before, ...patch };
-  if ('custom' in patch) next.custom = customValues(patch.custom);
+  if ('custom' in patch) next.custom = await customValues(ctx, collection, patch.custom, (before.custom ?? {}) as Row);
   await info.rules.update?.(scopeOf(ctx), before, next, patch);
   return next;
 }

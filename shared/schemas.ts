@@ -94,6 +94,10 @@ export const AUDIT_ACTIONS = ['create', 'update', 'archive', 'restore', 'delete'
 export const SOURCES = ['rest', 'mcp', 'sync', 'cli', 'system'] as const;
 export type Source = (typeof SOURCES)[number];
 
+/** Custom field types (SPEC §2) and the pattern of a custom field or object type key; the values' rules are in customFields.ts. */
+export const FIELD_TYPES = ['text', 'long_text', 'number', 'money', 'date', 'datetime', 'boolean', 'select', 'multi_select', 'url', 'email', 'phone', 'reference'] as const;
+export const FIELD_KEY = /^[a-z][a-z0-9_]{0,62}$/;
+
 export const DealStatus = z.enum(DEAL_STATUSES);
 export const ValuePeriod = z.enum(VALUE_PERIODS);
 export const ActivityType = z.enum(ACTIVITY_TYPES);
@@ -228,6 +232,21 @@ export const AuditEntryRecord = z.object({
   at: z.string(),
 });
 
+export const FieldType = z.enum(FIELD_TYPES);
+const FieldOptionRecord = z.object({ value: z.string(), label: z.string(), color: z.string().nullable() });
+
+export const FieldRecord = z.object({
+  ...recordBase,
+  entity: z.string().describe('The collection the field belongs to: organizations, people, deals, activities'),
+  key: z.string().describe("Key of the value in the records' custom object"),
+  label: z.string(),
+  type: FieldType,
+  options: z.array(FieldOptionRecord).describe('Options of select and multi_select fields'),
+  referenceTo: z.string().nullable().describe('Entity a reference field points to'),
+  required: z.boolean(),
+  position: z.number().int(),
+});
+
 export type OrganizationRecord = z.infer<typeof OrganizationRecord>;
 export type PersonRecord = z.infer<typeof PersonRecord>;
 export type PipelineRecord = z.infer<typeof PipelineRecord>;
@@ -237,6 +256,7 @@ export type DealContactRecord = z.infer<typeof DealContactRecord>;
 export type StageChangeRecord = z.infer<typeof StageChangeRecord>;
 export type ActivityRecord = z.infer<typeof ActivityRecord>;
 export type AuditEntryRecord = z.infer<typeof AuditEntryRecord>;
+export type FieldRecord = z.infer<typeof FieldRecord>;
 
 // ---------------------------------------------------------------- request bodies
 
@@ -355,6 +375,36 @@ export const ActivityUpdate = ActivityCreate.omit({ id: true, type: true })
   .extend({
     completed: z.boolean().optional().describe('Shortcut: true sets completedAt to now, false clears it'),
   });
+
+const FieldOption = z.strictObject({
+  value: maxChars(z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }), 100).describe('Stored value'),
+  label: maxChars(z.string().trim().min(1, { error: 'must not be empty' }), 100)
+    .optional()
+    .describe('Shown name (defaults to the value)'),
+  color: z
+    .string()
+    .trim()
+    .regex(/^[a-z]+$|^#[0-9a-fA-F]{6}$/, { error: 'must be a color name (e.g. blue) or #rrggbb' })
+    .nullable()
+    .optional(),
+});
+const FieldOptions = z.array(FieldOption).max(200, { error: 'at most 200 options' }).describe('select / multi_select: the options {value, label, color}');
+
+export const FieldCreate = z.strictObject({
+  ...clientId,
+  entity: z.string({ error: 'must be one of organizations, people, deals, activities' }).trim().describe('organizations, people, deals or activities (singular accepted)'),
+  key: z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .regex(FIELD_KEY, { error: 'must match [a-z][a-z0-9_]{0,62}: a lower-case letter, then letters, digits or _' })
+    .describe('Immutable key of the value in custom, e.g. tier'),
+  label: requiredText(100),
+  type: z.enum(FIELD_TYPES, { error: `must be one of ${FIELD_TYPES.join(', ')}` }),
+  options: FieldOptions.optional(),
+  referenceTo: z.string().trim().nullable().optional().describe('reference: the entity it points to'),
+  required: z.boolean().optional().describe('Writes that create a record or touch the field must give a value'),
+  position: z.number().int().min(0).max(1_000_000).optional().describe("Order among the entity's fields; defaults to the end"),
+});
+export const FieldUpdate = FieldCreate.omit({ id: true, entity: true, key: true }).partial();
 
 // ---------------------------------------------------------------- lists
 

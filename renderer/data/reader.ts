@@ -5,6 +5,7 @@
  */
 import type { RxDatabase, RxDocument } from 'rxdb';
 import type { CollectionName, RecordOf } from '../../shared/collections.js';
+import type { FieldDefinition } from '../../shared/customFields.js';
 import type { RecordReader } from '../../shared/rules.js';
 
 /** A document's fields without RxDB's bookkeeping (`_rev`, `_meta`, …). */
@@ -43,6 +44,11 @@ export class RxRecordReader implements RecordReader {
   async dealContact(dealId: string, personId: string): Promise<RecordOf<'dealContacts'> | null> {
     const doc = await this.db.collections.dealContacts.findOne({ selector: { dealId, personId } }).exec();
     return doc ? fields<RecordOf<'dealContacts'>>(doc) : null;
+  }
+
+  async customFields(entity: string): Promise<FieldDefinition[]> {
+    const docs = await this.db.collections.fields.find({ selector: { entity } }).exec();
+    return docs.map((d) => fields<FieldDefinition>(d)).sort(byPositionThenId);
   }
 
   async countDeals(field: 'pipelineId' | 'stageId', id: string): Promise<number> {

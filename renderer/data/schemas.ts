@@ -21,6 +21,7 @@ export const SCHEMA_VERSIONS: Record<CollectionName, number> = {
   pipelines: 0,
   stages: 0,
   stageChanges: 0,
+  fields: 0,
 };
 
 type Doc = Record<string, unknown>;
@@ -43,6 +44,7 @@ export const MIGRATIONS: Record<CollectionName, ((doc: Doc) => Doc | null)[]> = 
   pipelines: [],
   stages: [],
   stageChanges: [],
+  fields: [],
 };
 
 /** Max lengths for indexed string fields. */

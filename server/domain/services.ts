@@ -7,10 +7,12 @@ import { AccountService } from './accounts.js';
 import { listAudit } from './audit.js';
 import { requireWrite, type Ctx } from './context.js';
 import { dealHooks } from './entities/deals.js';
+import { fieldHooks } from './entities/fields.js';
 import { pipelineHooks, reorderStages, stageHooks } from './entities/pipelines.js';
 import { parseInput } from './errors.js';
 import { RecordService } from './records.js';
 import type { EntityHookTable } from './records/scope.js';
+import { describeSchema, type SchemaDescription } from './schema.js';
 import { ViewService } from './views.js';
 import { StageOrder } from '../../shared/schemas.js';
 
@@ -19,6 +21,7 @@ export const ENTITY_HOOKS: EntityHookTable = {
   deals: dealHooks,
   pipelines: pipelineHooks,
   stages: stageHooks,
+  fields: fieldHooks,
 };
 
 export interface Services {
@@ -28,6 +31,8 @@ export interface Services {
   views: ViewService;
   audit(ctx: Ctx, query: unknown): ReturnType<typeof listAudit>;
   reorderStages(ctx: Ctx, pipelineId: string, input: unknown): ReturnType<typeof reorderStages>;
+  /** The data model: every entity with its standard and custom fields (GET /crm/schema, crm.schema.describe). */
+  schema(ctx: Ctx): Promise<SchemaDescription>;
 }
 
 export function createServices(store: Store): Services {
@@ -38,6 +43,7 @@ export function createServices(store: Store): Services {
     accounts: new AccountService(store, records),
     views: new ViewService(records),
     audit: (ctx, query) => listAudit(store.db, ctx, query),
+    schema: (ctx) => describeSchema(store, ctx),
     reorderStages: async (ctx, pipelineId, input) => {
       const { stageIds } = parseInput(StageOrder, input);
       requireWrite(ctx, requiredRole('stages', 'update') ?? 'OWNER', 'reorder stages');

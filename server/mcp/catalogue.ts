@@ -12,6 +12,7 @@ import { contextTools } from './tools/context.js';
 import { dealContactTools, dealTools } from './tools/deals.js';
 import { pipelineTools } from './tools/pipelines.js';
 import { recordTools } from './tools/records.js';
+import { schemaTools } from './tools/schema.js';
 import { searchTool } from './tools/search.js';
 import type { ToolDef } from './tools/tool.js';
 
@@ -33,6 +34,7 @@ export function catalogue(): ToolDef[] {
     searchTool(),
     ...contextTools(),
     auditTool(),
+    ...schemaTools(), // crm.schema.describe, crm.field.*
   );
   cached = tools;
   return tools;

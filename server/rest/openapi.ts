@@ -66,9 +66,8 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output', codes: string[]):
       } else if (zodSchema === Custom) {
         replaceWith(js, {
           type: 'object',
-          properties: {},
-          additionalProperties: false,
-          description: 'Values of the workspace custom fields, by key. This server defines no custom fields yet, so only {} is accepted: any key is refused with 422.',
+          description:
+            "Values of the workspace's custom fields of this entity, by key (GET /crm/fields, GET /crm/schema): each validated against its field's type, options and required flag; an unknown key is refused with 422 naming custom.<key>. In an update, keys not sent keep their values and null clears one.",
         });
       } else if (zodSchema === ActivityCreate) {
         js.anyOf = ACTIVITY_REFERENCES.map((key) => ({ required: [key], properties: { [key]: { type: 'string' } } }));
@@ -109,7 +108,7 @@ export function routeStatuses(route: RouteDef): Record<string, string> {
     statuses['415'] = 'Body is not application/json';
   }
   statuses['422'] = 'Validation failed: errors[] names each field or query parameter (an unknown field or query parameter is refused)';
-  return statuses;
+  return { ...statuses, ...route.statuses };
 }
 
 export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): JsonSchema {

@@ -23,6 +23,8 @@ export interface RouteDef {
   status?: number;
   /** Responds with an ETag of the returned record's version; PATCH honours If-Match. */
   etag?: boolean;
+  /** Statuses the route answers besides those that follow from what it is (server/rest/openapi.ts routeStatuses), with what causes each. */
+  statuses?: Record<string, string>;
   /** Usable while crm.core is disabled (feature gate, workspace settings). */
   ungated?: boolean;
   handler(ctx: Ctx, req: Request, res: Response): Promise<unknown>;

@@ -13,6 +13,8 @@ import {
   DealContactCreate,
   DealCreate,
   DealUpdate,
+  FieldCreate,
+  FieldUpdate,
   OrganizationCreate,
   OrganizationUpdate,
   PersonCreate,
@@ -27,8 +29,8 @@ import { AuditQuery } from '../domain/audit.js';
 import { WorkspaceUpdate, type Auth } from '../domain/accounts.js';
 import { DomainError, parseInput } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
+import { SchemaDescription } from '../domain/schema.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
-import { memberRoutes } from './members.js';
 import type { RouteDef } from './routeTable.js';
 
 import { CRM_VERSION } from '../../shared/version.js';
@@ -54,6 +56,8 @@ interface CollectionRoutes {
   create: z.ZodType;
   update: z.ZodType;
   noun: string;
+  /** Routes the collection does not have (custom fields are archived, never deleted). */
+  without?: 'delete'[];
 }
 
 function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
@@ -136,7 +140,7 @@ function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
       },
     },
   ];
-  return routes;
+  return routes.filter((route) => !(c.without ?? []).includes(route.method as 'delete'));
 }
 
 export function crmRoutes(services: Services): RouteDef[] {
@@ -177,12 +181,35 @@ export function crmRoutes(services: Services): RouteDef[] {
       body: WorkspaceUpdate,
       handler: async (ctx, req) => accounts.updateWorkspace(ctx, req.body),
     },
-    ...memberRoutes(services),
+    {
+      method: 'get',
+      path: '/workspace/members',
+      tag: 'Workspace',
+      summary: 'Members of the workspace with their roles',
+      handler: async (ctx) => ({ data: (await accounts.listMembers(ctx.workspaceId)).map((m) => ({ id: m.id, name: m.name, email: m.email, role: m.role })) }),
+    },
     ...collectionRoutes(services, { collection: 'organizations', path: '/organizations', tag: 'Organizations', create: OrganizationCreate, update: OrganizationUpdate, noun: 'organization' }),
     ...collectionRoutes(services, { collection: 'people', path: '/people', tag: 'People', create: PersonCreate, update: PersonUpdate, noun: 'person' }),
     ...collectionRoutes(services, { collection: 'deals', path: '/deals', tag: 'Deals', create: DealCreate, update: DealUpdate, noun: 'deal' }),
     ...collectionRoutes(services, { collection: 'pipelines', path: '/pipelines', tag: 'Pipelines', create: PipelineCreate, update: PipelineUpdate, noun: 'pipeline' }),
     ...collectionRoutes(services, { collection: 'activities', path: '/activities', tag: 'Activities', create: ActivityCreate, update: ActivityUpdate, noun: 'activity' }),
+    ...collectionRoutes(services, { collection: 'fields', path: '/fields', tag: 'Data model', create: FieldCreate, update: FieldUpdate, noun: 'custom field', without: ['delete'] }).map((route) =>
+      route.method === 'patch'
+        ? {
+            ...route,
+            description: `${route.description} The key and entity never change. A change of type, options or referenceTo converts the values records hold, or is refused with 409 saying how many records and which would not convert.`,
+            statuses: { '409': 'A type, options or referenceTo change that values records hold would not convert to (the problem says how many and which)' },
+          }
+        : route,
+    ),
+    {
+      method: 'get',
+      path: '/schema',
+      tag: 'Data model',
+      summary: 'Every entity with its standard and custom fields: types, options, references, filters and sorts',
+      response: SchemaDescription,
+      handler: (ctx) => services.schema(ctx),
+    },
     {
       method: 'get',
       path: '/pipelines/:id/stages',

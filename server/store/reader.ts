@@ -4,6 +4,7 @@
  * transaction, so the rules see the write's own uncommitted changes.
  */
 import type { CollectionName, RecordOf } from '../../shared/collections.js';
+import type { FieldDefinition } from '../../shared/customFields.js';
 import type { RecordReader } from '../../shared/rules.js';
 import type { Db, OpenedDatabase } from './database.js';
 import { findLive, rowToRecord } from './records.js';
@@ -59,6 +60,11 @@ export class SqlRecordReader implements RecordReader {
       .where('deleted', '=', 0)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
+  }
+
+  async customFields(entity: string): Promise<FieldDefinition[]> {
+    const rows = await this.live('fields').where('entity', '=', entity).orderBy('position').orderBy('id').execute();
+    return rows.map((row) => rowToRecord('fields', row) as unknown as FieldDefinition);
   }
 
   async isMember(userId: string): Promise<boolean> {

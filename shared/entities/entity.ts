@@ -10,6 +10,7 @@
  */
 import type { z } from 'zod';
 import type { CollectionName, RecordOf } from '../collections.js';
+import type { FieldDefinition } from '../customFields.js';
 import type { Role } from '../schemas.js';
 import type { FieldError } from '../validation.js';
 
@@ -46,6 +47,8 @@ export interface RecordReader {
   dealContact(dealId: string, personId: string): Promise<RecordOf<'dealContacts'> | null>;
   /** Deals in a pipeline or a stage. */
   countDeals(field: 'pipelineId' | 'stageId', id: string): Promise<number>;
+  /** The custom field definitions of an entity (a collection name), archived ones included, by position then id. */
+  customFields(entity: string): Promise<FieldDefinition[]>;
   /**
    * Whether a user is a member of the workspace (any role). Optional: a runtime that does not know
    * the members (the offline client) leaves it out, and the server checks when the record arrives.

@@ -125,7 +125,7 @@ const CASES: Case[] = [
     collection: 'organizations',
     op: 'create',
     input: () => ({ name: 'X', custom: { tier: 'gold' } }),
-    error: () => ({ kind: 'invalid', path: 'custom.tier', message: "unknown custom field 'tier' (this workspace defines no custom fields)" }),
+    error: () => ({ kind: 'invalid', path: 'custom.tier', message: "unknown custom field 'tier' (this workspace defines no custom fields for organizations)" }),
   },
   { name: 'organization: a blank name', collection: 'organizations', op: 'create', input: () => ({ name: '  ' }), error: () => ({ kind: 'invalid', path: 'name', message: 'must not be empty' }) },
   // people

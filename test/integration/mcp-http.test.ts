@@ -31,6 +31,10 @@ const SPEC_TOOLS = [
   'crm.context.organization',
   'crm.context.deal',
   'crm.audit.history',
+  'crm.schema.describe',
+  'crm.field.create',
+  'crm.field.update',
+  'crm.field.archive',
 ];
 
 const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove)$/.test(n));

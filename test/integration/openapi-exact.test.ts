@@ -44,7 +44,7 @@ async function hit(
 /** The real records a route's path ids name. */
 function fixtureIds(route: RouteDef): Record<string, string> {
   const collection = route.path.split('/')[1];
-  const id = { organizations: ids.org, people: ids.person, deals: ids.deal, pipelines: ids.pipeline, activities: ids.activity, stages: ids.stage }[collection] ?? '';
+  const id = { organizations: ids.org, people: ids.person, deals: ids.deal, pipelines: ids.pipeline, activities: ids.activity, stages: ids.stage, fields: ids.field }[collection] ?? '';
   return { id, personId: ids.person };
 }
 
@@ -69,6 +69,8 @@ beforeAll(async () => {
   ids.deal = await post('/crm/deals', { title: 'Fixture deal', pipelineId: ids.pipeline, amount: 10 });
   ids.activity = await post('/crm/activities', { type: 'note', dealId: ids.deal, body: 'Fixture' });
   await post(`/crm/deals/${ids.deal}/contacts`, { personId: ids.person });
+  ids.field = await post('/crm/fields', { entity: 'deals', key: 'tier', label: 'Tier', type: 'select', options: [{ value: 'gold' }, { value: 'silver' }] });
+  assert.equal((await server.api('PATCH', `/crm/deals/${ids.deal}`, { custom: { tier: 'gold' } })).status, 200);
 });
 afterAll(async () => {
   await server.stop();
@@ -133,8 +135,8 @@ describe('the document lists every route with its parameters', () => {
     assert.equal(deal.properties.probability.anyOf[0].multipleOf, 0.0001);
     const currency = new RegExp(deal.properties.currency.pattern);
     assert.ok(currency.test('EUR') && currency.test('usd') && !currency.test('ABC') && !currency.test('EURO'));
-    assert.deepEqual(deal.properties.custom.properties, {});
-    assert.equal(deal.properties.custom.additionalProperties, false);
+    assert.equal(deal.properties.custom.type, 'object');
+    assert.match(deal.properties.custom.description, /custom fields .*GET \/crm\/fields.*custom\.<key>/);
     assert.equal(deal.properties.title.maxLength, 300);
     const activity = doc.paths['/crm/activities'].post.requestBody.content['application/json'].schema;
     assert.deepEqual(
@@ -223,6 +225,14 @@ describe('every status a route answers is documented for it', () => {
     assert.equal((await hit(find('delete', '/pipelines/:id'), 'pipeline in use', { ids: { id: ids.pipeline } })).status, 409);
     assert.equal((await hit(find('delete', '/organizations/:id'), 'delete', { ids: orgId })).status, 204);
     assert.equal((await hit(find('post', '/activities'), 'activity without a reference', { body: { type: 'note' } })).status, 422);
+    // custom fields: a duplicate key, a type change the values would not convert to, a bad custom value
+    const fieldIds = { id: ids.field, personId: ids.person };
+    assert.equal((await hit(find('post', '/fields'), 'duplicate key', { body: { entity: 'deals', key: 'tier', label: 'Again', type: 'text' } })).status, 409);
+    assert.equal((await hit(find('patch', '/fields/:id'), 'type change refused', { ids: fieldIds, body: { type: 'number' } })).status, 409);
+    assert.equal((await hit(find('patch', '/fields/:id'), 'stale If-Match', { ids: fieldIds, body: { label: 'T' }, headers: { 'if-match': '"1"' } })).status, 412);
+    assert.equal((await hit(find('post', '/fields/:id/archive'), 'archive a field', { ids: fieldIds })).status, 200);
+    assert.equal((await hit(find('post', '/fields/:id/restore'), 'restore a field', { ids: fieldIds })).status, 200);
+    assert.equal((await hit(find('post', '/deals'), 'bad custom value', { body: { title: 'T', custom: { tier: 'bronze' } } })).status, 422);
   });
 
   test('every observed status is in the document for its route', () => {

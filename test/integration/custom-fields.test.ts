@@ -1,0 +1,335 @@
+/**
+ * Issue 12, custom fields (SPEC §2, §3 schema routes, §4 crm.field.* / crm.schema.describe): every
+ * field type accepted and refused with a precise message naming custom.<key> on every write path
+ * (REST, the SDK MCP client, a real /sync push); required; unknown keys; archiving and restoring a
+ * field keeps its values; a type or options change existing values would not convert to is refused
+ * saying how many and which, otherwise the values are converted; definitions replicate; the schema
+ * describes custom fields next to the standard ones.
+ */
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { newId } from '../../shared/ids.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let agent: Client;
+let orgId: string;
+let template: Record<string, unknown>;
+
+interface TypeCase {
+  key: string;
+  type: string;
+  extra?: Record<string, unknown>;
+  good: () => unknown;
+  stored?: () => unknown;
+  bad: () => unknown;
+  error: () => { path?: string; message: string };
+}
+
+const CASES: TypeCase[] = [
+  { key: 'code', type: 'text', good: () => '  Gold tier ', stored: () => 'Gold tier', bad: () => 42, error: () => ({ message: 'must be a string' }) },
+  { key: 'brief', type: 'long_text', good: () => 'x'.repeat(5000), bad: () => 'x'.repeat(20001), error: () => ({ message: 'must be at most 20000 characters' }) },
+  { key: 'score', type: 'number', good: () => 12.5, bad: () => '12', error: () => ({ message: 'must be a number' }) },
+  {
+    key: 'budget',
+    type: 'money',
+    good: () => ({ amount: 1200.5, currency: 'eur' }),
+    stored: () => ({ amount: 1200.5, currency: 'EUR' }),
+    bad: () => ({ amount: -1, currency: 'EUR' }),
+    error: () => ({ path: 'custom.budget.amount', message: 'must be 0 or more' }),
+  },
+  { key: 'kickoff', type: 'date', good: () => '2026-03-01', bad: () => '2026-02-30', error: () => ({ message: 'must be a calendar date YYYY-MM-DD' }) },
+  {
+    key: 'signed_at',
+    type: 'datetime',
+    good: () => '2026-03-01T10:00:00+02:00',
+    stored: () => '2026-03-01T08:00:00.000Z',
+    bad: () => 'yesterday',
+    error: () => ({ message: 'must be an ISO 8601 date-time, e.g. 2026-01-31T14:00:00Z' }),
+  },
+  { key: 'strategic', type: 'boolean', good: () => true, bad: () => 'yes', error: () => ({ message: 'must be true or false' }) },
+  {
+    key: 'tier',
+    type: 'select',
+    extra: { options: [{ value: 'gold', label: 'Gold', color: 'yellow' }, { value: 'silver' }] },
+    good: () => 'gold',
+    bad: () => 'bronze',
+    error: () => ({ message: 'must be one of "gold", "silver"' }),
+  },
+  {
+    key: 'regions',
+    type: 'multi_select',
+    extra: { options: [{ value: 'emea' }, { value: 'apac' }, { value: 'amer' }] },
+    good: () => ['emea', 'apac'],
+    bad: () => ['emea', 'mars'],
+    error: () => ({ path: 'custom.regions.1', message: 'must be one of "emea", "apac", "amer"' }),
+  },
+  { key: 'portal', type: 'url', good: () => 'https://acme.example/deal', bad: () => 'ftp://acme.example', error: () => ({ message: 'must be an http(s) URL, e.g. https://example.com' }) },
+  { key: 'billing_email', type: 'email', good: () => ' Ann@Acme.Example ', stored: () => 'ann@acme.example', bad: () => 'ann@', error: () => ({ message: 'must be an email address' }) },
+  {
+    key: 'hotline',
+    type: 'phone',
+    good: () => '+1 (555) 010-2000',
+    bad: () => 'call me',
+    error: () => ({ message: 'must be a phone number: digits, spaces and + ( ) . - / only, 3 to 40 characters' }),
+  },
+  {
+    key: 'partner',
+    type: 'reference',
+    extra: { referenceTo: 'organizations' },
+    good: () => orgId,
+    bad: () => MISSING_ORG,
+    error: () => ({ message: `organization ${MISSING_ORG} does not exist in this workspace` }),
+  },
+];
+const MISSING_ORG = newId();
+
+const errorOf = (c: TypeCase) => ({ path: c.error().path ?? `custom.${c.key}`, message: c.error().message });
+const storedOf = (c: TypeCase) => (c.stored ?? c.good)();
+
+async function createField(body: Record<string, unknown>) {
+  const res = await server.api('POST', '/crm/fields', body);
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body as { id: string; key: string; version: number };
+}
+
+/** A new deal as a client would push it: every record field, a fresh id. */
+function pushedDeal(custom: Record<string, unknown>) {
+  return { ...template, id: newId(), title: 'Pushed deal', custom, _deleted: false };
+}
+
+async function push(collection: string, doc: Record<string, unknown>, base: Record<string, unknown> | null = null) {
+  const res = await server.api('POST', `/sync/${collection}/push`, [{ assumedMasterState: base, newDocumentState: doc }]);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body as Record<string, unknown>[];
+}
+
+async function rejectionReason(entityId: string): Promise<string> {
+  const audit = await server.api('GET', `/crm/audit?action=rejected&entityId=${entityId}`);
+  assert.equal(audit.status, 200, JSON.stringify(audit.body));
+  assert.equal(audit.body.data.length, 1, `one rejection for ${entityId}: ${JSON.stringify(audit.body.data)}`);
+  return audit.body.data[0].detail.reason as string;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  agent = new Client({ name: 'custom-fields-test', version: '1.0.0' });
+  await agent.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { authorization: `Bearer ${server.key}` } } }));
+  orgId = (await server.api('POST', '/crm/organizations', { name: 'Acme' })).body.id;
+  for (const c of CASES) await createField({ entity: 'deals', key: c.key, label: c.key, type: c.type, ...c.extra });
+  const deal = (await server.api('POST', '/crm/deals', { title: 'Template' })).body;
+  template = Object.fromEntries(Object.entries(deal).filter(([k]) => !['workspaceId', 'createdAt', 'updatedAt', 'version'].includes(k)));
+});
+afterAll(async () => {
+  await agent?.close();
+  await server?.stop();
+});
+
+describe('every field type, on every write path', () => {
+  test('REST: accepted values are stored (normalized), refused ones answer 422 naming custom.<key>', async () => {
+    for (const c of CASES) {
+      const ok = await server.api('POST', '/crm/deals', { title: `REST ${c.type}`, custom: { [c.key]: c.good() } });
+      assert.equal(ok.status, 201, `${c.type}: ${JSON.stringify(ok.body)}`);
+      assert.deepEqual(ok.body.custom, { [c.key]: storedOf(c) }, c.type);
+      const bad = await server.api('POST', '/crm/deals', { title: `REST bad ${c.type}`, custom: { [c.key]: c.bad() } });
+      assert.equal(bad.status, 422, `${c.type}: ${JSON.stringify(bad.body)}`);
+      assert.deepEqual(bad.body.errors, [errorOf(c)], c.type);
+      const patched = await server.api('PATCH', `/crm/deals/${ok.body.id}`, { custom: { [c.key]: c.bad() } });
+      assert.equal(patched.status, 422, c.type);
+      assert.deepEqual(patched.body.errors, [errorOf(c)], c.type);
+    }
+  });
+
+  test('MCP: the same values accepted and refused, with the same messages', async () => {
+    for (const c of CASES) {
+      const ok = await agent.callTool({ name: 'crm.deal.create', arguments: { title: `MCP ${c.type}`, custom: { [c.key]: c.good() } } });
+      assert.ok(!ok.isError, `${c.type}: ${JSON.stringify(ok.content)}`);
+      assert.deepEqual((ok.structuredContent as any).custom, { [c.key]: storedOf(c) }, c.type);
+      const bad = await agent.callTool({ name: 'crm.deal.create', arguments: { title: `MCP bad ${c.type}`, custom: { [c.key]: c.bad() } } });
+      assert.equal(bad.isError, true, c.type);
+      const text = (bad.content as { text: string }[])[0].text;
+      const { path, message } = errorOf(c);
+      assert.ok(text.includes(`${path}: ${message}`), `${c.type}: ${text}`);
+    }
+  });
+
+  test('sync push: a valid document is stored; an invalid one is refused alone, with its reason in the audit log', async () => {
+    for (const c of CASES) {
+      const good = pushedDeal({ [c.key]: c.good() });
+      const bad = pushedDeal({ [c.key]: c.bad() });
+      const [answer] = await push('deals', good);
+      assert.deepEqual(answer.custom, { [c.key]: storedOf(c) }, `${c.type}: the server's document comes back, normalized`);
+      const stored = await server.api('GET', `/crm/deals/${good.id}`);
+      assert.deepEqual(stored.body.custom, { [c.key]: storedOf(c) }, c.type);
+      const refused = await push('deals', bad);
+      assert.equal(refused[0]?._deleted, true, `${c.type}: the refused create answers a tombstone`);
+      assert.equal((await server.api('GET', `/crm/deals/${bad.id}`)).status, 404, c.type);
+      const { path, message } = errorOf(c);
+      assert.ok((await rejectionReason(bad.id as string)).includes(`${path}: ${message}`), c.type);
+    }
+  });
+});
+
+describe('definitions and their rules', () => {
+  test('keys, types, options and references are checked; keys are unique per entity; only owners define fields', async () => {
+    const badKey = await server.api('POST', '/crm/fields', { entity: 'deals', key: 'Tier', label: 'Tier', type: 'text' });
+    assert.equal(badKey.status, 422);
+    assert.deepEqual(badKey.body.errors, [{ path: 'key', message: 'must match [a-z][a-z0-9_]{0,62}: a lower-case letter, then letters, digits or _' }]);
+    const badType = await server.api('POST', '/crm/fields', { entity: 'deals', key: 'x', label: 'X', type: 'color' });
+    assert.equal(badType.body.errors[0].path, 'type');
+    const noOptions = await server.api('POST', '/crm/fields', { entity: 'deals', key: 'x', label: 'X', type: 'select' });
+    assert.deepEqual(noOptions.body.errors, [{ path: 'options', message: 'a select field needs at least one option {value, label}' }]);
+    const noTarget = await server.api('POST', '/crm/fields', { entity: 'deals', key: 'x', label: 'X', type: 'reference' });
+    assert.equal(noTarget.body.errors[0].path, 'referenceTo');
+    const badEntity = await server.api('POST', '/crm/fields', { entity: 'stages', key: 'x', label: 'X', type: 'text' });
+    assert.deepEqual(badEntity.body.errors, [{ path: 'entity', message: 'must be one of organizations, people, deals, activities' }]);
+    const dup = await server.api('POST', '/crm/fields', { entity: 'deal', key: 'tier', label: 'Tier again', type: 'text' });
+    assert.equal(dup.status, 409);
+    assert.deepEqual(dup.body.errors, [{ path: 'key', message: "deals already have a field 'tier'" }]);
+    // the same key on another entity is another field
+    assert.equal((await server.api('POST', '/crm/fields', { entity: 'person', key: 'tier', label: 'Tier', type: 'text' })).body.entity, 'people');
+
+    const { accounts } = server.services;
+    const ws = (await accounts.findWorkspace('default'))!;
+    const member = await accounts.createUser({ email: 'member@fields.test', name: 'Member' });
+    await accounts.setMembership(ws.id, member.id, 'MEMBER');
+    const memberKey = (await accounts.createApiKey({ userId: member.id })).key;
+    assert.equal((await server.api('POST', '/crm/fields', { entity: 'deals', key: 'm', label: 'M', type: 'text' }, { key: memberKey })).status, 403);
+    assert.equal((await server.api('GET', '/crm/fields?entity=deals', undefined, { key: memberKey })).status, 200);
+  });
+
+  test('unknown keys are refused naming the fields that exist; values of other entities do not leak', async () => {
+    const res = await server.api('POST', '/crm/deals', { title: 'Unknown', custom: { nope: 1 } });
+    assert.equal(res.status, 422);
+    assert.equal(res.body.errors[0].path, 'custom.nope');
+    assert.match(res.body.errors[0].message, /^unknown custom field 'nope' of deals; the fields are code, brief, score, .*partner \(see GET \/crm\/fields\)$/);
+    const org = await server.api('POST', '/crm/organizations', { name: 'No fields', custom: { tier: 'gold' } });
+    assert.deepEqual(org.body.errors, [{ path: 'custom.tier', message: "unknown custom field 'tier' (this workspace defines no custom fields for organizations)" }]);
+  });
+
+  test('required: a create must give a value and a write cannot clear it; writes that do not touch it pass', async () => {
+    const field = await createField({ entity: 'activities', key: 'outcome', label: 'Outcome', type: 'select', options: [{ value: 'won' }, { value: 'lost' }] });
+    const before = (await server.api('POST', '/crm/activities', { type: 'note', dealId: template.id, body: 'before required' })).body;
+    assert.equal((await server.api('PATCH', `/crm/fields/${field.id}`, { required: true })).status, 200);
+    const missing = await server.api('POST', '/crm/activities', { type: 'note', dealId: template.id });
+    assert.equal(missing.status, 422);
+    assert.deepEqual(missing.body.errors, [{ path: 'custom.outcome', message: 'is required' }]);
+    assert.equal((await server.api('PATCH', `/crm/activities/${before.id}`, { body: 'untouched field' })).status, 200);
+    const cleared = await server.api('PATCH', `/crm/activities/${before.id}`, { custom: { outcome: null } });
+    assert.deepEqual(cleared.body.errors, [{ path: 'custom.outcome', message: 'is required' }]);
+    const ok = await server.api('POST', '/crm/activities', { type: 'note', dealId: template.id, custom: { outcome: 'won' } });
+    assert.equal(ok.status, 201);
+    // an update merges by key: other values stay, null clears an optional one
+    const deal = (await server.api('POST', '/crm/deals', { title: 'Merge', custom: { tier: 'gold', score: 3 } })).body;
+    const merged = await server.api('PATCH', `/crm/deals/${deal.id}`, { custom: { score: null, strategic: false } });
+    assert.deepEqual(merged.body.custom, { tier: 'gold', strategic: false });
+  });
+
+  test('archiving a field hides it and keeps its values; restoring brings them back', async () => {
+    const field = await createField({ entity: 'people', key: 'nickname', label: 'Nickname', type: 'text' });
+    const person = (await server.api('POST', '/crm/people', { name: 'Ann', custom: { nickname: 'Annie' } })).body;
+    const archived = await server.api('POST', `/crm/fields/${field.id}/archive`);
+    assert.equal(archived.status, 200);
+    assert.ok(archived.body.archivedAt);
+    assert.deepEqual((await server.api('GET', `/crm/people/${person.id}`)).body.custom, { nickname: 'Annie' });
+    assert.deepEqual(
+      (await server.api('GET', '/crm/fields?entity=people')).body.data.map((f: { key: string }) => f.key),
+      ['tier'],
+      'archived fields leave the default list',
+    );
+    const write = await server.api('PATCH', `/crm/people/${person.id}`, { custom: { nickname: 'A.' } });
+    assert.deepEqual(write.body.errors, [{ path: 'custom.nickname', message: "custom field 'nickname' is archived; restore it to set its value" }]);
+    // a whole document pushed back unchanged (as a client does) still goes through
+    const doc = (await server.api('GET', `/crm/people/${person.id}`)).body;
+    const { workspaceId: _w, createdAt: _c, updatedAt: _u, ...pushed } = doc;
+    const [answer] = await push('people', { ...pushed, title: 'CEO', _deleted: false }, { ...pushed, _deleted: false });
+    assert.deepEqual([answer.title, answer.custom], ['CEO', { nickname: 'Annie' }]);
+    const described = (await server.api('GET', '/crm/schema')).body.entities.find((e: { name: string }) => e.name === 'people');
+    assert.equal(described.fields.find((f: { key: string }) => f.key === 'custom.nickname').archived, true);
+
+    const restored = await agent.callTool({ name: 'crm.field.archive', arguments: { id: field.id, restore: true } });
+    assert.ok(!restored.isError, JSON.stringify(restored.content));
+    assert.equal((restored.structuredContent as any).archivedAt, undefined);
+    assert.deepEqual((await server.api('GET', `/crm/people/${person.id}`)).body.custom, { nickname: 'Annie' });
+    assert.equal((await server.api('PATCH', `/crm/people/${person.id}`, { custom: { nickname: 'A.' } })).body.custom.nickname, 'A.');
+  });
+
+  test('a type change existing values would not convert to is refused saying how many and which; otherwise values convert', async () => {
+    const field = await createField({ entity: 'organizations', key: 'headcount', label: 'Headcount', type: 'text' });
+    const numeric = (await server.api('POST', '/crm/organizations', { name: 'Numeric', custom: { headcount: '120' } })).body;
+    const wordy = (await server.api('POST', '/crm/organizations', { name: 'Wordy', custom: { headcount: 'about fifty' } })).body;
+    const refused = await server.api('PATCH', `/crm/fields/${field.id}`, { type: 'number' });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    const message = `1 organization has a value of 'headcount' that would not convert to number: ${wordy.id}; change or clear those values first`;
+    assert.deepEqual(refused.body.errors, [{ path: 'type', message }]);
+    assert.equal((await server.api('GET', `/crm/fields/${field.id}`)).body.type, 'text', 'nothing changed');
+
+    const mcpRefused = await agent.callTool({ name: 'crm.field.update', arguments: { id: field.id, type: 'number' } });
+    assert.equal(mcpRefused.isError, true);
+    assert.ok((mcpRefused.content as { text: string }[])[0].text.includes(message));
+
+    await server.api('PATCH', `/crm/organizations/${wordy.id}`, { custom: { headcount: '50' } });
+    const changed = await server.api('PATCH', `/crm/fields/${field.id}`, { type: 'number' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.deepEqual((await server.api('GET', `/crm/organizations/${numeric.id}`)).body.custom, { headcount: 120 });
+    assert.deepEqual((await server.api('GET', `/crm/organizations/${wordy.id}`)).body.custom, { headcount: 50 });
+    const audit = await server.api('GET', `/crm/audit?entityId=${numeric.id}`);
+    assert.deepEqual(audit.body.data[0].changedFields, ['custom'], 'the conversion is an audited update of the record');
+
+    // removing an option values still use is refused the same way
+    const tier = (await server.api('GET', '/crm/fields?entity=deals&q=tier')).body.data[0];
+    const options = await server.api('PATCH', `/crm/fields/${tier.id}`, { options: [{ value: 'silver' }] });
+    assert.equal(options.status, 409);
+    assert.equal(options.body.errors[0].path, 'options');
+    assert.match(options.body.errors[0].message, /^\d+ deals have values of 'tier' that would not convert to the new options: /);
+    // a label change is always fine
+    assert.equal((await server.api('PATCH', `/crm/fields/${tier.id}`, { label: 'Customer tier', options: [{ value: 'gold', label: 'Gold ★' }, { value: 'silver' }] })).status, 200);
+  });
+});
+
+describe('definitions replicate and the schema describes them', () => {
+  test('GET /sync/fields/pull has the definitions', async () => {
+    const pulled = await server.api('GET', '/sync/fields/pull?checkpoint=0&limit=200');
+    assert.equal(pulled.status, 200);
+    const keys = pulled.body.documents.map((d: { entity: string; key: string }) => `${d.entity}.${d.key}`);
+    for (const c of CASES) assert.ok(keys.includes(`deals.${c.key}`), c.key);
+  });
+
+  test('GET /crm/schema and crm.schema.describe list standard and custom fields with types, options and references', async () => {
+    const res = await server.api('GET', '/crm/schema');
+    assert.equal(res.status, 200);
+    const deals = res.body.entities.find((e: { name: string }) => e.name === 'deals');
+    assert.equal(deals.customizable, true);
+    const byKey = Object.fromEntries(deals.fields.map((f: { key: string }) => [f.key, f]));
+    assert.equal(byKey.title.type, 'text');
+    assert.equal(byKey.title.required, true);
+    assert.deepEqual(byKey.stageId.referenceTo, 'stages');
+    assert.deepEqual(
+      byKey.status.options.map((o: { value: string }) => o.value),
+      ['open', 'won', 'lost'],
+    );
+    assert.equal(byKey.amount.type, 'money');
+    for (const c of CASES) assert.equal(byKey[`custom.${c.key}`].type, c.type, c.key);
+    assert.deepEqual(byKey['custom.tier'].options[0], { value: 'gold', label: 'Gold ★', color: null });
+    assert.equal(byKey['custom.partner'].referenceTo, 'organizations');
+    assert.ok(deals.filters.includes('personId') && deals.sorts.includes('-amount'));
+
+    const described = await agent.callTool({ name: 'crm.schema.describe', arguments: { entity: 'deals' } });
+    assert.ok(!described.isError, JSON.stringify(described.content));
+    const entities = (described.structuredContent as any).entities;
+    assert.deepEqual(
+      entities.map((e: { name: string }) => e.name),
+      ['deals'],
+    );
+    assert.equal(entities[0].fields.find((f: { key: string }) => f.key === 'custom.regions').type, 'multi_select');
+    const created = await agent.callTool({
+      name: 'crm.field.create',
+      arguments: { entity: 'organization', key: 'segment', label: 'Segment', type: 'select', options: [{ value: 'smb' }, { value: 'ent' }] },
+    });
+    assert.ok(!created.isError, JSON.stringify(created.content));
+    const orgs = (await server.api('GET', '/crm/schema')).body.entities.find((e: { name: string }) => e.name === 'organizations');
+    assert.ok(orgs.fields.some((f: { key: string }) => f.key === 'custom.segment'));
+  });
+});
