@@ -31,6 +31,7 @@ import { DomainError, parseInput } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { SchemaDescription } from '../domain/schema.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
+import { memberRoutes } from './members.js';
 import type { RouteDef } from './routeTable.js';
 
 import { CRM_VERSION } from '../../shared/version.js';
@@ -181,13 +182,7 @@ export function crmRoutes(services: Services): RouteDef[] {
       body: WorkspaceUpdate,
       handler: async (ctx, req) => accounts.updateWorkspace(ctx, req.body),
     },
-    {
-      method: 'get',
-      path: '/workspace/members',
-      tag: 'Workspace',
-      summary: 'Members of the workspace with their roles',
-      handler: async (ctx) => ({ data: (await accounts.listMembers(ctx.workspaceId)).map((m) => ({ id: m.id, name: m.name, email: m.email, role: m.role })) }),
-    },
+    ...memberRoutes(services),
     ...collectionRoutes(services, { collection: 'organizations', path: '/organizations', tag: 'Organizations', create: OrganizationCreate, update: OrganizationUpdate, noun: 'organization' }),
     ...collectionRoutes(services, { collection: 'people', path: '/people', tag: 'People', create: PersonCreate, update: PersonUpdate, noun: 'person' }),
     ...collectionRoutes(services, { collection: 'deals', path: '/deals', tag: 'Deals', create: DealCreate, update: DealUpdate, noun: 'deal' }),
