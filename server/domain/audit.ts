@@ -10,6 +10,7 @@ import type { Row } from '../store/records.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { badCursor, parseInput } from './errors.js';
+import { enqueueEvents } from './webhooks/outbox.js';
 
 export type AuditAction = AuditEntryRecord['action'];
 
@@ -42,6 +43,7 @@ export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<v
       at: nowIso(),
     })
     .execute();
+  await enqueueEvents(tx, ctx, entry); // the webhook deliveries it causes, in the same transaction
 }
 
 function toEntry(row: Row): AuditEntryRecord {

@@ -174,6 +174,7 @@ describe('webhook events of a change', () => {
     for (const action of ['archive', 'restore', 'merge'] as const) assert.equal(eventsOfChange({ entityType: 'organization', action, before: {}, after: {} })[0].type, `organization.${action}d`);
     for (const action of ['conflict', 'rejected'] as const) assert.deepEqual(eventsOfChange({ entityType: 'deal', action, before: deal }), []);
     assert.deepEqual(eventsOfChange({ entityType: 'stageChange', action: 'create', after: { id: 'x' } }), []);
+    assert.deepEqual(eventsOfChange({ entityType: 'membership', action: 'create', after: { id: 'x' } }), [], 'account changes are not record events');
   });
 
   test('a deal moved to another stage and won raises updated, stage_changed and won, in that order', () => {

@@ -6,6 +6,7 @@
  * conflicts (`rejected`, `conflict` audit entries) change nothing and are no events; neither are
  * the server's own bookkeeping records (stage changes) nor schema definitions.
  */
+import { COLLECTION_NAMES, COLLECTIONS } from '../../../shared/collections.js';
 import type { AuditAction } from '../audit.js';
 
 type Row = Record<string, unknown>;
@@ -19,8 +20,12 @@ const VERB: Partial<Record<AuditAction, string>> = {
   merge: 'merged',
 };
 
-/** Entity types whose changes are not events. */
+/** Entity types whose changes are not events: bookkeeping and the data model's definitions. */
 const SILENT = new Set(['stageChange', 'field', 'objectType']);
+
+/** The entities whose changes are events: the registry's records and custom object records (accounts, keys, invites are not). */
+export const EVENT_ENTITIES: readonly string[] = [...COLLECTION_NAMES.map((c) => COLLECTIONS[c].entityType).filter((t) => !SILENT.has(t)), 'record'];
+const EVENTFUL = new Set(EVENT_ENTITIES);
 
 /** The event types of every entity: for validating an endpoint's subscription. */
 export function eventTypesOf(entityTypes: readonly string[]): string[] {
@@ -40,7 +45,7 @@ export interface ChangeEvent {
 /** The events one audited change raises, in the order a receiver should see them. */
 export function eventsOfChange(entry: { entityType: string; action: AuditAction; before?: Row | null; after?: Row | null; changedFields?: string[] }): ChangeEvent[] {
   const verb = VERB[entry.action];
-  if (!verb || SILENT.has(entry.entityType)) return [];
+  if (!verb || !EVENTFUL.has(entry.entityType)) return [];
   const before = entry.before ?? null;
   const after = entry.after ?? null;
   const data = { record: after ?? before, previous: entry.action === 'create' ? null : before, changedFields: entry.changedFields ?? [] };

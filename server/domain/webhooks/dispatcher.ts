@@ -1,0 +1,196 @@
+/**
+ * Sends the outbox (outbox.ts): at least once, in order per endpoint (only an endpoint's oldest
+ * pending delivery is ever in flight), retried with backoff (backoff.ts) for 24 h; then the
+ * delivery is `failed` and the endpoint marked failing until a delivery to it succeeds (a manual
+ * retry, or a later event). Woken by every committed change (the store's feed), and by a timer
+ * for retries that come due; everything it knows is in the database, so a restart loses nothing.
+ */
+import type { Db } from '../../store/database.js';
+import type { ChangeFeed } from '../../store/store.js';
+import { nextAttemptAt } from './backoff.js';
+import { send, type SendResult } from './send.js';
+import { signatureHeader } from './signature.js';
+import { resolveTarget, type Lookup, type TargetPolicy } from './targets.js';
+
+export interface DispatcherOptions {
+  policy: TargetPolicy;
+  /** Epoch milliseconds (injectable in tests). */
+  now?: () => number;
+  random?: () => number;
+  lookup?: Lookup;
+  /** Endpoints sent to at once. */
+  concurrency?: number;
+  /** How often due retries are looked for. */
+  pollMs?: number;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+interface DeliveryRow {
+  seq: number;
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  payload: string;
+  attempts: number;
+  firstAttemptAt: number | null;
+  nextAttemptAt: number;
+}
+
+export class WebhookDispatcher {
+  private readonly inFlight = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private readonly onChange = () => this.kick();
+
+  constructor(
+    private readonly db: Db,
+    private readonly feed: ChangeFeed | null,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.feed?.on('change', this.onChange);
+    this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Stops taking new work and waits for the deliveries in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.feed?.off('change', this.onChange);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Looks for due deliveries now (coalesced: one pass at a time, another right after if asked). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((error: Error) => this.options.log?.(`webhooks: ${error.message}`))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when nothing is due any more (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async pass(): Promise<void> {
+    // each endpoint's oldest pending delivery
+    const heads = (await this.db
+      .selectFrom('webhookDeliveries as d')
+      .selectAll('d')
+      .where('d.state', '=', 'pending')
+      .where(({ eb, selectFrom }) =>
+        eb(
+          'd.seq',
+          '=',
+          selectFrom('webhookDeliveries as h')
+            .select((x) => x.fn.min('h.seq').as('m'))
+            .where('h.state', '=', 'pending')
+            .whereRef('h.endpointId', '=', 'd.endpointId'),
+        ),
+      )
+      .execute()) as DeliveryRow[];
+    const due = heads.filter((d) => d.nextAttemptAt <= this.now() && !this.inFlight.has(d.endpointId));
+    const limit = this.options.concurrency ?? 8;
+    for (let i = 0; i < due.length && !this.stopped; i += limit) {
+      const delivered = await Promise.all(due.slice(i, i + limit).map((d) => this.attempt(d)));
+      if (delivered.some(Boolean)) this.again = true; // the next delivery of that endpoint may go at once
+    }
+  }
+
+  /** One attempt of one delivery; true when it was delivered. */
+  private async attempt(delivery: DeliveryRow): Promise<boolean> {
+    this.inFlight.add(delivery.endpointId);
+    try {
+      const endpoint = await this.db.selectFrom('webhookEndpoints').selectAll().where('id', '=', delivery.endpointId).executeTakeFirst();
+      if (!endpoint) {
+        await this.db.updateTable('webhookDeliveries').set({ state: 'failed', lastError: 'the endpoint was deleted' }).where('id', '=', delivery.id).execute();
+        return false;
+      }
+      const startedAt = this.now();
+      const result = await this.post(endpoint as { url: string; secret: string }, delivery);
+      const attempts = delivery.attempts + 1;
+      const at = new Date(startedAt).toISOString();
+      if (result.status !== null && result.status >= 200 && result.status < 300) {
+        await this.db.transaction().execute(async (tx) => {
+          await tx
+            .updateTable('webhookDeliveries')
+            .set({ state: 'delivered', attempts, lastStatus: result.status, lastError: null, lastAttemptAt: at, deliveredAt: at })
+            .where('id', '=', delivery.id)
+            .execute();
+          await tx.updateTable('webhookEndpoints').set({ failingSince: null, lastError: null }).where('id', '=', delivery.endpointId).where('failingSince', 'is not', null).execute();
+        });
+        return true;
+      }
+      const first = delivery.firstAttemptAt ?? startedAt;
+      const next = nextAttemptAt(first, attempts, this.now(), this.options.random);
+      const error = result.status === null ? result.body : `HTTP ${result.status}${result.body ? `: ${result.body.slice(0, 200)}` : ''}`;
+      await this.db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('webhookDeliveries')
+          .set({
+            state: next === null ? 'failed' : 'pending',
+            attempts,
+            firstAttemptAt: first,
+            nextAttemptAt: next ?? delivery.nextAttemptAt,
+            lastStatus: result.status,
+            lastError: error,
+            lastAttemptAt: at,
+          })
+          .where('id', '=', delivery.id)
+          .execute();
+        if (next === null) {
+          await tx.updateTable('webhookEndpoints').set({ failingSince: at, lastError: error }).where('id', '=', delivery.endpointId).where('failingSince', 'is', null).execute();
+          this.options.log?.(`webhooks: delivery ${delivery.id} (${delivery.eventType}) to endpoint ${delivery.endpointId} failed for 24 h; the endpoint is marked failing`);
+        }
+      });
+      return false;
+    } finally {
+      this.inFlight.delete(delivery.endpointId);
+    }
+  }
+
+  private async post(endpoint: { url: string; secret: string }, delivery: DeliveryRow): Promise<SendResult> {
+    let target;
+    try {
+      target = await resolveTarget(endpoint.url, this.options.policy, this.options.lookup);
+    } catch (error) {
+      const message = (error as { errors?: { message: string }[] }).errors?.[0]?.message ?? (error as Error).message;
+      return { status: null, body: message, ms: 0 };
+    }
+    return send(target, delivery.payload, {
+      timeoutMs: this.options.timeoutMs,
+      headers: {
+        'kith-event-id': delivery.eventId,
+        'kith-event': delivery.eventType,
+        'kith-delivery-id': delivery.id,
+        'kith-attempt': String(delivery.attempts + 1),
+        'kith-signature': signatureHeader(endpoint.secret, delivery.payload, Math.floor(Date.now() / 1000)), // the wall clock: receivers compare it with theirs
+      },
+    });
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Webhooks with a real server, real SQLite and a real HTTP receiver on loopback: the outbox is
+ * written with the change, a receiver that is down gets every event once it is back — in order,
+ * signed, with the same event ids on retries — a restart in between loses nothing, and a delivery
+ * failing for 24 h marks the endpoint failing until a retry succeeds. The dispatcher's clock is
+ * injected (moved ahead of the wall clock), so "24 h later" takes no time.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { afterAll, describe, test } from 'vitest';
+import type { Ctx } from '../../server/domain/context.js';
+import { WebhookDispatcher } from '../../server/domain/webhooks/dispatcher.js';
+import { WebhookService } from '../../server/domain/webhooks/service.js';
+import { verifySignature } from '../../server/domain/webhooks/signature.js';
+import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A receiver on a fixed port that can be taken down and brought back, answering `status()`. */
+class Receiver {
+  readonly got: Received[] = [];
+  status: (r: Received) => number = () => 200;
+  private server: http.Server | null = null;
+  constructor(readonly port: number) {}
+  static async freePort(): Promise<number> {
+    const s = http.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => s.once('listening', r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise((r) => s.close(r));
+    return port;
+  }
+  async up(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const r = { headers: req.headers, body };
+        this.got.push(r);
+        res.writeHead(this.status(r)).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+  }
+  async down(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server!.close(r));
+    this.server = null;
+  }
+}
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('webhooks', () => {
+  /** The dispatcher's clock runs ahead of the wall clock by this much ("24 h later" at once). */
+  let ahead = 0;
+  const HOUR = 3_600_000;
+
+  function wire(server: TestServer): { service: WebhookService; dispatcher: WebhookDispatcher } {
+    const dispatcher = new WebhookDispatcher(server.services.store.db, server.services.store.feed, { policy: { allowPrivate: true }, now: () => Date.now() + ahead, pollMs: 50, timeoutMs: 2000 });
+    const service = new WebhookService(server.services.store.db, { allowPrivate: true }, () => dispatcher.kick());
+    dispatcher.start();
+    cleanups.push(() => dispatcher.stop());
+    return { service, dispatcher };
+  }
+
+  test('a receiver that is down gets every event once it is back — after a server restart — in order, signed, same ids on retries', async () => {
+    const dataDir = tempDataDir();
+    let server = await startTestServer({ dataDir });
+    cleanups.push(() => server.stop());
+    let { service, dispatcher } = wire(server);
+    const ctx: Ctx = await server.services.accounts.ownerContext('default', 'rest');
+    const receiver = new Receiver(await Receiver.freePort());
+    cleanups.push(() => receiver.down());
+
+    const endpoint = await service.create(ctx, { url: `http://127.0.0.1:${receiver.port}/hooks`, events: ['organization.*', 'deal.created', 'deal.stage_changed', 'deal.won'] });
+    assert.match(endpoint.secret, /^whsec_/);
+    assert.equal('secret' in (await service.get(ctx, endpoint.id)), false, 'the secret is shown once');
+
+    // changes while the receiver is down
+    const org = (await server.api('POST', '/crm/organizations', { name: 'Acme' })).body;
+    await server.api('PATCH', `/crm/organizations/${org.id}`, { name: 'Acme Inc' });
+    const pipeline = (await server.api('GET', '/crm/pipelines')).body.data[0];
+    const stages = (await server.api('GET', `/crm/pipelines/${pipeline.id}/stages`)).body.data;
+    const deal = (await server.api('POST', '/crm/deals', { title: 'Big one', organizationId: org.id, pipelineId: pipeline.id })).body;
+    await server.api('PATCH', `/crm/deals/${deal.id}`, { stageId: stages[1].id });
+    await server.api('PATCH', `/crm/deals/${deal.id}`, { status: 'won' });
+    await server.api('POST', '/crm/people', { name: 'Not subscribed' });
+    const expected = ['organization.created', 'organization.updated', 'deal.created', 'deal.stage_changed', 'deal.won'];
+
+    await until('a failed attempt of the first delivery', async () => (await service.deliveries(ctx, endpoint.id, {})).data.some((d) => d.attempts > 0));
+    const log = (await service.deliveries(ctx, endpoint.id, {})).data;
+    assert.deepEqual(log.map((d) => d.eventType).reverse(), expected, 'one delivery per subscribed event, newest first in the log');
+    const first = log.at(-1)!;
+    assert.equal(first.state, 'pending');
+    assert.match(first.lastError ?? '', /ECONNREFUSED/);
+    assert.equal(first.lastStatus, null);
+    assert.ok(first.nextAttemptAt && Date.parse(first.nextAttemptAt) > Date.now(), 'a next try is scheduled');
+    assert.ok(
+      log.slice(0, -1).every((d) => d.attempts === 0),
+      'later deliveries wait for the first: in order',
+    );
+
+    // the server restarts (the outbox is the queue), the receiver comes back answering 500 once
+    await dispatcher.stop();
+    await server.stop({ keepData: true });
+    server = await startTestServer({ dataDir });
+    ({ service, dispatcher } = wire(server));
+    let failedOnce = false;
+    receiver.status = () => (failedOnce ? 200 : ((failedOnce = true), 500));
+    await receiver.up();
+    await until('every event delivered', async () => {
+      ahead += 3 * HOUR; // every retry due at once
+      dispatcher.kick();
+      return (await service.deliveries(ctx, endpoint.id, { state: 'delivered' })).data.length === expected.length;
+    });
+
+    const got = receiver.got.map((r) => ({ type: r.headers['kith-event'], id: r.headers['kith-event-id'], body: JSON.parse(r.body) }));
+    assert.deepEqual(
+      got.map((g) => g.type),
+      [expected[0], ...expected],
+      'the first event twice (500, then 200), then the rest in order',
+    );
+    assert.equal(got[0].id, got[1].id, 'a retry carries the same event id');
+    assert.equal(new Set(got.map((g) => g.id)).size, expected.length);
+    for (const r of receiver.got) assert.ok(verifySignature(endpoint.secret, r.headers['kith-signature'] as string, r.body), 'signed with the endpoint secret');
+    const won = got.at(-1)!.body;
+    assert.equal(won.type, 'deal.won');
+    assert.equal(won.workspaceId, ctx.workspaceId);
+    assert.equal(won.data.record.id, deal.id);
+    assert.equal(won.data.record.status, 'won');
+    assert.equal(won.data.previous.status, 'open');
+    assert.ok(won.data.changedFields.includes('status'));
+    assert.equal(got[1].body.data.record.name, 'Acme', 'the payload is the state at the change, not now');
+
+    // a tampered body fails verification
+    const tampered = receiver.got[1].body.replace('Acme', 'Evil');
+    assert.equal(verifySignature(endpoint.secret, receiver.got[1].headers['kith-signature'] as string, tampered), false);
+
+    const delivered = (await service.deliveries(ctx, endpoint.id, {})).data.at(-1)!;
+    assert.equal(delivered.attempts, 3, 'refused while down, 500, then delivered');
+    assert.equal(delivered.lastStatus, 200);
+  });
+
+  test('failing for 24 h marks the endpoint failing; a manual retry that succeeds clears it; a test event reaches only that endpoint', async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.stop());
+    const { service, dispatcher } = wire(server);
+    const ctx: Ctx = await server.services.accounts.ownerContext('default', 'rest');
+    const receiver = new Receiver(await Receiver.freePort());
+    cleanups.push(() => receiver.down());
+    receiver.status = () => 503;
+    await receiver.up();
+    const endpoint = await service.create(ctx, { url: `http://127.0.0.1:${receiver.port}/h`, events: ['person.created'] });
+    await server.api('POST', '/crm/people', { name: 'Ana' });
+    for (let i = 0; i < 200 && (await service.deliveries(ctx, endpoint.id, {})).data[0]?.state !== 'failed'; i++) {
+      ahead += 3 * HOUR; // past the longest delay (2 h)
+      dispatcher.kick();
+      await until(`attempt ${i + 1}`, () => receiver.got.length > i);
+    }
+    const [failed] = (await service.deliveries(ctx, endpoint.id, {})).data;
+    assert.equal(failed.state, 'failed');
+    assert.equal(failed.lastStatus, 503);
+    assert.equal(failed.attempts, receiver.got.length);
+    assert.ok(Date.parse(failed.lastAttemptAt!) - Date.parse(failed.firstAttemptAt!) >= 24 * HOUR, 'given up only after 24 h of retries');
+    assert.ok((await service.get(ctx, endpoint.id)).failingSince, 'the endpoint is marked failing');
+
+    receiver.status = () => 204;
+    await service.retry(ctx, endpoint.id, failed.id);
+    await until('the retry delivered', async () => (await service.deliveries(ctx, endpoint.id, {})).data[0].state === 'delivered');
+    assert.equal((await service.get(ctx, endpoint.id)).failingSince, null);
+
+    const other = await service.create(ctx, { url: `http://127.0.0.1:${receiver.port}/other`, events: ['deal.won'] });
+    const count = receiver.got.length;
+    await service.sendTest(ctx, other.id);
+    await until('the test event', () => receiver.got.length === count + 1);
+    assert.equal(receiver.got.at(-1)!.headers['kith-event'], 'webhook.test');
+    assert.ok(verifySignature(other.secret, receiver.got.at(-1)!.headers['kith-signature'] as string, receiver.got.at(-1)!.body));
+  });
+
+  test('bad input names the field; private targets are refused unless allowed; members cannot manage webhooks', async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.stop());
+    const ctx: Ctx = await server.services.accounts.ownerContext('default', 'rest');
+    const strict = new WebhookService(server.services.store.db, { allowPrivate: false });
+    const refused = async (input: unknown, path: string, message: RegExp) => {
+      await assert.rejects(strict.create(ctx, input), (e: any) => e.code === 'invalid' && e.errors.some((x: any) => x.path === path && message.test(x.message)));
+    };
+    await refused({ url: 'http://127.0.0.1:9/h', events: ['*'] }, 'url', /not a public address.*KITH_WEBHOOK_ALLOW_PRIVATE=1/);
+    await refused({ url: 'ftp://example.com/h', events: ['*'] }, 'url', /http or https/);
+    await refused({ url: 'https://example.com/h', events: ['deal.exploded'] }, 'events.0', /unknown event type 'deal.exploded'/);
+    await refused({ url: 'https://example.com/h', events: [] }, 'events', /at least one/);
+    await refused({ url: 'https://example.com/h', events: ['*'], colour: 'red' }, 'colour', /unknown/);
+    assert.equal((await strict.list(ctx)).data.length, 0, 'nothing stored');
+    await assert.rejects(strict.list({ ...ctx, role: 'MEMBER' }), (e: any) => e.code === 'role_forbidden');
+  });
+});
