@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { createServices, type Services } from './domain/services.js';
+import { WebhookDispatcher, type DispatcherOptions } from './domain/webhooks/dispatcher.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { openStore } from './store/store.js';
 
@@ -22,6 +23,8 @@ export interface ServerOptions {
   onFirstStart?: (info: { key: string; email: string; workspace: string; setupToken: string; setupUrl: string }) => void;
   /** Session lifetime and sign-in limits (tests shorten them). */
   auth?: AppOptions['auth'];
+  /** The webhook dispatcher's clock and poll interval (tests move the clock ahead). */
+  webhooks?: Pick<DispatcherOptions, 'now' | 'pollMs' | 'timeoutMs'>;
 }
 
 export interface RunningServer {
@@ -49,6 +52,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.listen(options.port ?? 4317, host, () => resolve());
   });
   store.feed.watch(store.db);
+  // webhook deliveries: the outbox is sent by this process while it runs (server/domain/webhooks/)
+  const webhooks = new WebhookDispatcher(store.db, store.feed, { policy: services.webhooks.policy, log: options.log ?? undefined, ...options.webhooks });
+  services.webhooks.wake = () => webhooks.kick();
+  webhooks.start();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   if (first) {
@@ -76,6 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await stopped;
         clearInterval(sweep);
         clearTimeout(forced);
+        await webhooks.stop();
         await store.close();
       })();
       return closing;

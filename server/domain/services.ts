@@ -14,6 +14,8 @@ import { RecordService } from './records.js';
 import type { EntityHookTable } from './records/scope.js';
 import { describeSchema, type SchemaDescription } from './schema.js';
 import { ViewService } from './views.js';
+import { WebhookService } from './webhooks/service.js';
+import { targetPolicyFromEnv } from './webhooks/targets.js';
 import { StageOrder } from '../../shared/schemas.js';
 
 /** The server-only work of the entities that have some (their rules are shared: shared/entities/). */
@@ -31,6 +33,8 @@ export interface Services {
   views: ViewService;
   audit(ctx: Ctx, query: unknown): ReturnType<typeof listAudit>;
   reorderStages(ctx: Ctx, pipelineId: string, input: unknown): ReturnType<typeof reorderStages>;
+  /** Webhook endpoints and their delivery log (the running server sends the outbox). */
+  webhooks: WebhookService;
   /** The data model: every entity with its standard and custom fields (GET /crm/schema, crm.schema.describe). */
   schema(ctx: Ctx): Promise<SchemaDescription>;
 }
@@ -43,6 +47,7 @@ export function createServices(store: Store): Services {
     accounts: new AccountService(store, records),
     views: new ViewService(records),
     audit: (ctx, query) => listAudit(store.db, ctx, query),
+    webhooks: new WebhookService(store.db, targetPolicyFromEnv()),
     schema: (ctx) => describeSchema(store, ctx),
     reorderStages: async (ctx, pipelineId, input) => {
       const { stageIds } = parseInput(StageOrder, input);

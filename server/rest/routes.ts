@@ -32,6 +32,7 @@ import type { Services } from '../domain/services.js';
 import { SchemaDescription } from '../domain/schema.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
 import { memberRoutes } from './members.js';
+import { webhookRoutes } from './webhookRoutes.js';
 import type { RouteDef } from './routeTable.js';
 
 import { CRM_VERSION } from '../../shared/version.js';
@@ -183,6 +184,7 @@ export function crmRoutes(services: Services): RouteDef[] {
       handler: async (ctx, req) => accounts.updateWorkspace(ctx, req.body),
     },
     ...memberRoutes(services),
+    ...webhookRoutes(services),
     ...collectionRoutes(services, { collection: 'organizations', path: '/organizations', tag: 'Organizations', create: OrganizationCreate, update: OrganizationUpdate, noun: 'organization' }),
     ...collectionRoutes(services, { collection: 'people', path: '/people', tag: 'People', create: PersonCreate, update: PersonUpdate, noun: 'person' }),
     ...collectionRoutes(services, { collection: 'deals', path: '/deals', tag: 'Deals', create: DealCreate, update: DealUpdate, noun: 'deal' }),

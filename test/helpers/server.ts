@@ -45,7 +45,9 @@ export async function apiCall(baseUrl: string, key: string | null, method: strin
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
-export async function startTestServer(options: { dataDir?: string; uiDir?: string | null; port?: number; auth?: ServerOptions['auth'] } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { dataDir?: string; uiDir?: string | null; port?: number; auth?: ServerOptions['auth']; webhooks?: ServerOptions['webhooks'] } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDataDir();
   let ownerKey: string | null = null;
   let setupToken = '';
@@ -56,6 +58,7 @@ export async function startTestServer(options: { dataDir?: string; uiDir?: strin
     log: null,
     uiDir: options.uiDir ?? null,
     auth: options.auth,
+    webhooks: options.webhooks,
     onFirstStart: (first) => {
       ownerKey = first.key;
       setupToken = first.setupToken;

@@ -44,8 +44,9 @@ async function hit(
 /** The real records a route's path ids name. */
 function fixtureIds(route: RouteDef): Record<string, string> {
   const collection = route.path.split('/')[1];
-  const id = { organizations: ids.org, people: ids.person, deals: ids.deal, pipelines: ids.pipeline, activities: ids.activity, stages: ids.stage, fields: ids.field }[collection] ?? '';
-  return { id, personId: ids.person };
+  const id =
+    { organizations: ids.org, people: ids.person, deals: ids.deal, pipelines: ids.pipeline, activities: ids.activity, stages: ids.stage, fields: ids.field, webhooks: ids.webhook }[collection] ?? '';
+  return { id, personId: ids.person, deliveryId: ids.delivery };
 }
 
 beforeAll(async () => {
@@ -71,6 +72,8 @@ beforeAll(async () => {
   await post(`/crm/deals/${ids.deal}/contacts`, { personId: ids.person });
   ids.field = await post('/crm/fields', { entity: 'deals', key: 'tier', label: 'Tier', type: 'select', options: [{ value: 'gold' }, { value: 'silver' }] });
   assert.equal((await server.api('PATCH', `/crm/deals/${ids.deal}`, { custom: { tier: 'gold' } })).status, 200);
+  ids.webhook = await post('/crm/webhooks', { url: 'https://hooks.example.invalid/kith', events: ['deal.won'], active: false });
+  ids.delivery = (await server.api('POST', `/crm/webhooks/${ids.webhook}/test`)).body.id;
 });
 afterAll(async () => {
   await server.stop();
@@ -158,8 +161,8 @@ describe('every status a route answers is documented for it', () => {
       await hit(route, 'repeated query parameter', { query: 'workspace=a&workspace=b' });
       await hit(route, 'unknown workspace', { headers: { 'x-kith-workspace': 'no-such-workspace' } });
       if (route.path.includes(':')) {
-        await hit(route, 'unknown ids', { ids: { id: newId(), personId: newId() }, body: route.body ? {} : undefined });
-        await hit(route, 'ids that are not uuids', { ids: { id: 'not-a-uuid', personId: '1' } });
+        await hit(route, 'unknown ids', { ids: { id: newId(), personId: newId(), deliveryId: newId() }, body: route.body ? {} : undefined });
+        await hit(route, 'ids that are not uuids', { ids: { id: 'not-a-uuid', personId: '1', deliveryId: 'x' } });
       }
       if (['post', 'patch', 'put'].includes(route.method)) {
         await hit(route, 'malformed JSON', { body: '{"name": ' });

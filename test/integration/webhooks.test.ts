@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { afterAll, describe, test } from 'vitest';
 import type { Ctx } from '../../server/domain/context.js';
-import { WebhookDispatcher } from '../../server/domain/webhooks/dispatcher.js';
 import { WebhookService } from '../../server/domain/webhooks/service.js';
 import { verifySignature } from '../../server/domain/webhooks/signature.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
@@ -70,26 +69,35 @@ describe('webhooks', () => {
   let ahead = 0;
   const HOUR = 3_600_000;
 
-  function wire(server: TestServer): { service: WebhookService; dispatcher: WebhookDispatcher } {
-    const dispatcher = new WebhookDispatcher(server.services.store.db, server.services.store.feed, { policy: { allowPrivate: true }, now: () => Date.now() + ahead, pollMs: 50, timeoutMs: 2000 });
-    const service = new WebhookService(server.services.store.db, { allowPrivate: true }, () => dispatcher.kick());
-    dispatcher.start();
-    cleanups.push(() => dispatcher.stop());
-    return { service, dispatcher };
+  /** A server whose webhook dispatcher runs on the test's clock; loopback receivers allowed. */
+  async function start(dataDir?: string): Promise<TestServer> {
+    process.env.KITH_WEBHOOK_ALLOW_PRIVATE = '1';
+    try {
+      return await startTestServer({ dataDir, webhooks: { now: () => Date.now() + ahead, pollMs: 50, timeoutMs: 2000 } });
+    } finally {
+      delete process.env.KITH_WEBHOOK_ALLOW_PRIVATE;
+    }
   }
 
   test('a receiver that is down gets every event once it is back — after a server restart — in order, signed, same ids on retries', async () => {
     const dataDir = tempDataDir();
-    let server = await startTestServer({ dataDir });
+    let server = await start(dataDir);
     cleanups.push(() => server.stop());
-    let { service, dispatcher } = wire(server);
+    let service = server.services.webhooks;
     const ctx: Ctx = await server.services.accounts.ownerContext('default', 'rest');
     const receiver = new Receiver(await Receiver.freePort());
     cleanups.push(() => receiver.down());
 
-    const endpoint = await service.create(ctx, { url: `http://127.0.0.1:${receiver.port}/hooks`, events: ['organization.*', 'deal.created', 'deal.stage_changed', 'deal.won'] });
+    const created = await server.api('POST', '/crm/webhooks', { url: `http://127.0.0.1:${receiver.port}/hooks`, events: ['organization.*', 'deal.created', 'deal.stage_changed', 'deal.won'] });
+    assert.equal(created.status, 201);
+    const endpoint = created.body;
     assert.match(endpoint.secret, /^whsec_/);
-    assert.equal('secret' in (await service.get(ctx, endpoint.id)), false, 'the secret is shown once');
+    const listed = (await server.api('GET', '/crm/webhooks')).body.data;
+    assert.deepEqual(
+      listed.map((e: any) => [e.id, 'secret' in e]),
+      [[endpoint.id, false]],
+      'the secret is shown once',
+    );
 
     // changes while the receiver is down
     const org = (await server.api('POST', '/crm/organizations', { name: 'Acme' })).body;
@@ -116,16 +124,16 @@ describe('webhooks', () => {
     );
 
     // the server restarts (the outbox is the queue), the receiver comes back answering 500 once
-    await dispatcher.stop();
+    const ownerKey = server.key; // a restarted server prints no key: it is the same owner's
     await server.stop({ keepData: true });
-    server = await startTestServer({ dataDir });
-    ({ service, dispatcher } = wire(server));
+    server = await start(dataDir);
+    service = server.services.webhooks;
     let failedOnce = false;
     receiver.status = () => (failedOnce ? 200 : ((failedOnce = true), 500));
     await receiver.up();
     await until('every event delivered', async () => {
       ahead += 3 * HOUR; // every retry due at once
-      dispatcher.kick();
+      service.wake();
       return (await service.deliveries(ctx, endpoint.id, { state: 'delivered' })).data.length === expected.length;
     });
 
@@ -151,15 +159,15 @@ describe('webhooks', () => {
     const tampered = receiver.got[1].body.replace('Acme', 'Evil');
     assert.equal(verifySignature(endpoint.secret, receiver.got[1].headers['kith-signature'] as string, tampered), false);
 
-    const delivered = (await service.deliveries(ctx, endpoint.id, {})).data.at(-1)!;
+    const delivered = (await server.api('GET', `/crm/webhooks/${endpoint.id}/deliveries`, undefined, { key: ownerKey })).body.data.at(-1);
     assert.equal(delivered.attempts, 3, 'refused while down, 500, then delivered');
     assert.equal(delivered.lastStatus, 200);
   });
 
   test('failing for 24 h marks the endpoint failing; a manual retry that succeeds clears it; a test event reaches only that endpoint', async () => {
-    const server = await startTestServer();
+    const server = await start();
     cleanups.push(() => server.stop());
-    const { service, dispatcher } = wire(server);
+    const service = server.services.webhooks;
     const ctx: Ctx = await server.services.accounts.ownerContext('default', 'rest');
     const receiver = new Receiver(await Receiver.freePort());
     cleanups.push(() => receiver.down());
@@ -169,7 +177,7 @@ describe('webhooks', () => {
     await server.api('POST', '/crm/people', { name: 'Ana' });
     for (let i = 0; i < 200 && (await service.deliveries(ctx, endpoint.id, {})).data[0]?.state !== 'failed'; i++) {
       ahead += 3 * HOUR; // past the longest delay (2 h)
-      dispatcher.kick();
+      service.wake();
       await until(`attempt ${i + 1}`, () => receiver.got.length > i);
     }
     const [failed] = (await service.deliveries(ctx, endpoint.id, {})).data;
@@ -180,13 +188,13 @@ describe('webhooks', () => {
     assert.ok((await service.get(ctx, endpoint.id)).failingSince, 'the endpoint is marked failing');
 
     receiver.status = () => 204;
-    await service.retry(ctx, endpoint.id, failed.id);
+    assert.equal((await server.api('POST', `/crm/webhooks/${endpoint.id}/deliveries/${failed.id}/retry`)).status, 200);
     await until('the retry delivered', async () => (await service.deliveries(ctx, endpoint.id, {})).data[0].state === 'delivered');
     assert.equal((await service.get(ctx, endpoint.id)).failingSince, null);
 
     const other = await service.create(ctx, { url: `http://127.0.0.1:${receiver.port}/other`, events: ['deal.won'] });
     const count = receiver.got.length;
-    await service.sendTest(ctx, other.id);
+    assert.equal((await server.api('POST', `/crm/webhooks/${other.id}/test`)).status, 202);
     await until('the test event', () => receiver.got.length === count + 1);
     assert.equal(receiver.got.at(-1)!.headers['kith-event'], 'webhook.test');
     assert.ok(verifySignature(other.secret, receiver.got.at(-1)!.headers['kith-signature'] as string, receiver.got.at(-1)!.body));

@@ -104,9 +104,10 @@ function toDelivery(row: Record<string, any>): WebhookDelivery {
 export class WebhookService {
   constructor(
     private readonly db: Db,
-    private readonly policy: TargetPolicy,
-    /** Called after a change that gives the dispatcher work (a retry, a test event). */
-    private readonly wake: () => void = () => {},
+    /** Where deliveries may go (the dispatcher uses the same). */
+    readonly policy: TargetPolicy,
+    /** Called after a change that gives the dispatcher work (a retry, a test event); set by the running server. */
+    public wake: () => void = () => {},
   ) {}
 
   private owner(ctx: Ctx, what: string): void {
