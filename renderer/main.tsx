@@ -1,6 +1,7 @@
 /**
  * Kith renderer entry (web and desktop): Mantine theme, notifications, the app.
  */
+import './zodConfig.js';
 import { createRoot } from 'react-dom/client';
 import { MantineProvider, createTheme } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';

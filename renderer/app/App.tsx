@@ -7,7 +7,8 @@ import { Center, Loader, Stack, Text } from '@mantine/core';
 import { KithConnectionError, openKithStore, type Connection, type KithStore } from '../data/index.js';
 import { KithProvider } from './KithContext.js';
 import { SessionContext, type Session } from './session.js';
-import { clearConnection, desktopBridge, loadConnection, saveConnection } from './connection.js';
+import { clearConnection, desktopBridge, isSessionConnection, loadConnection, saveConnection, signOutSession } from './connection.js';
+import { LinkPage, linkFromLocation, type LinkKind } from './LinkPage.js';
 import { SignIn } from './SignIn.js';
 import { Shell } from './Shell.js';
 import { errorMessage } from '../components/forms.js';
@@ -17,6 +18,7 @@ type Phase =
   | { kind: 'loading'; message: string }
   | { kind: 'unreachable'; error: string; connection: Connection }
   | { kind: 'signin'; error: string | null; connection: Connection | null }
+  | { kind: 'link'; link: LinkKind; token: string }
   | { kind: 'ready'; store: KithStore; connection: Connection };
 
 export function App() {
@@ -48,6 +50,11 @@ export function App() {
 
   useEffect(() => {
     let cancelled = false;
+    const link = desktopBridge() ? null : linkFromLocation();
+    if (link) {
+      setPhase({ kind: 'link', link: link.kind, token: link.token });
+      return;
+    }
     loadConnection()
       .then((connection) => {
         if (cancelled) return;
@@ -78,6 +85,7 @@ export function App() {
         const store = storeRef.current;
         storeRef.current = null;
         if (store) await store.close().catch((e) => console.error('closing the store failed', e));
+        if (isSessionConnection(phase.connection)) await signOutSession();
         if (!desktopBridge()) clearConnection();
         setPhase({ kind: 'signin', error: null, connection: null });
       },
@@ -102,12 +110,14 @@ export function App() {
         error={phase.error}
         onRetry={() => void open(phase.connection, true)}
         onSignOut={() => {
+          if (isSessionConnection(phase.connection)) void signOutSession();
           if (!desktopBridge()) clearConnection();
           setPhase({ kind: 'signin', error: null, connection: null });
         }}
       />
     );
   }
+  if (phase.kind === 'link') return <LinkPage kind={phase.link} token={phase.token} onConnect={signIn} />;
   if (phase.kind === 'signin') return <SignIn error={phase.error} initial={phase.connection} onConnect={signIn} />;
   return (
     <SessionContext.Provider value={session}>

@@ -12,6 +12,7 @@ import { Link, Route, Switch, useLocation } from 'wouter';
 import { useKith } from './KithContext.js';
 import { SHORTCUTS } from './shortcuts.js';
 import { SyncIndicator } from '../components/SyncIndicator.js';
+import { UserMenu } from './UserMenu.js';
 import { CommandPalette, PaletteHint } from '../components/CommandPalette.js';
 import { QuickCreateProvider, useQuickCreate } from '../components/create/QuickCreate.js';
 import { Logo } from '../components/Logo.js';
@@ -117,6 +118,7 @@ function ShellFrame() {
               </Badge>
             </Tooltip>
             <SyncIndicator />
+            <UserMenu />
           </Group>
         </Group>
       </AppShell.Header>

@@ -89,7 +89,8 @@ export async function openConnection(conn: Connection, options: { fetch?: typeof
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const base = conn.serverUrl.trim().replace(/\/+$/, '');
   if (!/^https?:\/\//i.test(base)) throw new KithConnectionError(`the server URL must start with http:// or https:// (got '${conn.serverUrl}')`, null);
-  const headers: Record<string, string> = { authorization: `Bearer ${conn.apiKey.trim()}` };
+  // no key: a person signed in with a password, whose session cookie the browser sends (same origin)
+  const headers: Record<string, string> = conn.apiKey.trim() ? { authorization: `Bearer ${conn.apiKey.trim()}` } : {};
   if (conn.workspace) headers['x-kith-workspace'] = conn.workspace;
 
   const infoKey = `kith-info:${nameHash(`${base}|${conn.workspace ?? ''}|${conn.apiKey.trim()}`)}`;
@@ -107,7 +108,7 @@ export async function openConnection(conn: Connection, options: { fetch?: typeof
     if (!gateRes.ok) {
       const detail = await problemText(gateRes);
       remembered?.delete(infoKey);
-      if (gateRes.status === 401) throw new KithConnectionError(`the server refused the API key: ${detail}`, 401);
+      if (gateRes.status === 401) throw new KithConnectionError(conn.apiKey.trim() ? `the server refused the API key: ${detail}` : `you are signed out: ${detail}`, 401);
       if (gateRes.status === 403) throw new KithConnectionError(`access denied: ${detail}`, 403);
       throw new KithConnectionError(`the server answered ${gateRes.status}: ${detail}`, gateRes.status);
     }

@@ -161,8 +161,15 @@ export function authRouter(services: Services, options: AuthRouterOptions): Rout
     '/invite/accept',
     route(async (req, res) => {
       if (refuseCrossSiteWrite(req, res)) return;
-      const signedIn = keyFromRequest(req) !== null || sessionToken(req) !== null ? await principal(req, res) : null;
-      if (res.headersSent) return;
+      // a key must be valid; a cookie whose session ended counts as not signed in (the person may create the account)
+      let signedIn: Principal | null = null;
+      if (keyFromRequest(req) !== null) {
+        signedIn = await principal(req, res);
+        if (!signedIn) return;
+      } else {
+        const session = await accounts.authenticateSession(sessionToken(req));
+        if (!('failure' in session)) signedIn = session;
+      }
       const accepted = await accounts.acceptInvite(req.body, signedIn?.user ?? null);
       const workspace = await accounts.findWorkspace(accepted.workspaceId);
       if (accepted.created) await startSession(req, res, accepted.user);

@@ -58,6 +58,8 @@ export async function createSession(db: Db, userId: string, options: { ttlMs?: n
     .insertInto('sessions')
     .values({ ...session, tokenHash: hashToken(token) })
     .execute();
+  // the user's expired sessions are of no use to anyone: drop them while here
+  await db.deleteFrom('sessions').where('userId', '=', userId).where('expiresAt', '<=', session.createdAt).execute();
   return { token, session };
 }
 
