@@ -24,7 +24,7 @@ export interface ServerOptions {
   /** Session lifetime and sign-in limits (tests shorten them). */
   auth?: AppOptions['auth'];
   /** The webhook dispatcher's clock and poll interval (tests move the clock ahead). */
-  webhooks?: Pick<DispatcherOptions, 'now' | 'pollMs' | 'timeoutMs'>;
+  webhooks?: Pick<DispatcherOptions, 'now' | 'pollMs' | 'timeoutMs' | 'log'>;
 }
 
 export interface RunningServer {

@@ -15,6 +15,7 @@ import { recordTools } from './tools/records.js';
 import { schemaTools } from './tools/schema.js';
 import { searchTool } from './tools/search.js';
 import type { ToolDef } from './tools/tool.js';
+import { webhookTools } from './tools/webhooks.js';
 
 export { visibleTools, type ToolDef } from './tools/tool.js';
 
@@ -35,6 +36,7 @@ export function catalogue(): ToolDef[] {
     ...contextTools(),
     auditTool(),
     ...schemaTools(), // crm.schema.describe, crm.field.*
+    ...webhookTools(),
   );
   cached = tools;
   return tools;

@@ -35,6 +35,10 @@ const SPEC_TOOLS = [
   'crm.field.create',
   'crm.field.update',
   'crm.field.archive',
+  'crm.webhook.list',
+  'crm.webhook.create',
+  'crm.webhook.update',
+  'crm.webhook.delete',
 ];
 
 const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove)$/.test(n));

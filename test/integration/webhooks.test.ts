@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { afterAll, describe, test } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Ctx } from '../../server/domain/context.js';
 import { WebhookService } from '../../server/domain/webhooks/service.js';
 import { verifySignature } from '../../server/domain/webhooks/signature.js';
@@ -178,7 +180,8 @@ describe('webhooks', () => {
     for (let i = 0; i < 200 && (await service.deliveries(ctx, endpoint.id, {})).data[0]?.state !== 'failed'; i++) {
       ahead += 3 * HOUR; // past the longest delay (2 h)
       service.wake();
-      await until(`attempt ${i + 1}`, () => receiver.got.length > i);
+      // the attempt answered and recorded (its next try scheduled) before the clock moves again
+      await until(`attempt ${i + 1}`, async () => receiver.got.length > i && (await service.deliveries(ctx, endpoint.id, {})).data[0].attempts > i);
     }
     const [failed] = (await service.deliveries(ctx, endpoint.id, {})).data;
     assert.equal(failed.state, 'failed');
@@ -215,5 +218,52 @@ describe('webhooks', () => {
     await refused({ url: 'https://example.com/h', events: ['*'], colour: 'red' }, 'colour', /unknown/);
     assert.equal((await strict.list(ctx)).data.length, 0, 'nothing stored');
     await assert.rejects(strict.list({ ...ctx, role: 'MEMBER' }), (e: any) => e.code === 'role_forbidden');
+  });
+
+  test('an agent manages webhooks over MCP (owners only); a deal won through MCP reaches the receiver', async () => {
+    const server = await start();
+    cleanups.push(() => server.stop());
+    const receiver = new Receiver(await Receiver.freePort());
+    cleanups.push(() => receiver.down());
+    await receiver.up();
+    const connect = async (key: string) => {
+      const client = new Client({ name: 'webhook-agent', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+      cleanups.push(() => client.close());
+      return client;
+    };
+    const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as any;
+    const owner = await connect(server.key);
+
+    const created = await call(owner, 'crm.webhook.create', { url: `http://127.0.0.1:${receiver.port}/won`, events: ['deal.won'] });
+    assert.notEqual(created.isError, true, created.content[0].text);
+    assert.match(created.structuredContent.secret, /^whsec_/);
+    const id = created.structuredContent.id;
+    const bad = await call(owner, 'crm.webhook.create', { url: 'ftp://x.example/', events: ['deal.won'] });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0].text, /url.*http or https/);
+    assert.deepEqual(
+      (await call(owner, 'crm.webhook.list')).structuredContent.data.map((e: any) => [e.id, e.events, 'secret' in e]),
+      [[id, ['deal.won'], false]],
+    );
+
+    const deal = (await call(owner, 'crm.deal.create', { title: 'Agent deal' })).structuredContent;
+    assert.notEqual((await call(owner, 'crm.deal.update', { id: deal.id, status: 'won' })).isError, true);
+    await until('deal.won delivered', () => receiver.got.length === 1);
+    assert.equal(receiver.got[0].headers['kith-event'], 'deal.won');
+    assert.ok(verifySignature(created.structuredContent.secret, receiver.got[0].headers['kith-signature'] as string, receiver.got[0].body));
+
+    assert.equal((await call(owner, 'crm.webhook.update', { id, active: false })).structuredContent.active, false);
+    assert.deepEqual((await call(owner, 'crm.webhook.delete', { id })).structuredContent, { deleted: id });
+    assert.deepEqual((await call(owner, 'crm.webhook.list')).structuredContent.data, []);
+
+    // members do not see the webhook tools
+    const { accounts } = server.services;
+    const ws = (await accounts.findWorkspace('default'))!;
+    const user = await accounts.createUser({ email: 'member@webhooks.test', name: 'Member' });
+    await accounts.setMembership(ws.id, user.id, 'MEMBER');
+    const member = await connect((await accounts.createApiKey({ userId: user.id })).key);
+    const names = (await member.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('crm.deal.create') && !names.some((n) => n.startsWith('crm.webhook.')));
   });
 });
