@@ -9,6 +9,7 @@ import { mountSync } from '../sync/index.js';
 import { mountMcp } from '../mcp/http.js';
 import { authRouter } from './authRoutes.js';
 import { securityHeaders } from './headers.js';
+import { loopbackHostOnly } from './hostCheck.js';
 import { createLimits, limitFailedCredentials, type LimitSettings } from './limits.js';
 import { problem, sendProblem } from './problem.js';
 
@@ -53,6 +54,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.get('/health', (_req, res) => void res.json({ ok: true }));
   // OAuth metadata for /mcp is not served yet: nothing under /.well-known/ is the web app
   app.use('/.well-known', (req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} /.well-known${req.path}`)));
+  app.use(['/auth', '/crm', '/sync'], loopbackHostOnly(options.host));
   app.use('/auth', authRouter(services, { limits, sessionTtlMs: options.auth?.sessionTtlMs }));
   app.use(['/crm', '/sync', '/mcp'], limitFailedCredentials(services, limits));
   app.use('/crm', crmRouter(services));

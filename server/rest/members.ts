@@ -52,6 +52,7 @@ export function memberRoutes(services: Services): RouteDef[] {
       ungated: true,
       body: MemberUpdate,
       response: Member,
+      statuses: { '409': 'The member is the last owner of the workspace' },
       handler: async (ctx, req) => member(await accounts.changeMemberRole(ctx, param(req, 'userId'), req.body)),
     },
     {
@@ -62,6 +63,7 @@ export function memberRoutes(services: Services): RouteDef[] {
       description: 'The last owner cannot be removed (409). Their sessions and keys lose access to this workspace at once. Audited.',
       ungated: true,
       status: 204,
+      statuses: { '409': 'The member is the last owner of the workspace' },
       handler: async (ctx, req) => {
         await accounts.removeMember(ctx, param(req, 'userId'));
       },
@@ -111,6 +113,7 @@ export function memberRoutes(services: Services): RouteDef[] {
       summary: 'Revoke an invite (owners); its link stops working at once',
       ungated: true,
       status: 204,
+      statuses: { '409': 'The invite was accepted already' },
       handler: async (ctx, req) => {
         await accounts.revokeInvite(ctx, param(req, 'inviteId'));
       },

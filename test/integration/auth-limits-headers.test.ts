@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -45,6 +46,27 @@ describe('invalid keys', () => {
     assert.equal((await server.api('GET', '/crm', undefined, { key: 'nonsense' })).status, 429);
     const mcp = await server.api('POST', '/mcp', { jsonrpc: '2.0', id: 1, method: 'ping' }, { key: 'kith_' + 'y'.repeat(32), headers: { accept: 'application/json, text/event-stream' } });
     assert.equal(mcp.status, 429);
+  });
+});
+
+describe('DNS rebinding', () => {
+  /** A GET with a chosen Host header (fetch does not let one set it). */
+  const getWithHost = (urlPath: string, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path: urlPath, headers: { host, authorization: `Bearer ${server.key}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  test('bound to loopback, /crm, /sync and /auth answer only loopback host names', async () => {
+    for (const urlPath of ['/crm', '/sync/organizations/pull', '/auth/me']) {
+      assert.equal(await getWithHost(urlPath, 'attacker.example:' + server.port), 403, urlPath);
+      assert.equal(await getWithHost(urlPath, `localhost:${server.port}`), 200, urlPath);
+      assert.equal(await getWithHost(urlPath, `127.0.0.1:${server.port}`), 200, urlPath);
+    }
   });
 });
 
