@@ -38,7 +38,11 @@ export async function openDatabase(dataDir: string, options: { create?: boolean 
   if (options.create === false && !fs.existsSync(file)) {
     throw new Error(`no Kith database in ${path.resolve(dataDir)} (expected ${file}); start the server once or set KITH_DATA_DIR`);
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  // a new data directory and database are readable by their owner only (SQLite gives the -wal and
+  // -shm files the database file's mode); existing ones keep the mode an administrator gave them
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const isNew = !fs.existsSync(file);
+  if (isNew) fs.closeSync(fs.openSync(file, 'a', 0o600));
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('busy_timeout = 10000');

@@ -118,3 +118,19 @@ describe('security headers', () => {
     assert.equal(res.status, 404);
   });
 });
+
+describe('the data directory', () => {
+  test('a new data directory and its database files are readable by their owner only', async () => {
+    const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kith-mode-')), 'data');
+    const fresh = await startTestServer({ dataDir });
+    try {
+      assert.equal((await fresh.api('POST', '/crm/organizations', { name: 'Written' })).status, 201);
+      const mode = (p: string) => fs.statSync(p).mode & 0o777;
+      assert.equal(mode(dataDir), 0o700);
+      for (const name of ['kith.sqlite', 'kith.sqlite-wal', 'kith.sqlite-shm']) assert.equal(mode(path.join(dataDir, name)), 0o600, name);
+    } finally {
+      await fresh.stop();
+      fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+});
