@@ -48,7 +48,8 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-const page = (record: z.ZodType) => z.object({ data: z.array(record), nextCursor: z.string().nullable() });
+const page = (record: z.ZodType) =>
+  z.object({ data: z.array(record), nextCursor: z.string().nullable(), total: z.number().int().optional().describe('With count=true: the number of records matching') });
 const param = (req: Request, name: string) => String(req.params[name]);
 
 interface CollectionRoutes {

@@ -41,7 +41,7 @@ export const deals: EntityDefinition<'deals', typeof DealRecord, typeof DealCrea
   list: {
     search: ['title'],
     sort: ['title', 'amount', 'expectedCloseDate', 'status', 'probability'],
-    filter: ['organizationId', 'pipelineId', 'stageId', 'status', 'ownerId', 'primaryPersonId'],
+    filter: ['organizationId', 'pipelineId', 'stageId', 'status', 'ownerId', 'primaryPersonId', 'currency'],
   },
   permissions: MEMBER_WRITES,
   sync: 'pushable',

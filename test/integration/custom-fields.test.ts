@@ -333,3 +333,89 @@ describe('definitions replicate and the schema describes them', () => {
     assert.ok(orgs.fields.some((f: { key: string }) => f.key === 'custom.segment'));
   });
 });
+
+describe('query operators on lists (SPEC §3), standard and custom fields', () => {
+  const ids: Record<string, string> = {};
+  const titles = async (query: string) => {
+    const res = await server.api('GET', `/crm/deals?q=Ops-&${query}`);
+    assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body)}`);
+    return { titles: res.body.data.map((d: { title: string }) => d.title).sort(), total: res.body.total };
+  };
+
+  beforeAll(async () => {
+    const make = async (title: string, body: Record<string, unknown>) => {
+      const res = await server.api('POST', '/crm/deals', { title, ...body });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      ids[title] = res.body.id;
+    };
+    await make('Ops-A', {
+      amount: 15000,
+      currency: 'USD',
+      expectedCloseDate: '2026-09-15',
+      custom: { tier: 'gold', score: 5, regions: ['emea'], budget: { amount: 500, currency: 'EUR' }, strategic: true },
+    });
+    await make('Ops-B', { amount: 8000, currency: 'USD', expectedCloseDate: '2026-11-01', custom: { tier: 'silver', score: 2, regions: ['apac', 'amer'] } });
+    await make('Ops-C', { amount: 20000, currency: 'EUR', status: 'won', custom: { tier: 'gold', code: 'Blue Moon' } });
+  });
+
+  test('ranges compare within a currency; count=true adds total', async () => {
+    assert.deepEqual(await titles('currency=USD&amount[gte]=10000&count=true'), { titles: ['Ops-A'], total: 1 });
+    assert.deepEqual((await titles('currency=EUR&amount[gt]=10000')).titles, ['Ops-C']);
+    const noCurrency = await server.api('GET', '/crm/deals?amount[gte]=10000');
+    assert.equal(noCurrency.status, 422);
+    assert.deepEqual(noCurrency.body.errors, [{ path: 'amount[gte]', message: 'amounts compare within one currency: add currency=, e.g. currency=USD' }]);
+    assert.deepEqual((await titles('expectedCloseDate[lt]=2026-10-01')).titles, ['Ops-A']);
+    assert.deepEqual((await titles('expectedCloseDate[empty]=true')).titles, ['Ops-C']);
+    assert.deepEqual((await titles('title[contains]=ops-b')).titles, ['Ops-B']);
+    assert.deepEqual((await titles('status=won&status=lost')).titles, ['Ops-C'], 'a repeated filter is any of');
+    assert.deepEqual((await titles('status[ne]=won&count=true')).total, 2);
+    const bad = await server.api('GET', '/crm/deals?amount[gte]=lots&currency=USD');
+    assert.deepEqual(bad.body.errors, [{ path: 'amount[gte]', message: 'must be a number' }]);
+  });
+
+  test('custom fields by value, range, membership, text and emptiness; unknown keys and wrong operators are refused', async () => {
+    assert.deepEqual(await titles('custom.tier=gold&count=true'), { titles: ['Ops-A', 'Ops-C'], total: 2 });
+    assert.deepEqual((await titles('custom.tier=silver&custom.tier=gold')).titles, ['Ops-A', 'Ops-B', 'Ops-C']);
+    assert.deepEqual((await titles('custom.score[gt]=3')).titles, ['Ops-A']);
+    assert.deepEqual((await titles('custom.score[lte]=2')).titles, ['Ops-B']);
+    assert.deepEqual((await titles('custom.regions=amer')).titles, ['Ops-B']);
+    assert.deepEqual((await titles('custom.regions[empty]=true')).titles, ['Ops-C']);
+    assert.deepEqual((await titles('custom.code[contains]=moon')).titles, ['Ops-C']);
+    assert.deepEqual((await titles('custom.budget[gte]=100')).titles, ['Ops-A']);
+    assert.deepEqual((await titles('custom.strategic=true')).titles, ['Ops-A']);
+    assert.deepEqual((await titles('custom.score[empty]=true')).titles, ['Ops-C']);
+    assert.deepEqual((await titles('custom.tier[ne]=gold')).titles, ['Ops-B']);
+
+    const unknown = await server.api('GET', '/crm/deals?custom.nope=1');
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.body.errors[0].path, 'custom.nope');
+    assert.match(unknown.body.errors[0].message, /^unknown custom field 'nope' of deals; the fields are code, /);
+    const wrongOp = await server.api('GET', '/crm/deals?custom.tier[gt]=a');
+    assert.deepEqual(wrongOp.body.errors, [{ path: 'custom.tier[gt]', message: 'a select field takes custom.tier=, custom.tier[ne], custom.tier[empty]' }]);
+    const badOption = await server.api('GET', '/crm/deals?custom.tier=bronze');
+    assert.deepEqual(badOption.body.errors, [{ path: 'custom.tier', message: 'must be one of "gold", "silver"' }]);
+    assert.equal((await server.api('GET', '/crm/deals?colour=red')).status, 422, 'other unknown parameters are still refused');
+  });
+
+  test('MCP list tools take the same operators as an object per field, custom ones under custom, and count', async () => {
+    const list = async (name: string, args: Record<string, unknown>) => {
+      const res = await agent.callTool({ name, arguments: args });
+      assert.ok(!res.isError, `${name} ${JSON.stringify(args)}: ${JSON.stringify(res.content)}`);
+      return res.structuredContent as { data: { title?: string; name?: string }[]; total?: number };
+    };
+    const big = await list('crm.deal.list', { q: 'Ops-', amount: { gte: 10000 }, currency: 'USD', custom: { tier: 'gold' }, count: true });
+    assert.deepEqual([big.data.map((d) => d.title), big.total], [['Ops-A'], 1]);
+    const dated = await list('crm.deal.list', { q: 'Ops-', expectedCloseDate: { lt: '2026-10-01' } });
+    assert.deepEqual(
+      dated.data.map((d) => d.title),
+      ['Ops-A'],
+    );
+    const many = await list('crm.deal.list', { q: 'Ops-', custom: { regions: ['amer', 'emea'], score: { gte: 1 } } });
+    assert.deepEqual(many.data.map((d) => d.title).sort(), ['Ops-A', 'Ops-B']);
+    const orgs = await list('crm.organization.list', { custom: { headcount: { gte: 100 } }, count: true });
+    assert.deepEqual([orgs.data.map((o) => o.name), orgs.total], [['Numeric'], 1]);
+    const bad = await agent.callTool({ name: 'crm.deal.list', arguments: { custom: { score: { gt: 'many' } } } });
+    assert.equal(bad.isError, true);
+    assert.ok((bad.content as { text: string }[])[0].text.includes('custom.score[gt]: must be a number'), JSON.stringify(bad.content));
+  });
+});

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { z } from 'zod';
 import { COLLECTIONS, isCollectionName } from '../../shared/collections.js';
 import { newId } from '../../shared/ids.js';
-import { DERIVED_FILTERS, sortValues } from '../../shared/listQuery.js';
+import { DERIVED_FILTERS, operatorParams, sortValues } from '../../shared/listQuery.js';
 import { IF_MATCH_PATTERN, crmRoutes } from '../../server/rest/routes.js';
 import { queryOf, type RouteDef } from '../../server/rest/routeTable.js';
 import { startTestServer, type ApiResponse, type TestServer } from '../helpers/server.js';
@@ -122,13 +122,18 @@ describe('the document lists every route with its parameters', () => {
       const collection = route.path.slice(1) as keyof typeof COLLECTIONS;
       const params = operation(route).parameters as { name: string; in: string; schema: any }[];
       const names = params.filter((p) => p.in === 'query').map((p) => p.name);
-      const filters = [...COLLECTIONS[collection].filterFields, ...Object.keys(DERIVED_FILTERS[collection] ?? {})];
-      const common = ['limit', 'cursor', 'q', 'sort', 'label', 'updatedSince', 'archived', 'workspace'];
+      const filters = [...COLLECTIONS[collection].filterFields, ...Object.keys(DERIVED_FILTERS[collection] ?? {}), ...Object.keys(operatorParams(collection))];
+      const common = ['limit', 'cursor', 'q', 'sort', 'label', 'updatedSince', 'archived', 'workspace', 'count'];
       assert.deepEqual(names.filter((n) => !common.includes(n)).sort(), [...filters].sort(), collection);
       assert.deepEqual(params.find((p) => p.name === 'sort')!.schema.enum, sortValues(collection), collection);
     }
     const deals = doc.paths['/crm/deals'].get.parameters.map((p: { name: string }) => p.name);
     assert.ok(deals.includes('personId') && !doc.paths['/crm/organizations'].get.parameters.some((p: { name: string }) => p.name === 'personId'));
+    assert.ok(
+      ['amount[gte]', 'expectedCloseDate[lt]', 'title[contains]', 'organizationId[empty]', 'count'].every((n) => deals.includes(n)),
+      'query operators are documented per field',
+    );
+    assert.ok(!deals.includes('title[gt]') && !deals.includes('status[contains]'), 'only the operators a field takes');
   });
 
   test('constraints validation enforces: 4-decimal multipleOf, ISO 4217, the shape of custom, at least one reference', () => {

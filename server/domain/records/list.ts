@@ -5,16 +5,121 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import { COLLECTIONS, type CollectionName } from '../../../shared/collections.js';
-import { DERIVED_FILTERS, listQuerySchema, type ListQueryOf } from '../../../shared/listQuery.js';
+import { CUSTOMIZABLE, type FieldDefinition } from '../../../shared/customFields.js';
+import { CUSTOM_PARAM, customKind, DERIVED_FILTERS, KIND_OPERATORS, listQuerySchema, operatorValue, standardKind, type FieldKind, type Operator, type ListQueryOf } from '../../../shared/listQuery.js';
+import { toUnits } from '../../../shared/money.js';
 import { Id } from '../../../shared/schemas.js';
 import type { Db } from '../../store/database.js';
+import { SqlRecordReader } from '../../store/reader.js';
 import { hasLabel, rowToRecord, type AnyRecord, type Row } from '../../store/records.js';
 import type { Ctx } from '../context.js';
-import { badCursor, parseInput } from '../errors.js';
+import { badCursor, parseInput, ValidationError, type FieldError } from '../errors.js';
 
 export interface ListResult<T = AnyRecord> {
   data: T[];
   nextCursor: string | null;
+  /** With count=true: how many records match (every page). */
+  total?: number;
+}
+
+/** One operator condition of a list query: a standard column or a custom field's value. */
+interface Condition {
+  param: string;
+  /** SQL of the compared value: the column, or the custom value extracted from the JSON. */
+  target: Expression<unknown>;
+  kind: FieldKind;
+  op: Operator;
+  value: unknown;
+  /** Custom multi-selects: the JSON path of the array. */
+  jsonPath?: string;
+}
+
+const SQL_OPS: Partial<Record<Operator, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/** A value as stored for comparison: money in integer units, timestamps as ISO, booleans 0/1. */
+function storedValue(kind: FieldKind, value: unknown, custom: boolean): unknown {
+  if (kind === 'money') return custom ? Number(value) : toUnits(Number(value));
+  if (kind === 'number') return Number(value);
+  if (kind === 'datetime') return new Date(String(value)).toISOString();
+  if (kind === 'boolean') return value === 'true' || value === true ? 1 : 0;
+  return value;
+}
+
+function conditionSql(eb: ExpressionBuilder<any, any>, c: Condition): Expression<SqlBool> {
+  const target = c.target;
+  const values = Array.isArray(c.value) ? c.value : [c.value];
+  if (c.op === 'empty') {
+    const empty = c.jsonPath ? sql<SqlBool>`coalesce(json_array_length("custom", ${c.jsonPath}), 0) = 0` : sql<SqlBool>`${target} is null`;
+    return c.value === 'true' ? empty : sql<SqlBool>`not (${empty})`;
+  }
+  if (c.kind === 'multi') {
+    return eb.or(values.map((v) => sql<SqlBool>`exists (select 1 from json_each("custom", ${c.jsonPath}) where json_each.value = ${v})`));
+  }
+  if (c.op === 'contains') {
+    const pattern = `%${String(c.value).replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
+    return sql<SqlBool>`${target} like ${pattern} escape '\\'`;
+  }
+  if (c.op === 'eq') return values.length === 1 ? sql<SqlBool>`${target} = ${values[0]}` : sql<SqlBool>`${target} in (${sql.join(values)})`;
+  if (c.op === 'ne') return sql<SqlBool>`(${target} is null or ${target} <> ${values[0]})`;
+  return sql<SqlBool>`${target} ${sql.raw(SQL_OPS[c.op]!)} ${values[0]}`;
+}
+
+/**
+ * The operator conditions of a query: standard `field[op]` parameters (validated by the query
+ * schema) and `custom.<key>[op]` ones, checked here against the workspace's custom fields.
+ */
+async function conditionsOf(db: Db, ctx: Ctx, collection: CollectionName, query: Record<string, unknown>): Promise<Condition[]> {
+  const out: Condition[] = [];
+  const errors: FieldError[] = [];
+  let definitions: FieldDefinition[] | null = null;
+  for (const [param, raw] of Object.entries(query)) {
+    if (raw === undefined) continue;
+    const custom = CUSTOM_PARAM.exec(param);
+    const standard = custom ? null : /^(\w+)\[(\w+)\]$/.exec(param);
+    if (standard) {
+      const kind = standardKind(collection, standard[1])!;
+      out.push({ param, target: sql.ref(standard[1]), kind, op: standard[2] as Operator, value: standard[2] === 'empty' || standard[2] === 'contains' ? raw : storedValue(kind, raw, false) });
+      continue;
+    }
+    if (!custom) continue;
+    const [, key, op = 'eq'] = custom;
+    definitions ??= (CUSTOMIZABLE as readonly string[]).includes(collection) ? await new SqlRecordReader(db, ctx.workspaceId).customFields(collection) : [];
+    const def = definitions.find((d) => d.key === key);
+    if (!def) {
+      errors.push({ path: param, message: `unknown custom field '${key}' of ${collection}${definitions.length ? `; the fields are ${definitions.map((d) => d.key).join(', ')}` : ''}` });
+      continue;
+    }
+    const kind = customKind(def.type);
+    if (!KIND_OPERATORS[kind].includes(op as Operator)) {
+      errors.push({ path: param, message: `a ${def.type} field takes ${KIND_OPERATORS[kind].map((o) => (o === 'eq' ? `custom.${key}=` : `custom.${key}[${o}]`)).join(', ')}` });
+      continue;
+    }
+    const schema =
+      op === 'eq' && (kind === 'enum' || kind === 'multi')
+        ? z.enum((def.options.map((o) => o.value) as [string, ...string[]]).concat([]), { error: `must be one of ${def.options.map((o) => JSON.stringify(o.value)).join(', ')}` })
+        : operatorValue(kind, op as Operator);
+    const list = Array.isArray(raw) ? raw : [raw];
+    if (list.length > 1 && op !== 'eq') {
+      errors.push({ path: param, message: 'give it once' });
+      continue;
+    }
+    const parsed = list.map((v) => schema.safeParse(v));
+    const bad = parsed.find((p) => !p.success);
+    if (bad && !bad.success) {
+      errors.push({ path: param, message: bad.error.issues[0].message });
+      continue;
+    }
+    const path = `$.${key}${kind === 'money' ? '.amount' : ''}`;
+    const values = parsed.map((p) => (op === 'empty' || op === 'contains' ? p.data : storedValue(kind, p.data, true)));
+    out.push({ param, target: sql`json_extract("custom", ${path})`, kind, op: op as Operator, value: values.length === 1 ? values[0] : values, jsonPath: kind === 'multi' ? `$.${key}` : undefined });
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+  // amounts compare within one currency (SPEC §3): an amount range needs the currency
+  const amountRange = out.find((c) => c.kind === 'money' && SQL_OPS[c.op] && !CUSTOM_PARAM.test(c.param));
+  if (amountRange && query.currency === undefined) {
+    throw new ValidationError([{ path: amountRange.param, message: 'amounts compare within one currency: add currency=, e.g. currency=USD' }]);
+  }
+  return out;
 }
 
 /** A cursor longer than this was not made by the server (its values are at most a few hundred characters). */
@@ -94,13 +199,23 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   const archived = query.archived ?? 'false';
   if (archived === 'false') q = q.where('archivedAt', 'is', null);
   if (archived === 'true') q = q.where('archivedAt', 'is not', null);
-  for (const [key, value] of Object.entries(filters)) q = q.where(key, '=', value);
+  for (const [key, value] of Object.entries(filters)) q = Array.isArray(value) ? q.where(key, 'in', value) : q.where(key, '=', value);
+  for (const condition of await conditionsOf(db, ctx, collection, query)) q = q.where((eb) => conditionSql(eb, condition));
   for (const key of derivedFilters) q = q.where((eb) => derived[key](eb, String(query[key]), ctx.workspaceId));
   if (query.label !== undefined) q = q.where(hasLabel(collection, String(query.label)));
   if (query.updatedSince) q = q.where('updatedAt', '>=', new Date(query.updatedSince).toISOString());
   if (query.q) {
     const pattern = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     q = q.where((eb) => eb.or(info.searchFields.map((f) => sql<boolean>`${sql.ref(f)} like ${pattern} escape '\\'`)));
+  }
+
+  let total: number | undefined;
+  if (query.count === 'true') {
+    const counted = await q
+      .clearSelect()
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    total = Number((counted as { n?: unknown } | undefined)?.n ?? 0);
   }
 
   const nullable = info.nullableFields.includes(sortField);
@@ -127,5 +242,5 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeCursor(collection, sortParam, last[sortField] ?? null, last.id) : null;
-  return { data: page.map((row) => rowToRecord(collection, row)), nextCursor };
+  return { data: page.map((row) => rowToRecord(collection, row)), nextCursor, ...(total !== undefined ? { total } : {}) };
 }

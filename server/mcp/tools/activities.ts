@@ -7,7 +7,7 @@ import { ACTIVITY_TYPES, ActivityCreate, Id, IsoDateTime } from '../../../shared
 import { requireWrite } from '../../domain/context.js';
 import { resolveNamedRefs } from '../names.js';
 import { compactActivities, page, present, RecordOut } from '../shapes.js';
-import { ID_HINT, listInput, listQuery, nameRef, recordId } from './inputs.js';
+import { FILTER_HINT, ID_HINT, listInput, listQuery, nameRef, recordId } from './inputs.js';
 import { READ, type ToolDef } from './tool.js';
 
 export function activityTools(): ToolDef[] {
@@ -15,7 +15,7 @@ export function activityTools(): ToolDef[] {
     {
       name: 'crm.activity.list',
       title: 'List activities',
-      description: `Notes, calls, emails, meetings and follow-ups of a record, newest first; upcoming follow-ups: type follow_up, sort dueAt. ${ID_HINT}`,
+      description: `Notes, calls, emails, meetings and follow-ups of a record, newest first; upcoming follow-ups: type follow_up, sort dueAt. ${ID_HINT} ${FILTER_HINT}`,
       input: listInput('activities', {
         type: z.enum(ACTIVITY_TYPES).optional(),
         organizationId: Id.optional(),
@@ -25,10 +25,10 @@ export function activityTools(): ToolDef[] {
       output: page(RecordOut),
       ...READ,
       async run(services, ctx, args) {
-        const query = listQuery(args, ['type', 'organizationId', 'personId', 'dealId']);
+        const query = listQuery(args, ['type', 'organizationId', 'personId', 'dealId'], 'activities');
         query.sort ??= '-occurredAt';
         const result = await services.records.list(ctx, 'activities', query);
-        return { data: compactActivities(result.data, args.full === true), nextCursor: result.nextCursor };
+        return { data: compactActivities(result.data, args.full === true), nextCursor: result.nextCursor, ...(result.total === undefined ? {} : { total: result.total }) };
       },
     },
     {

@@ -9,7 +9,7 @@ import { DomainError, invalid } from '../../domain/errors.js';
 import type { Services } from '../../domain/services.js';
 import { pipelineFrom, resolveNamedRefs, stageByName } from '../names.js';
 import { compactDeals, dealOut, page, present, RecordOut } from '../shapes.js';
-import { ID_HINT, ifVersion, listInput, listQuery, nameRef, recordId } from './inputs.js';
+import { FILTER_HINT, ID_HINT, ifVersion, listInput, listQuery, nameRef, recordId } from './inputs.js';
 import { archiveTool } from './records.js';
 import { READ, type ToolDef } from './tool.js';
 
@@ -44,7 +44,7 @@ export function dealTools(): ToolDef[] {
     {
       name: 'crm.deal.list',
       title: 'List deals',
-      description: `Find deals by status, pipeline, stage, organizationId, personId, label or title: compact, with names, paged by cursor. ${ID_HINT}`,
+      description: `Find deals by status, pipeline, stage, organizationId, personId, label or title: compact, with names, paged by cursor. ${ID_HINT} ${FILTER_HINT}`,
       input: listInput('deals', {
         status: z.enum(DEAL_STATUSES).optional(),
         pipelineId: Id.optional(),
@@ -57,7 +57,7 @@ export function dealTools(): ToolDef[] {
       output: page(RecordOut),
       ...READ,
       async run(services, ctx, args) {
-        const query = listQuery(args, ['status', 'stageId', 'organizationId']);
+        const query = listQuery(args, ['status', 'stageId', 'organizationId'], 'deals');
         if (args.pipelineId !== undefined || args.pipeline !== undefined || args.stage !== undefined) {
           const p = await pipelineFrom(services, ctx, { pipelineId: args.pipelineId, pipeline: args.pipeline });
           query.pipelineId = p.id;
@@ -69,7 +69,7 @@ export function dealTools(): ToolDef[] {
         }
         const extra = args.personId ? { primaryPersonId: args.personId } : {};
         const result = await services.records.list(ctx, 'deals', query, extra);
-        return { data: await compactDeals(services, ctx, result.data, args.full === true), nextCursor: result.nextCursor };
+        return { data: await compactDeals(services, ctx, result.data, args.full === true), nextCursor: result.nextCursor, ...(result.total === undefined ? {} : { total: result.total }) };
       },
     },
     {

@@ -31,10 +31,10 @@ export function pipelineTools(): ToolDef[] {
       output: page(PipelineOut),
       ...READ,
       async run(services, ctx, args) {
-        const query = listQuery(args, []);
+        const query = listQuery(args, [], 'pipelines');
         query.sort ??= 'position';
         const result = await services.records.list(ctx, 'pipelines', query);
-        return { data: await pipelinesWithStages(services, ctx, result.data, args.full === true), nextCursor: result.nextCursor };
+        return { data: await pipelinesWithStages(services, ctx, result.data, args.full === true), nextCursor: result.nextCursor, ...(result.total === undefined ? {} : { total: result.total }) };
       },
     },
     {

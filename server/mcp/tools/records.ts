@@ -10,7 +10,7 @@ import type { AnyRecord } from '../../domain/reads.js';
 import type { Services } from '../../domain/services.js';
 import { resolveNamedRefs } from '../names.js';
 import { compactOrganizations, compactPeople, page, present, RecordOut } from '../shapes.js';
-import { ID_HINT, ifVersion, listInput, listQuery, nameRef, recordId } from './inputs.js';
+import { FILTER_HINT, ID_HINT, ifVersion, listInput, listQuery, nameRef, recordId } from './inputs.js';
 import { READ, type ToolDef } from './tool.js';
 
 /** "an organization", "a person". */
@@ -37,13 +37,13 @@ function entityTools(spec: EntitySpec): ToolDef[] {
     {
       name: `crm.${noun}.list`,
       title: `List ${plural}`,
-      description: `Find ${plural} by text, label or ${spec.listKeys.join(', ')}: compact records, newest first, paged by cursor. ${ID_HINT}`,
+      description: `Find ${plural} by text, label or ${spec.listKeys.join(', ')}: compact records, newest first, paged by cursor. ${ID_HINT} ${FILTER_HINT}`,
       input: listInput(collection, spec.listExtra),
       output: page(spec.out),
       ...READ,
       async run(services, ctx, args) {
-        const result = await services.records.list(ctx, collection, listQuery(args, spec.listKeys));
-        return { data: await spec.present(services, ctx, result.data, args.full === true), nextCursor: result.nextCursor };
+        const result = await services.records.list(ctx, collection, listQuery(args, spec.listKeys, collection));
+        return { data: await spec.present(services, ctx, result.data, args.full === true), nextCursor: result.nextCursor, ...(result.total === undefined ? {} : { total: result.total }) };
       },
     },
     {

@@ -17,7 +17,7 @@ export function schemaTools(): ToolDef[] {
       name: 'crm.schema.describe',
       title: 'Describe the data model',
       description:
-        'Every entity (organizations, people, deals, activities, …) with its fields: standard and custom (key custom.<key>), type, options, references, required, and the filters and sorts its list takes. Call before planning a query or an import, or writing custom values.',
+        'Every entity (organizations, people, deals, activities, …) with its fields: standard and custom (key custom.<key>), type, options, references, required, and the filters and sorts its list takes. Call before planning a query or an import, or writing custom values. List tools filter a field by a value (a list: any of) or operators {gt, gte, lt, lte, ne, contains, empty}, custom fields as custom: {key: value or operators}; amounts compare within a currency.',
       input: z.strictObject({ entity: z.string().optional().describe('Only this entity, e.g. deals') }),
       output: SchemaOut,
       ...READ,
