@@ -83,6 +83,9 @@ beforeAll(async () => {
   await create('partnerDeal', 'deals', { title: 'Partner deal', stageId: S.intro.id });
   await create('contact', 'dealContacts', { dealId: S.deal.id, personId: S.ana.id, role: 'champion' });
   await create('call', 'activities', { type: 'call', dealId: S.deal.id, subject: 'Kick-off' });
+  await create('tierField', 'fields', { entity: 'deals', key: 'tier', label: 'Tier', type: 'select', options: [{ value: 'gold' }, { value: 'silver' }] });
+  await create('budgetField', 'fields', { entity: 'deals', key: 'budget', label: 'Budget', type: 'money' });
+  await create('partnerField', 'fields', { entity: 'deals', key: 'partner', label: 'Partner', type: 'reference', referenceTo: 'organizations' });
 
   // the client: an RxDB database holding the same live records, as a first load would leave it
   db = await createRxDatabase({ name: `rules${Date.now()}`, storage: getRxStorageMemory(), multiInstance: false });
@@ -126,6 +129,50 @@ const CASES: Case[] = [
     op: 'create',
     input: () => ({ name: 'X', custom: { tier: 'gold' } }),
     error: () => ({ kind: 'invalid', path: 'custom.tier', message: "unknown custom field 'tier' (this workspace defines no custom fields for organizations)" }),
+  },
+  // custom fields: the definitions replicate, so the client refuses with the server's messages
+  {
+    name: 'deal: custom values are checked against the definitions and normalized',
+    collection: 'deals',
+    op: 'create',
+    input: () => ({ title: 'Custom', custom: { tier: 'gold', budget: { amount: 12.5, currency: 'eur' }, partner: S.acme.id } }),
+    fields: () => ({ custom: { tier: 'gold', budget: { amount: 12.5, currency: 'EUR' }, partner: S.acme.id } }),
+  },
+  {
+    name: 'deal: a select value that is not an option',
+    collection: 'deals',
+    op: 'update',
+    id: id('deal'),
+    input: () => ({ custom: { tier: 'bronze' } }),
+    error: () => ({ kind: 'invalid', path: 'custom.tier', message: 'must be one of "gold", "silver"' }),
+  },
+  {
+    name: 'deal: a reference to a record that does not exist',
+    collection: 'deals',
+    op: 'create',
+    input: () => ({ title: 'Ref', custom: { partner: S.gone.id } }),
+    error: () => ({ kind: 'invalid', path: 'custom.partner', message: `organization ${S.gone.id} does not exist in this workspace` }),
+  },
+  {
+    name: 'deal: money needs an amount and a currency',
+    collection: 'deals',
+    op: 'create',
+    input: () => ({ title: 'Money', custom: { budget: { amount: 5 } } }),
+    error: () => ({ kind: 'invalid', path: 'custom.budget.currency', message: 'is required' }),
+  },
+  {
+    name: 'field: a key is unique per entity',
+    collection: 'fields',
+    op: 'create',
+    input: () => ({ entity: 'deal', key: 'tier', label: 'Tier', type: 'text' }),
+    error: () => ({ kind: 'conflict', path: 'key', message: "deals already have a field 'tier'" }),
+  },
+  {
+    name: 'field: a select needs options',
+    collection: 'fields',
+    op: 'create',
+    input: () => ({ entity: 'people', key: 'size', label: 'Size', type: 'select' }),
+    error: () => ({ kind: 'invalid', path: 'options', message: 'a select field needs at least one option {value, label}' }),
   },
   { name: 'organization: a blank name', collection: 'organizations', op: 'create', input: () => ({ name: '  ' }), error: () => ({ kind: 'invalid', path: 'name', message: 'must not be empty' }) },
   // people
