@@ -184,6 +184,27 @@ export async function crmGet<T>(conn: Connection, path: string): Promise<T> {
   return body as T;
 }
 
+/** POST, PATCH or DELETE under /crm with the connection (key or session cookie); throws with the server's message. */
+export async function crmSend<T>(conn: Connection, method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${conn.serverUrl}/crm${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: { ...crmHeaders(conn), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ConnectionCheckError(`Cannot reach ${conn.serverUrl}. Is the server running?`, null);
+  }
+  const answer = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const fields = Array.isArray(answer?.errors) && answer.errors.length ? answer.errors.map((e: { path: string; message: string }) => `${e.path}: ${e.message}`).join('; ') : null;
+    throw new ConnectionCheckError(fields ?? (answer?.detail ? String(answer.detail) : `The server answered ${res.status}`), res.status);
+  }
+  return answer as T;
+}
+
 /** Checks a connection before using it: the key works and the workspace resolves. */
 export async function checkConnection(conn: Connection): Promise<CrmInfo> {
   const info = await crmGet<CrmInfo>(conn, '');

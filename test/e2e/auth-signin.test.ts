@@ -1,7 +1,7 @@
 /**
  * Issue 14 in Chromium (SPEC §1 "People sign in", §6): the owner sets a password through the
- * first-start setup link and lands in the app with their name shown; an invite made over REST is
- * accepted in a second browser context by creating the account; sign out, and sign in again with
+ * first-start setup link and lands in the app with their name shown; invites a member in
+ * Settings → Members; the link is accepted in a second browser context by creating the account; sign out, and sign in again with
  * email and password. No key is stored in the page for a signed-in person; the page reports no
  * Content-Security-Policy violation; the app does not render inside a cross-origin frame.
  */
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
-import { launchBrowser, newPage, startAppServer, waitForSynced } from './helpers.js';
+import { launchBrowser, navigate, newPage, startAppServer, waitForSynced } from './helpers.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -53,14 +53,19 @@ describe('people sign in', () => {
     const stored = (await storedConnection(owner.page)) ?? '';
     assert.doesNotMatch(stored, /kith_|kses_/, 'no key or session token in localStorage');
 
-    // 2. the owner invites a member over REST (the Settings UI for members is not built yet)
-    const invite = await server.api('POST', '/crm/workspace/invites', { email: 'mia@example.com', role: 'MEMBER' });
-    assert.equal(invite.status, 201);
+    // 2. the owner invites a member in Settings → Members and copies the link
+    await navigate(owner.page, '/settings');
+    await owner.page.getByTestId('member-owner@kith.local').waitFor();
+    await owner.page.getByTestId('invite-email').fill('mia@example.com');
+    await owner.page.getByTestId('invite-submit').click();
+    const inviteUrl = ((await owner.page.getByTestId('invite-link').textContent()) ?? '').trim();
+    assert.match(inviteUrl, /\/invite#token=kinv_/);
+    await owner.page.getByTestId('invites-table').getByText('mia@example.com').waitFor();
 
     // 3. the invited person accepts in another browser context by creating the account
     const member = await newPage(browser);
     await watchCsp(member.page);
-    await member.page.goto(invite.body.url);
+    await member.page.goto(inviteUrl);
     await member.page.getByTestId('invite-summary').filter({ hasText: 'mia@example.com' }).waitFor();
     await member.page.getByTestId('link-name').fill('Mia Member');
     await member.page.getByTestId('link-password').fill(PASSWORD);
@@ -72,6 +77,12 @@ describe('people sign in', () => {
     assert.equal(await member.page.getByTestId('workspace-name').textContent(), 'Default workspace');
     const members = (await server.api('GET', '/crm/workspace/members')).body.data;
     assert.equal(members.find((m: { email: string }) => m.email === 'mia@example.com').role, 'MEMBER');
+    // the owner sees the new member in Settings; the last owner's own role is not offered for change
+    await owner.page.reload();
+    await owner.page.getByTestId('app-shell').waitFor({ timeout: 20_000 });
+    await navigate(owner.page, '/settings');
+    await owner.page.getByTestId('member-mia@example.com').waitFor();
+    assert.equal(await owner.page.getByTestId('member-owner@kith.local').locator('input[aria-label^="Role of"]').isDisabled(), true);
 
     // 4. sign out: back to the sign-in screen; the session no longer works
     await member.page.getByTestId('user-menu').click();

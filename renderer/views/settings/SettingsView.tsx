@@ -1,11 +1,12 @@
 /**
  * Settings, one panel per file: connection (web: server + key; desktop: local or remote),
- * workspace (and switching), agent access (MCP configuration blocks, filled in), sync status and
+ * workspace (and switching), members and invites, agent access (MCP configuration blocks, filled in), sync status and
  * the rejected changes, keyboard shortcuts.
  */
 import { Stack, Title } from '@mantine/core';
 import { AgentSection } from './AgentSection.js';
 import { ConnectionSection } from './ConnectionSection.js';
+import { MembersSection } from './MembersSection.js';
 import { ShortcutsSection } from './ShortcutsSection.js';
 import { SyncSection } from './SyncSection.js';
 import { WorkspaceSection } from './WorkspaceSection.js';
@@ -16,6 +17,7 @@ export function SettingsView() {
       <Title order={2}>Settings</Title>
       <ConnectionSection />
       <WorkspaceSection />
+      <MembersSection />
       <AgentSection />
       <SyncSection />
       <ShortcutsSection />
