@@ -139,7 +139,7 @@ const webhooks: string[] = [
     "attempts" INTEGER NOT NULL DEFAULT 0, "firstAttemptAt" INTEGER, "nextAttemptAt" INTEGER NOT NULL, "lastStatus" INTEGER,
     "lastError" TEXT, "lastAttemptAt" TEXT, "deliveredAt" TEXT, "createdAt" TEXT NOT NULL)`,
   `CREATE INDEX "webhookDeliveries_endpoint" ON "webhookDeliveries" ("endpointId", "state", "seq")`,
-  `CREATE INDEX "webhookDeliveries_pending" ON "webhookDeliveries" ("state", "endpointId") WHERE "state" = 'pending'`,
+  `CREATE INDEX "webhookDeliveries_pending" ON "webhookDeliveries" ("endpointId", "seq") WHERE "state" = 'pending'`,
 ];
 
 function run(statements: string[]): Migration {

@@ -26,6 +26,11 @@ export interface DispatcherOptions {
   log?: (line: string) => void;
 }
 
+interface Endpoint {
+  url: string;
+  secret: string;
+}
+
 interface DeliveryRow {
   seq: number;
   id: string;
@@ -98,83 +103,102 @@ export class WebhookDispatcher {
   }
 
   private async pass(): Promise<void> {
-    // each endpoint's oldest pending delivery
+    // each endpoint's oldest pending delivery, when it is due (one scan of the pending index)
     const heads = (await this.db
       .selectFrom('webhookDeliveries as d')
-      .selectAll('d')
-      .where('d.state', '=', 'pending')
-      .where(({ eb, selectFrom }) =>
-        eb(
-          'd.seq',
-          '=',
-          selectFrom('webhookDeliveries as h')
-            .select((x) => x.fn.min('h.seq').as('m'))
-            .where('h.state', '=', 'pending')
-            .whereRef('h.endpointId', '=', 'd.endpointId'),
-        ),
+      .innerJoin(
+        (eb) =>
+          eb
+            .selectFrom('webhookDeliveries')
+            .select(['endpointId', (x) => x.fn.min('seq').as('head')])
+            .where('state', '=', 'pending')
+            .groupBy('endpointId')
+            .as('h'),
+        (join) => join.onRef('d.seq', '=', 'h.head'),
       )
+      .selectAll('d')
+      .where('d.nextAttemptAt', '<=', this.now())
       .execute()) as DeliveryRow[];
-    const due = heads.filter((d) => d.nextAttemptAt <= this.now() && !this.inFlight.has(d.endpointId));
+    const due = heads.filter((d) => !this.inFlight.has(d.endpointId));
     const limit = this.options.concurrency ?? 8;
-    for (let i = 0; i < due.length && !this.stopped; i += limit) {
-      const delivered = await Promise.all(due.slice(i, i + limit).map((d) => this.attempt(d)));
-      if (delivered.some(Boolean)) this.again = true; // the next delivery of that endpoint may go at once
+    for (let i = 0; i < due.length && !this.stopped; i += limit) await Promise.all(due.slice(i, i + limit).map((d) => this.drain(d)));
+  }
+
+  /** Sends an endpoint's deliveries in order from `head` while they succeed (and are due). */
+  private async drain(head: DeliveryRow): Promise<void> {
+    this.inFlight.add(head.endpointId);
+    try {
+      const endpoint = (await this.db.selectFrom('webhookEndpoints').select(['url', 'secret']).where('id', '=', head.endpointId).executeTakeFirst()) as Endpoint | undefined;
+      if (!endpoint) {
+        await this.db
+          .updateTable('webhookDeliveries')
+          .set({ state: 'failed', lastError: 'the endpoint was deleted' })
+          .where('endpointId', '=', head.endpointId)
+          .where('state', '=', 'pending')
+          .execute();
+        return;
+      }
+      let next: DeliveryRow | undefined = head;
+      while (next && !this.stopped && (await this.attempt(next, endpoint))) {
+        next = (await this.db
+          .selectFrom('webhookDeliveries')
+          .selectAll()
+          .where('endpointId', '=', head.endpointId)
+          .where('state', '=', 'pending')
+          .where('seq', '>', next.seq)
+          .where('nextAttemptAt', '<=', this.now())
+          .orderBy('seq')
+          .limit(1)
+          .executeTakeFirst()) as DeliveryRow | undefined;
+      }
+    } finally {
+      this.inFlight.delete(head.endpointId);
     }
   }
 
   /** One attempt of one delivery; true when it was delivered. */
-  private async attempt(delivery: DeliveryRow): Promise<boolean> {
-    this.inFlight.add(delivery.endpointId);
-    try {
-      const endpoint = await this.db.selectFrom('webhookEndpoints').selectAll().where('id', '=', delivery.endpointId).executeTakeFirst();
-      if (!endpoint) {
-        await this.db.updateTable('webhookDeliveries').set({ state: 'failed', lastError: 'the endpoint was deleted' }).where('id', '=', delivery.id).execute();
-        return false;
-      }
-      const startedAt = this.now();
-      const result = await this.post(endpoint as { url: string; secret: string }, delivery);
-      const attempts = delivery.attempts + 1;
-      const at = new Date(startedAt).toISOString();
-      if (result.status !== null && result.status >= 200 && result.status < 300) {
-        await this.db.transaction().execute(async (tx) => {
-          await tx
-            .updateTable('webhookDeliveries')
-            .set({ state: 'delivered', attempts, lastStatus: result.status, lastError: null, lastAttemptAt: at, deliveredAt: at })
-            .where('id', '=', delivery.id)
-            .execute();
-          await tx.updateTable('webhookEndpoints').set({ failingSince: null, lastError: null }).where('id', '=', delivery.endpointId).where('failingSince', 'is not', null).execute();
-        });
-        return true;
-      }
-      const first = delivery.firstAttemptAt ?? startedAt;
-      const next = nextAttemptAt(first, attempts, this.now(), this.options.random);
-      const error = result.status === null ? result.body : `HTTP ${result.status}${result.body ? `: ${result.body.slice(0, 200)}` : ''}`;
+  private async attempt(delivery: DeliveryRow, endpoint: Endpoint): Promise<boolean> {
+    const startedAt = this.now();
+    const result = await this.post(endpoint, delivery);
+    const attempts = delivery.attempts + 1;
+    const at = new Date(startedAt).toISOString();
+    if (result.status !== null && result.status >= 200 && result.status < 300) {
       await this.db.transaction().execute(async (tx) => {
         await tx
           .updateTable('webhookDeliveries')
-          .set({
-            state: next === null ? 'failed' : 'pending',
-            attempts,
-            firstAttemptAt: first,
-            nextAttemptAt: next ?? delivery.nextAttemptAt,
-            lastStatus: result.status,
-            lastError: error,
-            lastAttemptAt: at,
-          })
+          .set({ state: 'delivered', attempts, lastStatus: result.status, lastError: null, lastAttemptAt: at, deliveredAt: at })
           .where('id', '=', delivery.id)
           .execute();
-        if (next === null) {
-          await tx.updateTable('webhookEndpoints').set({ failingSince: at, lastError: error }).where('id', '=', delivery.endpointId).where('failingSince', 'is', null).execute();
-          this.options.log?.(`webhooks: delivery ${delivery.id} (${delivery.eventType}) to endpoint ${delivery.endpointId} failed for 24 h; the endpoint is marked failing`);
-        }
+        await tx.updateTable('webhookEndpoints').set({ failingSince: null, lastError: null }).where('id', '=', delivery.endpointId).where('failingSince', 'is not', null).execute();
       });
-      return false;
-    } finally {
-      this.inFlight.delete(delivery.endpointId);
+      return true;
     }
+    const first = delivery.firstAttemptAt ?? startedAt;
+    const next = nextAttemptAt(first, attempts, this.now(), this.options.random);
+    const error = result.status === null ? result.body : `HTTP ${result.status}${result.body ? `: ${result.body.slice(0, 200)}` : ''}`;
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('webhookDeliveries')
+        .set({
+          state: next === null ? 'failed' : 'pending',
+          attempts,
+          firstAttemptAt: first,
+          nextAttemptAt: next ?? delivery.nextAttemptAt,
+          lastStatus: result.status,
+          lastError: error,
+          lastAttemptAt: at,
+        })
+        .where('id', '=', delivery.id)
+        .execute();
+      if (next === null) {
+        await tx.updateTable('webhookEndpoints').set({ failingSince: at, lastError: error }).where('id', '=', delivery.endpointId).where('failingSince', 'is', null).execute();
+        this.options.log?.(`webhooks: delivery ${delivery.id} (${delivery.eventType}) to endpoint ${delivery.endpointId} failed for 24 h; the endpoint is marked failing`);
+      }
+    });
+    return false;
   }
 
-  private async post(endpoint: { url: string; secret: string }, delivery: DeliveryRow): Promise<SendResult> {
+  private async post(endpoint: Endpoint, delivery: DeliveryRow): Promise<SendResult> {
     let target;
     try {
       target = await resolveTarget(endpoint.url, this.options.policy, this.options.lookup);
