@@ -272,6 +272,25 @@ describe('webhooks', () => {
     assert.ok(names.includes('crm.deal.create') && !names.some((n) => n.startsWith('crm.webhook.')));
   });
 
+  test('a deal won through a sync push (an offline client) raises deal.won like REST and MCP', async () => {
+    const server = await start();
+    cleanups.push(() => server.stop());
+    const receiver = new Receiver(await Receiver.freePort());
+    cleanups.push(() => receiver.down());
+    await receiver.up();
+    const hook = (await server.api('POST', '/crm/webhooks', { url: `http://127.0.0.1:${receiver.port}/sync`, events: ['deal.won'] })).body;
+    const deal = (await server.api('POST', '/crm/deals', { title: 'Synced deal' })).body;
+    const seen = { ...deal, _deleted: false };
+    const pushed = await server.api('POST', '/sync/deals/push', [{ assumedMasterState: seen, newDocumentState: { ...seen, status: 'won' } }]);
+    assert.equal(pushed.status, 200);
+    await until('deal.won from the push', () => receiver.got.length === 1);
+    const event = JSON.parse(receiver.got[0].body);
+    assert.equal(event.type, 'deal.won');
+    assert.equal(event.data.record.id, deal.id);
+    assert.ok(event.data.record.wonAt, 'the server-set won timestamp is in the payload');
+    assert.ok(verifySignature(hook.secret, receiver.got[0].headers['kith-signature'] as string, receiver.got[0].body));
+  });
+
   test('kill -9 in the middle of a burst: after the restart every event arrives, in order, none lost', async () => {
     const main = path.resolve('dist/server/main.js');
     assert.ok(fs.existsSync(main), `${main} is missing: run npm run build:server first`);
