@@ -15,14 +15,16 @@ import { activities } from './entities/activities.js';
 import { dealContacts } from './entities/dealContacts.js';
 import { deals } from './entities/deals.js';
 import { fields } from './entities/fields.js';
+import { objectTypes } from './entities/objectTypes.js';
 import type { EntityDefinition, EntityRules, Permissions, Row } from './entities/entity.js';
 import { organizations } from './entities/organizations.js';
 import { people } from './entities/people.js';
 import { pipelines } from './entities/pipelines.js';
+import { records } from './entities/records.js';
 import { stageChanges } from './entities/stageChanges.js';
 import { stages } from './entities/stages.js';
 
-export const COLLECTION_NAMES = ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'stageChanges', 'fields'] as const;
+export const COLLECTION_NAMES = ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'stageChanges', 'fields', 'objectTypes', 'records'] as const;
 export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
 export function isCollectionName(value: string): value is CollectionName {
@@ -30,7 +32,9 @@ export function isCollectionName(value: string): value is CollectionName {
 }
 
 /** The entity declarations by collection, with their precise types (see RecordOf and friends). */
-export const ENTITIES = { organizations, people, deals, dealContacts, activities, pipelines, stages, stageChanges, fields } satisfies { [C in CollectionName]: EntityDefinition<C, any, any, any> };
+export const ENTITIES = { organizations, people, deals, dealContacts, activities, pipelines, stages, stageChanges, fields, objectTypes, records } satisfies {
+  [C in CollectionName]: EntityDefinition<C, any, any, any>;
+};
 
 type Entities = typeof ENTITIES;
 type OutputOf<S> = S extends z.ZodType ? z.output<S> : never;

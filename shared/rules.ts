@@ -64,11 +64,16 @@ export function parseUpdate(collection: CollectionName, input: unknown, now: str
  * collection's custom fields (shared/customFields.ts `applyCustom`): `before` is the stored custom
  * object (null for a create), `incoming` the write's values by key.
  */
-export async function customValues(ctx: RuleContext, collection: CollectionName, incoming: unknown, before: Row | null): Promise<Row> {
-  const definitions = (CUSTOMIZABLE as readonly string[]).includes(collection) ? await ctx.reader.customFields(collection) : [];
-  const exists = async (target: string, id: string) => isCollectionName(target) && (await ctx.reader.find(target, id)) !== null;
+export async function customValues(ctx: RuleContext, collection: CollectionName, incoming: unknown, before: Row | null, type?: unknown): Promise<Row> {
+  // a custom object's fields are those of its type (definitions with entity = the type key)
+  const entity = collection === 'records' && typeof type === 'string' ? type : collection;
+  const definitions = (CUSTOMIZABLE as readonly string[]).includes(entity) || collection === 'records' ? await ctx.reader.customFields(entity) : [];
+  const exists = async (target: string, id: string) => {
+    if (isCollectionName(target)) return (await ctx.reader.find(target, id)) !== null;
+    return (await ctx.reader.find('records', id))?.type === target;
+  };
   try {
-    return await applyCustom(collection, definitions, incoming, before, exists);
+    return await applyCustom(entity, definitions, incoming, before, exists);
   } catch (error) {
     if (error instanceof CustomValueError) throw new RuleError('invalid', error.errors);
     throw error;
@@ -93,7 +98,7 @@ export async function prepareCreate(ctx: RuleContext, collection: CollectionName
     updatedAt: now,
     version: 0,
     archivedAt: null,
-    custom: await customValues(ctx, collection, prepared.custom ?? data.custom, null),
+    custom: await customValues(ctx, collection, prepared.custom ?? data.custom, null, data.type),
   };
   // only record fields are stored (a pipeline's `stages` input is not one)
   for (const key of Object.keys(record)) if (!(key in info.record.shape)) delete record[key];
@@ -104,7 +109,7 @@ export async function prepareCreate(ctx: RuleContext, collection: CollectionName
 export async function prepareUpdate(ctx: RuleContext, collection: CollectionName, before: Row, patch: Row): Promise<Row> {
   const info = writableOrFail(collection);
   const next: Row = { ...before, ...patch };
-  if ('custom' in patch) next.custom = await customValues(ctx, collection, patch.custom, (before.custom ?? {}) as Row);
+  if ('custom' in patch) next.custom = await customValues(ctx, collection, patch.custom, (before.custom ?? {}) as Row, before.type);
   await info.rules.update?.(scopeOf(ctx), before, next, patch);
   return next;
 }

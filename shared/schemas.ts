@@ -247,6 +247,25 @@ export const FieldRecord = z.object({
   position: z.number().int(),
 });
 
+export const ObjectTypeRecord = z.object({
+  ...recordBase,
+  key: z.string().describe('The type of its records, e.g. project'),
+  singular: z.string(),
+  plural: z.string(),
+  icon: z.string().nullable(),
+  primaryField: z.string().describe('The record field shown as its name'),
+});
+
+/** A record of a custom object type: the common fields, its type, a name, labels, an owner and the type's custom fields. */
+export const CustomRecord = z.object({
+  ...recordBase,
+  type: z.string().describe('Key of its object type'),
+  name: z.string(),
+  labels: z.array(z.string()),
+  ownerId: z.string().nullable(),
+  ...withCustom,
+});
+
 export type OrganizationRecord = z.infer<typeof OrganizationRecord>;
 export type PersonRecord = z.infer<typeof PersonRecord>;
 export type PipelineRecord = z.infer<typeof PipelineRecord>;
@@ -405,6 +424,28 @@ export const FieldCreate = z.strictObject({
   position: z.number().int().min(0).max(1_000_000).optional().describe("Order among the entity's fields; defaults to the end"),
 });
 export const FieldUpdate = FieldCreate.omit({ id: true, entity: true, key: true }).partial();
+
+export const ObjectTypeCreate = z.strictObject({
+  ...clientId,
+  key: z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .regex(FIELD_KEY, { error: 'must match [a-z][a-z0-9_]{0,62}: a lower-case letter, then letters, digits or _' })
+    .describe('Immutable type key, e.g. project'),
+  singular: requiredText(100).describe('e.g. Project'),
+  plural: requiredText(100).describe('e.g. Projects'),
+  icon: optionalText(64).optional(),
+});
+export const ObjectTypeUpdate = ObjectTypeCreate.omit({ id: true, key: true }).partial();
+
+export const CustomRecordCreate = z.strictObject({
+  ...clientId,
+  type: z.string({ error: 'is required' }).regex(FIELD_KEY, { error: 'must be an object type key' }),
+  name: requiredText(300),
+  labels: Labels.optional(),
+  ownerId: Id.nullable().optional(),
+  custom: Custom.optional(),
+});
+export const CustomRecordUpdate = CustomRecordCreate.omit({ id: true, type: true }).partial();
 
 // ---------------------------------------------------------------- lists
 

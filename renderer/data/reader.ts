@@ -51,6 +51,11 @@ export class RxRecordReader implements RecordReader {
     return docs.map((d) => fields<FieldDefinition>(d)).sort(byPositionThenId);
   }
 
+  async objectTypes(): Promise<RecordOf<'objectTypes'>[]> {
+    const docs = await this.db.collections.objectTypes.find().exec();
+    return docs.map((d) => fields<RecordOf<'objectTypes'>>(d)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   async countDeals(field: 'pipelineId' | 'stageId', id: string): Promise<number> {
     // counted from the documents: RxDB refuses count() on queries its indexes do not fully cover
     return (await this.db.collections.deals.find({ selector: { [field]: id } }).exec()).length;

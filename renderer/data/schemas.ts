@@ -22,6 +22,8 @@ export const SCHEMA_VERSIONS: Record<CollectionName, number> = {
   stages: 0,
   stageChanges: 0,
   fields: 0,
+  objectTypes: 0,
+  records: 0,
 };
 
 type Doc = Record<string, unknown>;
@@ -45,6 +47,8 @@ export const MIGRATIONS: Record<CollectionName, ((doc: Doc) => Doc | null)[]> = 
   stages: [],
   stageChanges: [],
   fields: [],
+  objectTypes: [],
+  records: [],
 };
 
 /** Max lengths for indexed string fields. */

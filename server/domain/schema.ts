@@ -114,7 +114,14 @@ export async function describeSchema(store: Store, ctx: Ctx): Promise<SchemaDesc
   for (const collection of COLLECTION_NAMES) {
     if (collection === 'fields') continue;
     const custom = (CUSTOMIZABLE as readonly string[]).includes(collection) ? await reader.customFields(collection) : [];
+    if (collection === 'objectTypes' || collection === 'records') continue;
     entities.push(describeEntity(collection, custom));
+  }
+  // each custom object type, as an entity of its own (its records: /crm/objects/<key>/records)
+  for (const type of await reader.objectTypes()) {
+    if (type.archivedAt) continue;
+    const entity = describeEntity('records', await reader.customFields(type.key));
+    entities.push({ ...entity, name: type.key, label: type.singular, customizable: true, fields: entity.fields.filter((f) => f.key !== 'type'), filters: entity.filters.filter((f) => f !== 'type') });
   }
   return { entities };
 }

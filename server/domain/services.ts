@@ -12,6 +12,7 @@ import { pipelineHooks, reorderStages, stageHooks } from './entities/pipelines.j
 import { parseInput } from './errors.js';
 import { RecordService } from './records.js';
 import type { EntityHookTable } from './records/scope.js';
+import { ObjectService } from './objects.js';
 import { describeSchema, type SchemaDescription } from './schema.js';
 import { ViewService } from './views.js';
 import { WebhookService } from './webhooks/service.js';
@@ -31,6 +32,7 @@ export interface Services {
   records: RecordService;
   accounts: AccountService;
   views: ViewService;
+  objects: ObjectService;
   audit(ctx: Ctx, query: unknown): ReturnType<typeof listAudit>;
   reorderStages(ctx: Ctx, pipelineId: string, input: unknown): ReturnType<typeof reorderStages>;
   /** Webhook endpoints and their delivery log (the running server sends the outbox). */
@@ -46,6 +48,7 @@ export function createServices(store: Store): Services {
     records,
     accounts: new AccountService(store, records),
     views: new ViewService(records),
+    objects: new ObjectService(records),
     audit: (ctx, query) => listAudit(store.db, ctx, query),
     webhooks: new WebhookService(store.db, targetPolicyFromEnv()),
     schema: (ctx) => describeSchema(store, ctx),

@@ -5,7 +5,7 @@
  * keyed by the schema it describes, so the MCP tool schemas built from the same zod stay short.
  */
 import { z } from 'zod';
-import { ActivityCreate, ActivityUpdate, Currency, Custom, isCurrencyCode } from '../../shared/schemas.js';
+import { ActivityCreate, ActivityUpdate, Currency, Custom, FIELD_KEY, isCurrencyCode } from '../../shared/schemas.js';
 import { CRM_VERSION } from '../../shared/version.js';
 import { queryOf, type RouteDef } from './routeTable.js';
 import { IF_MATCH_PATTERN } from './routes.js';
@@ -117,7 +117,13 @@ export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): JsonSchema {
   const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
   for (const route of routes) {
     const path = (prefix + route.path).replace(/\/$/, '').replace(PATH_PARAM, '{$1}') || '/';
-    const pathParams = [...route.path.matchAll(PATH_PARAM)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }));
+    // ids are UUIDs; a custom object type is named by its key
+    const pathParams = [...route.path.matchAll(PATH_PARAM)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: m[1] === 'type' ? { type: 'string', pattern: FIELD_KEY.source } : { type: 'string', format: 'uuid' },
+    }));
     const success = route.status ?? 200;
     const responses: Record<string, unknown> = {};
     for (const [status, description] of Object.entries(routeStatuses(route))) {

@@ -33,6 +33,7 @@ import { SchemaDescription } from '../domain/schema.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
 import { memberRoutes } from './members.js';
 import { webhookRoutes } from './webhookRoutes.js';
+import { objectRoutes } from './objects.js';
 import type { RouteDef } from './routeTable.js';
 
 import { CRM_VERSION } from '../../shared/version.js';
@@ -186,6 +187,7 @@ export function crmRoutes(services: Services): RouteDef[] {
     },
     ...memberRoutes(services),
     ...webhookRoutes(services),
+    ...objectRoutes(services),
     ...collectionRoutes(services, { collection: 'organizations', path: '/organizations', tag: 'Organizations', create: OrganizationCreate, update: OrganizationUpdate, noun: 'organization' }),
     ...collectionRoutes(services, { collection: 'people', path: '/people', tag: 'People', create: PersonCreate, update: PersonUpdate, noun: 'person' }),
     ...collectionRoutes(services, { collection: 'deals', path: '/deals', tag: 'Deals', create: DealCreate, update: DealUpdate, noun: 'deal' }),

@@ -67,6 +67,11 @@ export class SqlRecordReader implements RecordReader {
     return rows.map((row) => rowToRecord('fields', row) as unknown as FieldDefinition);
   }
 
+  async objectTypes(): Promise<RecordOf<'objectTypes'>[]> {
+    const rows = await this.live('objectTypes').orderBy('key').execute();
+    return rows.map((row) => rowToRecord('objectTypes', row) as RecordOf<'objectTypes'>);
+  }
+
   async isMember(userId: string): Promise<boolean> {
     const row = await this.db.selectFrom('memberships').select('userId').where('workspaceId', '=', this.workspaceId).where('userId', '=', userId).executeTakeFirst();
     return row !== undefined;

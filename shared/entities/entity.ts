@@ -49,6 +49,8 @@ export interface RecordReader {
   countDeals(field: 'pipelineId' | 'stageId', id: string): Promise<number>;
   /** The custom field definitions of an entity (a collection name), archived ones included, by position then id. */
   customFields(entity: string): Promise<FieldDefinition[]>;
+  /** Every custom object type, archived ones included, by key. */
+  objectTypes(): Promise<RecordOf<'objectTypes'>[]>;
   /**
    * Whether a user is a member of the workspace (any role). Optional: a runtime that does not know
    * the members (the offline client) leaves it out, and the server checks when the record arrives.

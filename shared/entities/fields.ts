@@ -32,7 +32,7 @@ export const fields: EntityDefinition<'fields', typeof FieldRecord, typeof Field
   rules: {
     async create(scope, input) {
       const entity = entityName(input.entity);
-      const existing = (CUSTOMIZABLE as readonly string[]).includes(entity) ? await scope.reader.customFields(entity) : [];
+      const existing = await scope.reader.customFields(entity);
       return {
         ...input,
         entity,
@@ -50,7 +50,9 @@ export const fields: EntityDefinition<'fields', typeof FieldRecord, typeof Field
       if (patch.type && patch.type !== 'reference' && patch.referenceTo === undefined) next.referenceTo = null;
     },
     async validate(scope, record, before) {
-      if (!(CUSTOMIZABLE as readonly string[]).includes(record.entity)) throw invalid('entity', `must be ${ENTITY_CHOICES}`);
+      const types = (await scope.reader.objectTypes()).map((t) => t.key);
+      const choices = types.length ? `${ENTITY_CHOICES}, or an object type: ${types.join(', ')}` : ENTITY_CHOICES;
+      if (!(CUSTOMIZABLE as readonly string[]).includes(record.entity) && !types.includes(record.entity)) throw invalid('entity', `must be ${choices}`);
       const select = record.type === 'select' || record.type === 'multi_select';
       if (select && record.options.length === 0) throw invalid('options', `a ${record.type} field needs at least one option {value, label}`);
       if (!select && record.options.length > 0) throw invalid('options', 'only select and multi_select fields have options');
@@ -59,8 +61,8 @@ export const fields: EntityDefinition<'fields', typeof FieldRecord, typeof Field
         if (seen.has(o.value)) throw invalid(`options.${i}.value`, `repeats the option value '${o.value}'`);
         seen.add(o.value);
       });
-      if (record.type === 'reference' && !(REFERENCE_TARGETS as readonly string[]).includes(record.referenceTo ?? '')) {
-        throw invalid('referenceTo', `a reference field must say what it points to: one of ${REFERENCE_TARGETS.join(', ')}`);
+      if (record.type === 'reference' && !(REFERENCE_TARGETS as readonly string[]).includes(record.referenceTo ?? '') && !types.includes(record.referenceTo ?? '')) {
+        throw invalid('referenceTo', `a reference field must say what it points to: one of ${[...REFERENCE_TARGETS, ...types].join(', ')}`);
       }
       if (record.type !== 'reference' && record.referenceTo !== null) throw invalid('referenceTo', 'only reference fields point to an entity');
       if (before) return;

@@ -419,3 +419,72 @@ describe('query operators on lists (SPEC §3), standard and custom fields', () =
     assert.ok((bad.content as { text: string }[])[0].text.includes('custom.score[gt]: must be a number'), JSON.stringify(bad.content));
   });
 });
+
+describe('custom object types and their records (SPEC §2, §3 /crm/objects)', () => {
+  let projectId: string;
+
+  test('a "Project" type with status, due date and a client reference; records validated, filtered, synced, described', async () => {
+    const type = await server.api('POST', '/crm/objects', { key: 'project', singular: 'Project', plural: 'Projects', icon: 'rocket' });
+    assert.equal(type.status, 201, JSON.stringify(type.body));
+    assert.equal((await server.api('POST', '/crm/objects', { key: 'project', singular: 'P', plural: 'Ps' })).status, 409);
+    const reserved = await server.api('POST', '/crm/objects', { key: 'deal', singular: 'Deal', plural: 'Deals' });
+    assert.deepEqual(reserved.body.errors, [{ path: 'key', message: "'deal' is the name of a standard entity; choose another key" }]);
+    await createField({ entity: 'project', key: 'status', label: 'Status', type: 'select', options: [{ value: 'planned' }, { value: 'active' }, { value: 'done' }] });
+    await createField({ entity: 'project', key: 'due_date', label: 'Due date', type: 'date' });
+    await createField({ entity: 'project', key: 'client', label: 'Client', type: 'reference', referenceTo: 'organizations' });
+
+    const created = await server.api('POST', '/crm/objects/project/records', { name: 'Website relaunch', custom: { status: 'active', due_date: '2026-05-01', client: orgId } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.type, 'project');
+    projectId = created.body.id;
+    await server.api('POST', '/crm/objects/project/records', { name: 'Old intranet', custom: { status: 'done' } });
+    const bad = await server.api('POST', '/crm/objects/project/records', { name: 'Late', custom: { status: 'late', due_date: '2026-13-01' } });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.body.errors, [
+      { path: 'custom.status', message: 'must be one of "planned", "active", "done"' },
+      { path: 'custom.due_date', message: 'must be a calendar date YYYY-MM-DD' },
+    ]);
+    const noType = await server.api('POST', '/crm/objects/nothing/records', { name: 'X' });
+    assert.equal(noType.status, 404);
+
+    const listed = await server.api('GET', '/crm/objects/project/records?custom.status=active&count=true');
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.deepEqual([listed.body.data.map((r: { name: string }) => r.name), listed.body.total], [['Website relaunch'], 1]);
+    assert.equal((await server.api('GET', `/crm/objects/project/records?custom.client=${orgId}`)).body.data.length, 1);
+
+    const patched = await server.api('PATCH', `/crm/objects/project/records/${projectId}`, { custom: { status: 'done' } });
+    assert.deepEqual(patched.body.custom, { status: 'done', due_date: '2026-05-01', client: orgId });
+    assert.equal((await server.api('POST', `/crm/objects/project/records/${projectId}/archive`)).body.archivedAt !== null, true);
+    assert.equal((await server.api('POST', `/crm/objects/project/records/${projectId}/restore`)).body.archivedAt, null);
+
+    const pulled = await server.api('GET', '/sync/records/pull?checkpoint=0&limit=100');
+    assert.ok(pulled.body.documents.some((d: { id: string; type: string }) => d.id === projectId && d.type === 'project'));
+    const types = await server.api('GET', '/sync/objectTypes/pull?checkpoint=0');
+    assert.deepEqual(
+      types.body.documents.map((d: { key: string }) => d.key),
+      ['project'],
+    );
+    const pushedBad = { ...pulled.body.documents.find((d: { id: string }) => d.id === projectId), id: newId(), name: 'Pushed', custom: { status: 'late' }, _deleted: false };
+    for (const k of ['workspaceId', 'createdAt', 'updatedAt', 'version']) delete pushedBad[k];
+    assert.equal((await push('records', pushedBad))[0]._deleted, true);
+    assert.ok((await rejectionReason(pushedBad.id)).includes('custom.status: must be one of "planned", "active", "done"'));
+
+    const schema = (await server.api('GET', '/crm/schema')).body.entities.find((e: { name: string }) => e.name === 'project');
+    assert.equal(schema.label, 'Project');
+    assert.equal(schema.fields.find((f: { key: string }) => f.key === 'custom.client').referenceTo, 'organizations');
+    assert.ok(schema.fields.some((f: { key: string }) => f.key === 'name'));
+  });
+
+  test('a "Team member" type links a person to a project with a role; references check the target type', async () => {
+    assert.equal((await server.api('POST', '/crm/objects', { key: 'team_member', singular: 'Team member', plural: 'Team members' })).status, 201);
+    await createField({ entity: 'team_member', key: 'person', label: 'Person', type: 'reference', referenceTo: 'people' });
+    await createField({ entity: 'team_member', key: 'project', label: 'Project', type: 'reference', referenceTo: 'project' });
+    await createField({ entity: 'team_member', key: 'role', label: 'Role', type: 'text' });
+    const person = (await server.api('POST', '/crm/people', { name: 'Tess' })).body;
+    const ok = await server.api('POST', '/crm/objects/team_member/records', { name: 'Tess on relaunch', custom: { person: person.id, project: projectId, role: 'lead' } });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    const wrongType = await server.api('POST', '/crm/objects/team_member/records', { name: 'Wrong', custom: { project: ok.body.id } });
+    assert.deepEqual(wrongType.body.errors, [{ path: 'custom.project', message: `project record ${ok.body.id} does not exist in this workspace` }]);
+    assert.equal((await server.api('GET', `/crm/objects/project/records/${ok.body.id}`)).status, 404, 'a record of another type is not found under this one');
+  });
+});

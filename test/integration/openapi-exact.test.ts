@@ -45,8 +45,18 @@ async function hit(
 function fixtureIds(route: RouteDef): Record<string, string> {
   const collection = route.path.split('/')[1];
   const id =
-    { organizations: ids.org, people: ids.person, deals: ids.deal, pipelines: ids.pipeline, activities: ids.activity, stages: ids.stage, fields: ids.field, webhooks: ids.webhook }[collection] ?? '';
-  return { id, personId: ids.person, deliveryId: ids.delivery };
+    {
+      organizations: ids.org,
+      people: ids.person,
+      deals: ids.deal,
+      pipelines: ids.pipeline,
+      activities: ids.activity,
+      stages: ids.stage,
+      fields: ids.field,
+      webhooks: ids.webhook,
+      objects: ids.record,
+    }[collection] ?? '';
+  return { id, personId: ids.person, deliveryId: ids.delivery, type: 'fixture_project' };
 }
 
 beforeAll(async () => {
@@ -70,6 +80,8 @@ beforeAll(async () => {
   ids.deal = await post('/crm/deals', { title: 'Fixture deal', pipelineId: ids.pipeline, amount: 10 });
   ids.activity = await post('/crm/activities', { type: 'note', dealId: ids.deal, body: 'Fixture' });
   await post(`/crm/deals/${ids.deal}/contacts`, { personId: ids.person });
+  await post('/crm/objects', { key: 'fixture_project', singular: 'Project', plural: 'Projects' });
+  ids.record = await post('/crm/objects/fixture_project/records', { name: 'Fixture project' });
   ids.field = await post('/crm/fields', { entity: 'deals', key: 'tier', label: 'Tier', type: 'select', options: [{ value: 'gold' }, { value: 'silver' }] });
   assert.equal((await server.api('PATCH', `/crm/deals/${ids.deal}`, { custom: { tier: 'gold' } })).status, 200);
   ids.webhook = await post('/crm/webhooks', { url: 'https://hooks.example.invalid/kith', events: ['deal.won'], active: false });
@@ -95,7 +107,9 @@ describe('the document lists every route with its parameters', () => {
       const where = `${route.method} ${route.path}`;
       for (const name of [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1])) {
         const p = params.find((x) => x.in === 'path' && x.name === name);
-        assert.equal(p?.schema.format, 'uuid', `${where} ${name}`);
+        // ids are UUIDs; a custom object type is named by its key
+        if (name === 'type') assert.equal(p?.schema.pattern, '^[a-z][a-z0-9_]{0,62}$', where);
+        else assert.equal(p?.schema.format, 'uuid', `${where} ${name}`);
       }
       const accepted = Object.keys((queryOf(route) as z.ZodObject).shape).sort();
       assert.deepEqual(
@@ -241,6 +255,13 @@ describe('every status a route answers is documented for it', () => {
     assert.equal((await hit(find('post', '/fields/:id/archive'), 'archive a field', { ids: fieldIds })).status, 200);
     assert.equal((await hit(find('post', '/fields/:id/restore'), 'restore a field', { ids: fieldIds })).status, 200);
     assert.equal((await hit(find('post', '/deals'), 'bad custom value', { body: { title: 'T', custom: { tier: 'bronze' } } })).status, 422);
+    // custom objects: a reserved or repeated type key, a record of an unknown type, a stale record, a delete
+    const objectIds = { type: 'fixture_project', id: ids.record, personId: ids.person };
+    assert.equal((await hit(find('post', '/objects'), 'repeated type key', { body: { key: 'fixture_project', singular: 'P', plural: 'Ps' } })).status, 409);
+    assert.equal((await hit(find('post', '/objects/:type/records'), 'unknown type', { ids: { ...objectIds, type: 'no_such_type' }, body: { name: 'X' } })).status, 404);
+    assert.equal((await hit(find('patch', '/objects/:type/records/:id'), 'stale If-Match', { ids: objectIds, body: { name: 'Y' }, headers: { 'if-match': '"1"' } })).status, 412);
+    assert.equal((await hit(find('patch', '/objects/:type'), 'rename a type', { ids: objectIds, body: { plural: 'All projects' } })).status, 200);
+    assert.equal((await hit(find('delete', '/objects/:type/records/:id'), 'delete a record', { ids: objectIds })).status, 204);
   });
 
   test('every observed status is in the document for its route', () => {

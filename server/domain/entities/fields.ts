@@ -19,8 +19,9 @@ export const fieldHooks: HooksOf<'fields'> = {
   async afterWrite(s, before, after) {
     if (!before) return;
     const changed = (['type', 'options', 'referenceTo'] as const).filter((f) => !sameValue(before[f], after[f]));
-    if (changed.length === 0 || !isCollectionName(after.entity)) return;
-    const collection = after.entity;
+    if (changed.length === 0) return;
+    // a custom object type's fields hold values in its records
+    const collection = isCollectionName(after.entity) ? after.entity : 'records';
     const def = after as unknown as FieldDefinition;
     const path = `$.${after.key}`;
     const rows = await s.tx
@@ -28,6 +29,7 @@ export const fieldHooks: HooksOf<'fields'> = {
       .select(['id', sql<string>`json_extract("custom", ${path})`.as('value'), sql<string>`json_type("custom", ${path})`.as('kind')])
       .where('workspaceId', '=', s.ctx.workspaceId)
       .where('deleted', '=', 0)
+      .$if(collection === 'records', (q) => q.where('type', '=', after.entity))
       .where(sql<boolean>`json_type("custom", ${path}) is not null`)
       .where(sql<boolean>`json_type("custom", ${path}) != 'null'`)
       .orderBy('id')
@@ -37,8 +39,10 @@ export const fieldHooks: HooksOf<'fields'> = {
     for (const row of rows) {
       const value = row.kind === 'object' || row.kind === 'array' ? JSON.parse(row.value) : row.kind === 'true' ? true : row.kind === 'false' ? false : row.value;
       let converted = convertValue(value, def);
-      if (converted !== undefined && def.type === 'reference' && def.referenceTo && isCollectionName(def.referenceTo)) {
-        if (!(await s.records.find(s.tx, s.ctx, def.referenceTo, String(converted)))) converted = undefined;
+      if (converted !== undefined && def.type === 'reference' && def.referenceTo) {
+        const target = isCollectionName(def.referenceTo) ? def.referenceTo : 'records';
+        const found = await s.records.find(s.tx, s.ctx, target, String(converted));
+        if (!found || (target === 'records' && found.type !== def.referenceTo)) converted = undefined;
       }
       if (converted === undefined) refused.push(row.id);
       else if (!sameValue(converted, value)) conversions.push({ id: row.id, value: converted });
@@ -46,7 +50,7 @@ export const fieldHooks: HooksOf<'fields'> = {
     if (refused.length > 0) {
       const what = changed.includes('type') ? `to ${after.type}` : changed.includes('options') ? 'to the new options' : `to a reference to ${after.referenceTo}`;
       const shown = refused.slice(0, SHOWN_IDS).join(', ') + (refused.length > SHOWN_IDS ? `, and ${refused.length - SHOWN_IDS} more` : '');
-      const message = `${refused.length} ${refused.length === 1 ? COLLECTIONS[collection].label : collection} ${refused.length === 1 ? 'has a value' : 'have values'} of '${after.key}' that would not convert ${what}: ${shown}; change or clear those values first`;
+      const message = `${refused.length} ${refused.length === 1 ? COLLECTIONS[collection].label : collection === 'records' ? 'records' : collection} ${refused.length === 1 ? 'has a value' : 'have values'} of '${after.key}' that would not convert ${what}: ${shown}; change or clear those values first`;
       throw new DomainError('conflict', message, [{ path: changed[0], message }], { count: refused.length, ids: refused.slice(0, 100) });
     }
     for (const c of conversions) await s.records.update(s.ctx, collection, c.id, { custom: { [after.key]: c.value } }, {}, s);

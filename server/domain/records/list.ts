@@ -83,10 +83,12 @@ async function conditionsOf(db: Db, ctx: Ctx, collection: CollectionName, query:
     }
     if (!custom) continue;
     const [, key, op = 'eq'] = custom;
-    definitions ??= (CUSTOMIZABLE as readonly string[]).includes(collection) ? await new SqlRecordReader(db, ctx.workspaceId).customFields(collection) : [];
+    // a custom object's fields are those of the listed type
+    const entity = collection === 'records' && typeof query.type === 'string' ? query.type : collection;
+    definitions ??= (CUSTOMIZABLE as readonly string[]).includes(entity) || entity !== collection ? await new SqlRecordReader(db, ctx.workspaceId).customFields(entity) : [];
     const def = definitions.find((d) => d.key === key);
     if (!def) {
-      errors.push({ path: param, message: `unknown custom field '${key}' of ${collection}${definitions.length ? `; the fields are ${definitions.map((d) => d.key).join(', ')}` : ''}` });
+      errors.push({ path: param, message: `unknown custom field '${key}' of ${entity}${definitions.length ? `; the fields are ${definitions.map((d) => d.key).join(', ')}` : ''}` });
       continue;
     }
     const kind = customKind(def.type);
