@@ -4,8 +4,8 @@
  * `n` new deal on the board, `?` shortcut help).
  */
 import { useEffect, useRef } from 'react';
-import { AppShell, Badge, Burger, Group, Kbd, Modal, NavLink, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
-import { useDisclosure, useHotkeys } from '@mantine/hooks';
+import { AppShell, Badge, Box, Burger, Group, Kbd, Modal, NavLink, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
 import { IconBuilding, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
 import { Link, Route, Switch, useLocation } from 'wouter';
@@ -73,6 +73,7 @@ function ShellFrame() {
   const [location, navigate] = useLocation();
   const [navOpened, nav] = useDisclosure(false);
   const [helpOpened, help] = useDisclosure(false);
+  const phone = useMediaQuery('(max-width: 36em)') ?? false;
   const { openCreate } = useQuickCreate();
   useGoToShortcuts(navigate, help.open);
   // openCreate opens nothing for whoever may not create deals
@@ -87,11 +88,11 @@ function ShellFrame() {
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened } }} padding="md" data-testid="app-shell">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+        <Group h="100%" px={{ base: 'xs', sm: 'md' }} gap="xs" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={navOpened} onClick={nav.toggle} hiddenFrom="sm" size="sm" />
-            <Link href="/" style={{ textDecoration: 'none', color: 'inherit' }}>
-              <Group gap={8} wrap="nowrap">
+            <Link href="/" style={{ textDecoration: 'none', color: 'inherit' }} aria-label="Kith: the board">
+              <Group gap={8} wrap="nowrap" visibleFrom="xs">
                 <Logo size={28} />
                 <Text fw={700} size="lg">
                   Kith
@@ -99,30 +100,42 @@ function ShellFrame() {
               </Group>
             </Link>
           </Group>
+          {/* on a phone: the search button shrinks to its icon and the workspace name goes, so the sync state stays on screen */}
           <UnstyledButton
             onClick={() => spotlight.open()}
             data-testid="palette-button"
-            style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8, padding: '6px 12px', minWidth: 280, background: 'var(--mantine-color-gray-0)' }}
+            aria-label="Search or create (Ctrl+K)"
+            miw={{ base: 0, sm: 280 }}
+            style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8, padding: '6px 12px', background: 'var(--mantine-color-gray-0)', flexShrink: 1 }}
           >
             <Group gap="xs" justify="space-between" wrap="nowrap">
               <Group gap={6} wrap="nowrap">
                 <IconSearch size={16} color="var(--mantine-color-gray-6)" />
-                <PaletteHint />
+                <Box visibleFrom="sm">
+                  <PaletteHint />
+                </Box>
               </Group>
             </Group>
           </UnstyledButton>
-          <Group gap="sm" wrap="nowrap">
+          <Group gap={6} wrap="nowrap">
             <Tooltip label={`Role: ${store.info.role.toLowerCase()}${store.info.readOnly ? ' (read-only)' : ''}`}>
-              <Badge variant="outline" color="gray" size="lg" data-testid="workspace-name" styles={{ label: { textTransform: 'none' } }}>
+              <Badge variant="outline" color="gray" size="lg" data-testid="workspace-name" visibleFrom="md" styles={{ label: { textTransform: 'none' } }}>
                 {store.info.workspaceName}
               </Badge>
             </Tooltip>
             <SyncIndicator />
-            <UserMenu />
+            {!phone && <UserMenu />}
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
+        <Group px="sm" pb="xs" justify="space-between" wrap="nowrap" hiddenFrom="md">
+          <Text size="sm" fw={600} c="dimmed" truncate>
+            {store.info.workspaceName}
+          </Text>
+          {/* on a phone the account menu is here, leaving the header to search and the sync state */}
+          {phone && <UserMenu />}
+        </Group>
         <Stack gap={2} style={{ flex: 1 }}>
           {NAV.map(({ href, label, Icon, match, key }) => (
             <NavLink

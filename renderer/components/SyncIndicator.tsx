@@ -2,7 +2,7 @@
  * Always-visible sync state: online / offline / syncing / error, and the number of local changes
  * the server does not have yet. Opens a panel with details, rejected changes and "Sync now".
  */
-import { Badge, Button, Divider, Group, Popover, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Badge, Button, Divider, Group, Popover, Stack, Text, UnstyledButton, useMatches } from '@mantine/core';
 import { IconAlertTriangle, IconCloudCheck, IconCloudOff, IconRefresh, IconCloudUpload } from '@tabler/icons-react';
 import { useEffect, useRef } from 'react';
 import { notifications } from '@mantine/notifications';
@@ -23,6 +23,8 @@ export function SyncIndicator() {
   const status = useSyncStatus();
   const rejected = useRejectedChanges();
   const look = LOOK[status.state] ?? LOOK.error;
+  // smaller badges on a phone, so the state and the unsent count fit beside the menu and search
+  const size = useMatches({ base: 'md', sm: 'lg' });
   // A change the server refused is announced once (the list in settings keeps them all).
   const seen = useRef(new Set<string>());
   const openedAt = useRef(Date.now());
@@ -44,15 +46,16 @@ export function SyncIndicator() {
       <Popover.Target>
         <UnstyledButton data-testid="sync-indicator" data-state={status.state} data-pending={status.pending} aria-label={`Sync: ${look.label}, ${status.pending} unsent`}>
           <Group gap={6} wrap="nowrap">
-            <Badge size="lg" variant="light" color={look.color} leftSection={<look.Icon size={14} />} styles={{ label: { textTransform: 'none' } }}>
+            <Badge size={size} variant="light" color={look.color} style={{ flexShrink: 0 }} leftSection={<look.Icon size={14} />} styles={{ label: { textTransform: 'none' } }}>
               {look.label}
               {status.loaded !== null && <span data-testid="loaded-count"> · {status.loaded.toLocaleString()} records</span>}
             </Badge>
             {status.pending > 0 && (
               <Badge
-                size="lg"
+                size={size}
                 variant="filled"
                 color="orange"
+                style={{ flexShrink: 0 }}
                 leftSection={<IconCloudUpload size={14} />}
                 data-testid="pending-count"
                 title="Local changes not yet on the server"
@@ -62,7 +65,7 @@ export function SyncIndicator() {
               </Badge>
             )}
             {rejected.length > 0 && (
-              <Badge size="lg" variant="light" color="red" data-testid="rejected-count" styles={{ label: { textTransform: 'none' } }}>
+              <Badge size={size} variant="light" color="red" style={{ flexShrink: 0 }} data-testid="rejected-count" styles={{ label: { textTransform: 'none' } }}>
                 {rejected.length} rejected
               </Badge>
             )}

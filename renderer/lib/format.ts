@@ -63,6 +63,17 @@ export function formatPercent(probability: number | null | undefined): string {
   return `${Math.round(probability * 1000) / 10}%`;
 }
 
+/** 0.35 → 35 (probabilities have at most 4 decimals, so percents at most 2); null stays null. */
+export function probabilityToPercent(probability: number | null | undefined): number | null {
+  if (probability === null || probability === undefined) return null;
+  return Math.round(probability * 10_000) / 100;
+}
+
+/** 35 → 0.35: what a percent typed in a form is stored as (rounded to the 4 decimals a probability keeps). */
+export function percentToProbability(percent: number): number {
+  return Math.round(percent * 100) / 10_000;
+}
+
 /** "Ada King Lovelace" → "AL" (first and last word), "" → "?". */
 export function initials(name: string | null | undefined): string {
   const parts = (name ?? '').trim().split(/\s+/).filter(Boolean);

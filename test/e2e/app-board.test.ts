@@ -167,7 +167,7 @@ describe('board', () => {
     await page.getByTestId('palette-input').fill('globex');
     const action = (text: string) => page.locator('.mantine-Spotlight-action', { hasText: text });
     await action('Globex renewal').waitFor();
-    await eventually(async () => (await page.locator('.mantine-Spotlight-action').allTextContents()).some((t) => t.trim() === 'Globex'), { message: 'the organization in the palette' });
+    await eventually(async () => (await page.locator('.mantine-Spotlight-action').allTextContents()).some((t) => t.trim() === 'GlobexOrganization'), { message: 'the organization in the palette' });
     await action('New deal “globex”').waitFor();
     await screenshot(page, 'palette');
     await action('Globex renewal').click();

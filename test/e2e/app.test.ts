@@ -174,11 +174,11 @@ describe('web app', () => {
     await page.getByTestId(`deal-card-${ids.deal}`).click();
     await page.waitForURL(new RegExp(`/deals/${ids.deal}$`));
     await page.getByTestId('deal-detail').waitFor();
-    // invalid probability: the message of the shared schema
-    await page.getByTestId('deal-field-probability').fill('5');
+    // invalid probability (entered in percent; stored as 0–1)
+    await page.getByTestId('deal-field-probability').fill('150');
     await page.getByTestId('deal-form-submit').click();
-    await page.getByText('must be between 0 and 1').first().waitFor();
-    await page.getByTestId('deal-field-probability').fill('0.6');
+    await page.getByText('must be between 0% and 100%').first().waitFor();
+    await page.getByTestId('deal-field-probability').fill('60');
     await page.getByTestId('deal-field-title').fill('Rocket skates (pair)');
     await page.getByTestId('deal-form-submit').click();
     await eventually(

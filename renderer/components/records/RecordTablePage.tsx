@@ -124,7 +124,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
 
   return (
     <Stack gap="md" h="100%">
-      <Group justify="space-between" align="center" wrap="nowrap">
+      <Group justify="space-between" align="center" wrap="wrap" gap="sm">
         <Group gap="sm" align="center">
           {props.icon}
           <Title order={2}>{props.title}</Title>
@@ -148,7 +148,8 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         </Group>
       </Group>
 
-      <Group gap="sm" wrap="nowrap">
+      {/* the filters wrap onto more lines on a narrow screen (a phone) instead of leaving it */}
+      <Group gap="sm" wrap="wrap">
         <TextInput
           ref={searchRef}
           placeholder={props.searchPlaceholder}
@@ -162,7 +163,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
               else e.currentTarget.blur();
             }
           }}
-          style={{ flex: 1, maxWidth: 420 }}
+          style={{ flex: '1 1 200px', maxWidth: 420 }}
           data-testid={`${entity}-search`}
           aria-label={`Search ${props.noun.many}`}
         />
@@ -174,7 +175,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
           searchable
           clearable
           nothingFoundMessage="No labels yet"
-          style={{ minWidth: 220, maxWidth: 420 }}
+          style={{ flex: '1 1 200px', maxWidth: 420 }}
           data-testid={`${entity}-label-filter`}
           aria-label="Filter by label"
           comboboxProps={{ withinPortal: true }}

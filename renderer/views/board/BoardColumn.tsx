@@ -8,7 +8,7 @@ import { useDroppable } from '@dnd-kit/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { StageRecord } from '../../../shared/schemas.js';
 import { formatMoney, formatPercent } from '../../lib/format.js';
-import type { BoardColumnModel, CurrencyTotal } from './boardModel.js';
+import { totalsLines, type BoardColumnModel, type CurrencyTotal } from './boardModel.js';
 import { CARD_HEIGHT, DealCard, type DealCardActions } from './DealCard.js';
 
 /** Fixed card slots keep the virtualized columns free of layout measuring. */
@@ -31,19 +31,21 @@ export function TotalsLine({ totals, testId, compact = false }: { totals: Curren
       </Text>
     );
   }
-  // Several currencies are never added together; beyond two, the rest is in the tooltip.
-  const shown = totals.slice(0, 2);
-  const short = compact && totals.length > 1;
-  const all = totals.map((t) => `${t.currency}: ${formatMoney(t.total, t.currency)} (weighted ${formatMoney(t.weighted, t.currency)}, ${t.count} deal${t.count === 1 ? '' : 's'})`).join('\n');
+  // Currencies are never added together; every one is shown (the line wraps), compact in columns.
+  const lines = totalsLines(totals, { compact: compact && totals.length > 1 });
+  const all = totals
+    .map((t) => `${t.currency}: ${formatMoney(t.total, t.currency)}${t.weighted !== null ? ` (weighted ${formatMoney(t.weighted, t.currency)})` : ''}, ${t.count} deal${t.count === 1 ? '' : 's'}`)
+    .join('\n');
   return (
     <Stack gap={0} data-testid={testId} title={all}>
-      <Text size="sm" fw={600} truncate="end">
-        {shown.map((t) => formatMoney(t.total, t.currency, { compact: short })).join(' · ')}
-        {totals.length > 2 && ` +${totals.length - 2}`}
+      <Text size="sm" fw={600} data-testid={testId ? `${testId}-amounts` : undefined}>
+        {lines.amounts}
       </Text>
-      <Text size="xs" c="dimmed" truncate="end">
-        weighted {shown.map((t) => formatMoney(t.weighted, t.currency, { compact: short })).join(' · ')}
-      </Text>
+      {lines.weighted !== null && (
+        <Text size="xs" c="dimmed" data-testid={testId ? `${testId}-weighted` : undefined}>
+          weighted {lines.weighted}
+        </Text>
+      )}
     </Stack>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The pipeline board: one column per stage (count, total, weighted value), drag deals between
- * stages or onto Won / Lost, switch pipelines, filter by owner, label, status and title. Whoever
+ * stages or onto Won / Lost, switch pipelines, filter by owner, label, status and text (a deal's
+ * title, its organization's or a contact's name). Whoever
  * may not edit deals gets the same board to read: no drag, no card menu, no "New deal".
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -23,7 +24,7 @@ import {
 } from '@dnd-kit/core';
 import { IconLayoutKanban, IconPlus, IconSearch, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import { useLocation } from 'wouter';
-import type { DealRecord, OrganizationRecord } from '../../../shared/schemas.js';
+import type { DealContactRecord, DealRecord, OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useRxQuery } from '../../hooks/useRx.js';
 import { useMembers } from '../../hooks/useMembers.js';
@@ -31,8 +32,9 @@ import { useSave } from '../../components/forms.js';
 import { useQuickCreate } from '../../components/create/QuickCreate.js';
 import { usePermissions } from '../../hooks/usePermissions.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
+import { escapeRegex } from '../../components/pickers.js';
 import { useDealOutcome } from '../deals/outcome.js';
-import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type StatusFilter } from './boardModel.js';
+import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type DealSearchMatches, type StatusFilter } from './boardModel.js';
 import { BoardColumn, TotalsLine } from './BoardColumn.js';
 import { DealCardOverlay, type DealCardActions } from './DealCard.js';
 
@@ -86,6 +88,20 @@ function OutcomeZone({ outcome }: { outcome: 'won' | 'lost' }) {
   );
 }
 
+/** The organizations, people and deal contacts whose names match the filter text (deals with them match too). */
+function useSearchMatches(search: string): DealSearchMatches | null {
+  const term = search.trim();
+  const regex = term ? { $regex: escapeRegex(term), $options: 'i' } : null;
+  const { data: orgs } = useRxQuery<OrganizationRecord>('organizations', regex ? { selector: { name: regex } } : null);
+  const { data: people } = useRxQuery<PersonRecord>('people', regex ? { selector: { name: regex } } : null);
+  const personIds = useMemo(() => people.map((p) => p.id).sort(), [people]);
+  const { data: contacts } = useRxQuery<DealContactRecord>('dealContacts', personIds.length ? { selector: { personId: { $in: personIds } } } : null);
+  return useMemo(
+    () => (term ? { organizationIds: new Set(orgs.map((o) => o.id)), personIds: new Set(personIds), dealIds: new Set(contacts.map((c) => c.dealId)) } : null),
+    [term, orgs, personIds, contacts],
+  );
+}
+
 export function BoardView() {
   const store = useKith();
   const { can } = usePermissions();
@@ -105,7 +121,8 @@ export function BoardView() {
 
   const dealQuery = useMemo(() => (validPipelineId ? { selector: { pipelineId: validPipelineId } } : null), [validPipelineId]);
   const { data: allDeals, loading: dealsLoading } = useRxQuery<DealRecord>('deals', dealQuery);
-  const visible = useMemo(() => filterDeals(allDeals, filters), [allDeals, filters]);
+  const matches = useSearchMatches(filters.search);
+  const visible = useMemo(() => filterDeals(allDeals, filters, matches), [allDeals, filters, matches]);
   const columns = useMemo(() => buildColumns(stages, visible), [stages, visible]);
   const stageProbability = useMemo(() => new Map(stages.map((s) => [s.id, s.probability])), [stages]);
   const summary = useMemo(
@@ -274,7 +291,7 @@ export function BoardView() {
           </Text>{' '}
           {filters.status === 'all' ? '' : filters.status} deals
         </Text>
-        {summary.length > 0 && <TotalsLine totals={summary} />}
+        {summary.length > 0 && <TotalsLine totals={summary} testId="board-totals" />}
       </Group>
 
       {loading ? (

@@ -14,7 +14,7 @@ import { formatDate, formatMoney, initials } from '../../lib/format.js';
 import classes from './DealCard.module.css';
 
 /** Cards have one fixed height so columns of thousands of deals scroll without measuring. */
-export const CARD_HEIGHT = 104;
+export const CARD_HEIGHT = 128;
 
 export interface DealCardActions {
   open(deal: DealRecord): void;
@@ -40,8 +40,8 @@ function DealCardBody({ deal, organizationName, ownerName, menu }: { deal: DealR
   const overdue = deal.status === 'open' && deal.expectedCloseDate !== null && deal.expectedCloseDate < today();
   return (
     <>
-      <div className={classes.row}>
-        <div className={classes.title} title={deal.title}>
+      <div className={classes.row} style={{ alignItems: 'flex-start' }}>
+        <div className={classes.title} title={deal.title} data-card-title>
           {deal.title}
         </div>
         {menu}

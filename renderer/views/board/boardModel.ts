@@ -1,16 +1,19 @@
 /**
  * The board's numbers, computed from local records: deals per stage with count, total and
- * weighted value (amount × the deal's probability, else its stage's), per currency, summed exactly
- * (integer units, see shared/money.ts).
+ * weighted value (amount × the deal's probability, else its stage's; open deals only — a won or
+ * lost deal has no chance left to weigh), per currency, summed exactly (integer units, see
+ * shared/money.ts).
  */
 import { fromUnits, toUnits, weightedUnits } from '../../../shared/money.js';
+import { formatMoney } from '../../lib/format.js';
 import type { DealRecord, StageRecord } from '../../../shared/schemas.js';
 
 export interface CurrencyTotal {
   currency: string;
   count: number;
   total: number;
-  weighted: number;
+  /** null when none of the deals is open */
+  weighted: number | null;
 }
 
 export interface BoardColumnModel {
@@ -30,35 +33,60 @@ export interface BoardFilters {
 
 export const UNASSIGNED = '__none__';
 
-export function filterDeals(deals: DealRecord[], filters: BoardFilters): DealRecord[] {
+/** Records whose name matched the filter text: deals with that organization, primary contact or deal contact match too. */
+export interface DealSearchMatches {
+  organizationIds: ReadonlySet<string>;
+  personIds: ReadonlySet<string>;
+  /** deals with a matching contact (dealContacts) */
+  dealIds: ReadonlySet<string>;
+}
+
+export function filterDeals(deals: DealRecord[], filters: BoardFilters, matches?: DealSearchMatches | null): DealRecord[] {
   const search = filters.search.trim().toLowerCase();
   return deals.filter((d) => {
     if (d.archivedAt) return false;
     if (filters.status !== 'all' && d.status !== filters.status) return false;
     if (filters.ownerId === UNASSIGNED ? d.ownerId !== null : filters.ownerId && d.ownerId !== filters.ownerId) return false;
     if (filters.labels.length && !filters.labels.every((l) => d.labels.includes(l))) return false;
-    if (search && !d.title.toLowerCase().includes(search)) return false;
+    if (search && !d.title.toLowerCase().includes(search)) {
+      const related =
+        !!matches &&
+        ((d.organizationId !== null && matches.organizationIds.has(d.organizationId)) || (d.primaryPersonId !== null && matches.personIds.has(d.primaryPersonId)) || matches.dealIds.has(d.id));
+      if (!related) return false;
+    }
     return true;
   });
 }
 
 /** Totals per currency for a set of deals (currencies sorted by total value, largest first). */
 export function totalsOf(deals: DealRecord[], stageProbability: (stageId: string) => number | null): CurrencyTotal[] {
-  const by = new Map<string, { count: number; total: bigint; weighted: bigint }>();
+  const by = new Map<string, { count: number; open: number; total: bigint; weighted: bigint }>();
   for (const d of deals) {
     const currency = d.currency || '';
     let t = by.get(currency);
-    if (!t) by.set(currency, (t = { count: 0, total: 0n, weighted: 0n }));
+    if (!t) by.set(currency, (t = { count: 0, open: 0, total: 0n, weighted: 0n }));
     t.count++;
+    if (d.status === 'open') t.open++;
     if (d.amount === null || d.amount === undefined) continue;
     const units = toUnits(d.amount);
     t.total += BigInt(units);
+    if (d.status !== 'open') continue;
     const probability = d.probability ?? stageProbability(d.stageId);
     if (probability !== null && probability !== undefined) t.weighted += weightedUnits(units, probability);
   }
   return [...by.entries()]
-    .map(([currency, t]) => ({ currency, count: t.count, total: fromUnits(t.total), weighted: fromUnits(t.weighted) }))
+    .map(([currency, t]) => ({ currency, count: t.count, total: fromUnits(t.total), weighted: t.open > 0 ? fromUnits(t.weighted) : null }))
     .sort((a, b) => b.total - a.total || a.currency.localeCompare(b.currency));
+}
+
+/**
+ * The text of a totals line: every currency (never added together, never hidden behind "+N"),
+ * and the weighted values of the currencies with open deals (null when there are none).
+ */
+export function totalsLines(totals: readonly CurrencyTotal[], options: { compact?: boolean } = {}): { amounts: string; weighted: string | null } {
+  const amounts = totals.map((t) => formatMoney(t.total, t.currency, options)).join(' · ');
+  const weighted = totals.filter((t) => t.weighted !== null).map((t) => formatMoney(t.weighted, t.currency, options));
+  return { amounts, weighted: weighted.length ? weighted.join(' · ') : null };
 }
 
 /** Cards in a column: most recently changed first, so a moved deal shows at the top. */

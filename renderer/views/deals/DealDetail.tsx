@@ -29,7 +29,8 @@ const STATUS_COLOR: Record<DealRecord['status'], string> = { open: 'blue', won: 
 function summaryOf(deal: DealRecord, stageProbability: number | null): string {
   const parts = [
     formatMoney(deal.amount, deal.currency) + (deal.valuePeriod !== 'one_time' ? ` ${PERIOD_LABEL[deal.valuePeriod]?.toLowerCase()}` : ''),
-    `probability ${formatPercent(deal.probability ?? stageProbability)}`,
+    // a won or lost deal has no chance left to weigh
+    deal.status === 'open' ? `probability ${formatPercent(deal.probability ?? stageProbability)}` : null,
     deal.expectedCloseDate ? `closes ${formatDate(deal.expectedCloseDate)}` : null,
     `updated ${formatRelative(deal.updatedAt)}`,
     deal.status === 'won' && deal.wonAt ? `won ${formatDate(deal.wonAt)}` : null,

@@ -12,6 +12,7 @@ import { numberOrNull, textOrNull } from '../../components/forms.js';
 import { LockedFields } from '../../components/Permitted.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 import { useCan } from '../../hooks/usePermissions.js';
+import { percentToProbability, probabilityToPercent } from '../../lib/format.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
 
 export const PERIOD_LABEL: Record<string, string> = { one_time: 'One-time', monthly: 'Monthly', quarterly: 'Quarterly', annual: 'Annual' };
@@ -27,6 +28,7 @@ interface DealFormValues {
   amount: string | number;
   currency: string;
   valuePeriod: string;
+  /** in percent (0–100); stored as 0–1 */
   probability: string | number;
   expectedCloseDate: string;
   ownerId: string | null;
@@ -46,7 +48,7 @@ function dealValues(d: Partial<DealRecord> | null | undefined, defaultCurrency: 
     amount: d?.amount ?? '',
     currency: d?.currency ?? defaultCurrency,
     valuePeriod: d?.valuePeriod ?? 'one_time',
-    probability: d?.probability ?? '',
+    probability: probabilityToPercent(d?.probability) ?? '',
     expectedCloseDate: d?.expectedCloseDate ?? '',
     ownerId: d?.ownerId ?? null,
     labels: d?.labels ?? [],
@@ -58,6 +60,7 @@ function dealValues(d: Partial<DealRecord> | null | undefined, defaultCurrency: 
 
 /** Form values → request body; an unset pipeline or stage is left out (the data layer picks the default). */
 function dealPayload(v: DealFormValues) {
+  const percent = numberOrNull(v.probability);
   return {
     title: v.title.trim(),
     organizationId: v.organizationId ?? null,
@@ -67,7 +70,7 @@ function dealPayload(v: DealFormValues) {
     amount: numberOrNull(v.amount),
     currency: v.currency.trim().toUpperCase(),
     valuePeriod: v.valuePeriod as DealRecord['valuePeriod'],
-    probability: numberOrNull(v.probability),
+    probability: percent === null ? null : percentToProbability(percent),
     expectedCloseDate: textOrNull(v.expectedCloseDate),
     ownerId: v.ownerId ?? null,
     labels: v.labels.map((l) => l.trim()).filter(Boolean),
@@ -127,6 +130,7 @@ export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCa
             <PersonSelect
               label="Primary contact"
               readOnly={readOnly}
+              organizationId={form.values.organizationId}
               value={form.values.primaryPersonId}
               onChange={(id) => form.setFieldValue('primaryPersonId', id)}
               error={form.errors.primaryPersonId}
@@ -179,15 +183,18 @@ export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCa
             />
           </Grid.Col>
           <Grid.Col span={span(6, 4)}>
-            <Tooltip label="0–1; empty uses the stage's default" position="top-start" disabled={readOnly}>
+            <Tooltip label="Percent, 0–100; empty uses the stage's default" position="top-start" disabled={readOnly}>
               <NumberInput
                 label="Probability"
                 clampBehavior="none"
-                step={0.05}
-                decimalScale={4}
-                placeholder={stageProbability !== null ? `${stageProbability} (stage)` : '0–1'}
+                step={5}
+                decimalScale={2}
+                suffix="%"
+                placeholder={stageProbability !== null ? `${probabilityToPercent(stageProbability)}% (stage)` : '0–100%'}
                 readOnly={readOnly}
                 {...form.getInputProps('probability')}
+                // the shared schema checks the stored 0–1 value; the field is in percent
+                error={form.errors.probability ? 'must be between 0% and 100%' : undefined}
                 data-testid="deal-field-probability"
               />
             </Tooltip>

@@ -3,7 +3,7 @@
  * deals with the open pipeline value, the activity timeline with a composer, and the history.
  */
 import { Anchor, Avatar, Breadcrumbs, Button, Card, Grid, Group, Modal, Stack, Tabs, Text, Title } from '@mantine/core';
-import { IconExternalLink, IconHistory, IconTimeline, IconUserPlus } from '@tabler/icons-react';
+import { IconExternalLink, IconHistory, IconPlus, IconTimeline, IconUserPlus } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { sumAmounts } from '../../../shared/money.js';
@@ -12,6 +12,7 @@ import { useKith } from '../../app/KithContext.js';
 import { ActivityComposer } from '../../components/activities/ActivityComposer.js';
 import { ActivityTimeline } from '../../components/activities/ActivityTimeline.js';
 import { useSave } from '../../components/forms.js';
+import { useQuickCreate } from '../../components/create/QuickCreate.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { ArchivedBanner, RecordActions } from '../../components/records/RecordActions.js';
 import { RecordHistory } from '../../components/records/RecordHistory.js';
@@ -34,6 +35,7 @@ export function OrganizationDetail({ id }: { id: string }) {
   const [, navigate] = useLocation();
   const { save } = useSave();
   const [addingPerson, setAddingPerson] = useState(false);
+  const { openCreate } = useQuickCreate();
   const { doc: organization, loading } = useRxDoc<OrganizationRecord>('organizations', id);
   const { data: people } = useRowsWhere<PersonRecord>('people', 'organizationId', id);
   const { data: deals } = useRowsWhere<DealRecord>('deals', 'organizationId', id);
@@ -142,9 +144,20 @@ export function OrganizationDetail({ id }: { id: string }) {
               )}
             </Card>
             <Card withBorder radius="md" padding="md">
-              <Text fw={600} mb="sm">
-                Deals
-              </Text>
+              <Group justify="space-between" mb="sm">
+                <Text fw={600}>Deals</Text>
+                {can('create', 'deals') && (
+                  <Button
+                    size="compact-sm"
+                    variant="light"
+                    leftSection={<IconPlus size={14} />}
+                    onClick={() => openCreate('deal', { organizationId: organization.id })}
+                    data-testid="organization-new-deal"
+                  >
+                    New deal
+                  </Button>
+                )}
+              </Group>
               <RelatedDeals deals={deals} emptyText="No deals with this organization yet." />
             </Card>
           </Stack>

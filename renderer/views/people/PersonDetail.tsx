@@ -2,8 +2,8 @@
  * A person's page: editable details, their organization, their deals (as primary contact or with
  * a role), the activity timeline with a composer, and the record's history.
  */
-import { Anchor, Avatar, Breadcrumbs, Card, Grid, Group, Stack, Tabs, Text, Title } from '@mantine/core';
-import { IconHistory, IconMail, IconPhone, IconTimeline } from '@tabler/icons-react';
+import { Anchor, Avatar, Breadcrumbs, Button, Card, Grid, Group, Stack, Tabs, Text, Title } from '@mantine/core';
+import { IconHistory, IconMail, IconPhone, IconPlus, IconTimeline } from '@tabler/icons-react';
 import { useMemo } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { DealContactRecord, DealRecord, OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
@@ -11,6 +11,8 @@ import { useKith } from '../../app/KithContext.js';
 import { ActivityComposer } from '../../components/activities/ActivityComposer.js';
 import { ActivityTimeline } from '../../components/activities/ActivityTimeline.js';
 import { useSave } from '../../components/forms.js';
+import { useQuickCreate } from '../../components/create/QuickCreate.js';
+import { usePermissions } from '../../hooks/usePermissions.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { ArchivedBanner, RecordActions } from '../../components/records/RecordActions.js';
 import { RecordHistory } from '../../components/records/RecordHistory.js';
@@ -26,6 +28,8 @@ export function PersonDetail({ id }: { id: string }) {
   const store = useKith();
   const [, navigate] = useLocation();
   const { save } = useSave();
+  const { openCreate } = useQuickCreate();
+  const { can } = usePermissions();
   const { doc: person, loading } = useRxDoc<PersonRecord>('people', id);
   const { doc: organization } = useRxDoc<OrganizationRecord>('organizations', person?.organizationId ?? null);
   const { data: primaryDeals } = useRowsWhere<DealRecord>('deals', 'primaryPersonId', id);
@@ -125,9 +129,22 @@ export function PersonDetail({ id }: { id: string }) {
             <Card withBorder radius="md" padding="md">
               <Group justify="space-between" mb="sm">
                 <Text fw={600}>Deals</Text>
-                <Text size="xs" c="dimmed">
-                  {deals.length > 0 ? `${deals.length} deal${deals.length === 1 ? '' : 's'}` : ''}
-                </Text>
+                <Group gap="xs">
+                  <Text size="xs" c="dimmed">
+                    {deals.length > 0 ? `${deals.length} deal${deals.length === 1 ? '' : 's'}` : ''}
+                  </Text>
+                  {can('create', 'deals') && (
+                    <Button
+                      size="compact-sm"
+                      variant="light"
+                      leftSection={<IconPlus size={14} />}
+                      onClick={() => openCreate('deal', { personId: person.id, organizationId: person.organizationId })}
+                      data-testid="person-new-deal"
+                    >
+                      New deal
+                    </Button>
+                  )}
+                </Group>
               </Group>
               <RelatedDeals deals={deals} roles={roles} emptyText="Not on any deal yet. Add them as a contact from a deal's page." />
             </Card>

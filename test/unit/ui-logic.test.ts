@@ -1,0 +1,139 @@
+/**
+ * Pure UI logic behind issue 15's bugs: the palette ranks the matching record above everything
+ * (and searches email, website domain and a deal's organization); the board filter matches
+ * organization and contact names; every currency is shown and lost deals carry no weighted value;
+ * probabilities are entered as percents.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
+import type { DealRecord } from '../../shared/schemas.js';
+import { filterDeals, totalsLines, totalsOf } from '../../renderer/views/board/boardModel.js';
+import { percentToProbability, probabilityToPercent } from '../../renderer/lib/format.js';
+import { matchScore, rankCandidates, type PaletteCandidate } from '../../renderer/lib/paletteSearch.js';
+
+function deal(over: Partial<DealRecord>): DealRecord {
+  return {
+    id: over.id ?? 'd',
+    title: 'Deal',
+    organizationId: null,
+    primaryPersonId: null,
+    pipelineId: 'p',
+    stageId: 's',
+    amount: null,
+    currency: 'USD',
+    valuePeriod: 'one_time',
+    probability: null,
+    expectedCloseDate: null,
+    ownerId: null,
+    labels: [],
+    status: 'open',
+    archivedAt: null,
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...over,
+  } as DealRecord;
+}
+
+describe('palette ranking', () => {
+  const candidates: PaletteCandidate[] = [
+    { kind: 'deal', id: 'd1', label: 'Website refresh', also: ['Okafor & Sons'] },
+    { kind: 'person', id: 'p1', label: 'Ngozi Okafor', also: ['ngozi@okafor.example', 'Okafor & Sons'] },
+    { kind: 'person', id: 'p2', label: 'Bob Brown', also: ['bob@brown.example'] },
+    { kind: 'organization', id: 'o1', label: 'Brown Logistics', also: ['brownlogistics.example'] },
+  ];
+
+  test('a name match ranks above a match on other fields; non-matches are left out', () => {
+    const ranked = rankCandidates('okafor', candidates, 10);
+    assert.deepEqual(
+      ranked.map((r) => r.id),
+      ['p1', 'd1'],
+    );
+    assert.ok(matchScore('okafor', 'Ngozi Okafor', []) > matchScore('okafor', 'Website refresh', ['Okafor & Sons']));
+    assert.equal(matchScore('zzz', 'Ngozi Okafor', ['x']), 0);
+  });
+
+  test('exact and prefix matches beat word and substring matches; case-insensitive', () => {
+    assert.ok(matchScore('bob', 'Bob', []) > matchScore('bob', 'Bob Brown', []));
+    assert.ok(matchScore('bob', 'Bob Brown', []) > matchScore('bob', 'Jim Bobson', []));
+    assert.ok(matchScore('bob', 'Jim Bobson', []) > matchScore('bob', 'Kabob', []));
+    assert.ok(matchScore('BROWN', 'bob brown', []) > 0);
+  });
+
+  test('searches email and website domain', () => {
+    assert.deepEqual(
+      rankCandidates('ngozi@', candidates, 10).map((r) => r.id),
+      ['p1'],
+    );
+    assert.deepEqual(
+      rankCandidates('brownlogistics.example', candidates, 10).map((r) => r.id),
+      ['o1'],
+    );
+  });
+
+  test('keeps at most `limit` results', () => {
+    assert.equal(rankCandidates('o', candidates, 2).length, 2);
+  });
+});
+
+describe('board filter', () => {
+  const deals = [
+    deal({ id: 'a', title: 'Rocket skates', organizationId: 'acme', primaryPersonId: 'wile' }),
+    deal({ id: 'b', title: 'Anvil', organizationId: 'globex' }),
+    deal({ id: 'c', title: 'Portal gun', primaryPersonId: 'rick' }),
+  ];
+  const filters = { ownerId: null, labels: [], search: '', status: 'open' as const };
+
+  test('matches titles, and organization and contact names through the ids that matched', () => {
+    assert.deepEqual(
+      filterDeals(deals, { ...filters, search: 'rocket' }).map((d) => d.id),
+      ['a'],
+    );
+    const matches = { organizationIds: new Set(['globex']), personIds: new Set(['rick']), dealIds: new Set<string>() };
+    assert.deepEqual(
+      filterDeals(deals, { ...filters, search: 'glob' }, matches).map((d) => d.id),
+      ['b', 'c'],
+    );
+    // a contact on the deal (not the primary one)
+    assert.deepEqual(
+      filterDeals(deals, { ...filters, search: 'wile' }, { organizationIds: new Set(), personIds: new Set(), dealIds: new Set(['c']) }).map((d) => d.id),
+      ['c'],
+    );
+  });
+});
+
+describe('board totals', () => {
+  const probability = () => 0.5;
+
+  test('lost (and won) deals carry no weighted value', () => {
+    const [usd] = totalsOf([deal({ id: 'l', status: 'lost', amount: 1000 })], probability);
+    assert.equal(usd!.total, 1000);
+    assert.equal(usd!.weighted, null);
+    const lines = totalsLines([usd!]);
+    assert.equal(lines.weighted, null);
+    const mixed = totalsOf([deal({ id: 'l', status: 'lost', amount: 1000 }), deal({ id: 'o', amount: 200 })], probability);
+    assert.equal(mixed[0]!.weighted, 100);
+  });
+
+  test('every currency is shown, in the totals and in the weighted line', () => {
+    const totals = totalsOf([deal({ id: '1', amount: 300, currency: 'USD' }), deal({ id: '2', amount: 200, currency: 'EUR' }), deal({ id: '3', amount: 100, currency: 'JPY' })], probability);
+    assert.equal(totals.length, 3);
+    const lines = totalsLines(totals);
+    assert.doesNotMatch(lines.amounts, /\+\d/);
+    for (const code of [/\$|USD/, /€|EUR/, /¥|JPY/]) {
+      assert.match(lines.amounts, code);
+      assert.match(lines.weighted!, code);
+    }
+  });
+});
+
+describe('probability as percent', () => {
+  test('round-trips without float noise', () => {
+    assert.equal(probabilityToPercent(0.35), 35);
+    assert.equal(probabilityToPercent(0.0725), 7.25);
+    assert.equal(probabilityToPercent(null), null);
+    assert.equal(percentToProbability(35), 0.35);
+    assert.equal(percentToProbability(7.25), 0.0725);
+    assert.equal(percentToProbability(100), 1);
+    for (let p = 0; p <= 10000; p += 7) assert.equal(probabilityToPercent(percentToProbability(p / 100)), p / 100);
+  });
+});
