@@ -41,7 +41,9 @@ const SPEC_TOOLS = [
   'crm.webhook.delete',
 ];
 
-const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove)$/.test(n));
+const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete)$/.test(n));
+/** Read tools only owners see (the workspace's integrations). */
+const OWNER_READ_TOOLS = ['crm.webhook.list'];
 
 type Result = { isError?: boolean; structuredContent?: any; content: { type: string; text: string }[] };
 
@@ -322,7 +324,7 @@ describe('hosted /mcp with the SDK client', () => {
     const viewer = await connect(server, await keyFor(server, 'VIEWER'));
     try {
       const names = (await viewer.listTools()).tools.map((t) => t.name);
-      assert.deepEqual(names.sort(), SPEC_TOOLS.filter((n) => !WRITE_TOOLS.includes(n)).sort());
+      assert.deepEqual(names.sort(), SPEC_TOOLS.filter((n) => !WRITE_TOOLS.includes(n) && !OWNER_READ_TOOLS.includes(n)).sort());
       const refused = await failure(viewer, 'crm.organization.create', { name: 'Sneaky Inc' });
       assert.match(refused, /Forbidden: Your role VIEWER cannot create organizations in workspace 'default' \(needs MEMBER\)/);
       assert.equal((await server.api('GET', '/crm/organizations?q=Sneaky')).body.data.length, 0);

@@ -304,7 +304,8 @@ describe('webhooks', () => {
       let out = '';
       child.stdout!.on('data', (c) => (out += c));
       child.stderr!.on('data', (c) => (out += c));
-      await until('the server listening', () => /Kith listening on/.test(out), 20_000);
+      await until('the server listening', () => /Kith listening on/.test(out) || child.exitCode !== null, 60_000);
+      assert.match(out, /Kith listening on/, `the server did not start:\n${out}`);
       return { child, url: /Kith listening on (http:\/\/\S+)/.exec(out)![1], key: /\b(kith_[0-9A-Za-z]{32})\b/.exec(out)?.[1] };
     };
     const first = await spawnServer();

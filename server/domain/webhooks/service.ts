@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { newId } from '../../../shared/ids.js';
 import type { Db } from '../../store/database.js';
-import { nowIso, requireWrite, type Ctx } from '../context.js';
-import { invalid, notFound, parseInput } from '../errors.js';
+import { nowIso, requireWrite, roleAtLeast, type Ctx } from '../context.js';
+import { forbidden, invalid, notFound, parseInput } from '../errors.js';
 import { EVENT_ENTITIES, eventTypesOf } from './events.js';
 import type { EventPayload } from './outbox.js';
 import { newWebhookSecret } from './signature.js';
@@ -114,6 +114,11 @@ export class WebhookService {
     requireWrite(ctx, 'OWNER', what);
   }
 
+  /** Reading the endpoints and their log: owners, read-only keys included. */
+  private ownerRead(ctx: Ctx, what: string): void {
+    if (!roleAtLeast(ctx, 'OWNER')) throw forbidden(`Your role ${ctx.role} cannot ${what} (needs OWNER)`);
+  }
+
   private async row(ctx: Ctx, id: string): Promise<Record<string, any>> {
     const row = await this.db.selectFrom('webhookEndpoints').selectAll().where('workspaceId', '=', ctx.workspaceId).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('webhook', id);
@@ -121,13 +126,13 @@ export class WebhookService {
   }
 
   async list(ctx: Ctx): Promise<{ data: WebhookEndpoint[] }> {
-    this.owner(ctx, 'see webhooks');
+    this.ownerRead(ctx, 'see webhooks');
     const rows = await this.db.selectFrom('webhookEndpoints').selectAll().where('workspaceId', '=', ctx.workspaceId).orderBy('createdAt').orderBy('id').execute();
     return { data: rows.map(toEndpoint) };
   }
 
   async get(ctx: Ctx, id: string): Promise<WebhookEndpoint> {
-    this.owner(ctx, 'see webhooks');
+    this.ownerRead(ctx, 'see webhooks');
     return toEndpoint(await this.row(ctx, id));
   }
 
@@ -188,7 +193,7 @@ export class WebhookService {
 
   /** The delivery log, newest first. */
   async deliveries(ctx: Ctx, id: string, input: unknown): Promise<{ data: WebhookDelivery[] }> {
-    this.owner(ctx, 'see webhook deliveries');
+    this.ownerRead(ctx, 'see webhook deliveries');
     const query = parseInput(DeliveryQuery, input);
     await this.row(ctx, id);
     let q = this.db.selectFrom('webhookDeliveries').selectAll().where('endpointId', '=', id);

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Role } from '../../../shared/schemas.js';
-import { featureEnabled, type Ctx } from '../../domain/context.js';
+import { featureEnabled, roleAtLeast, type Ctx } from '../../domain/context.js';
 import type { Services } from '../../domain/services.js';
 
 export type ToolResult = Record<string, unknown>;
@@ -19,6 +19,8 @@ export interface ToolDef {
   output: z.ZodObject;
   /** null: a read tool. Otherwise the least role that may call it (read-only keys never). */
   writeRole: Role | null;
+  /** A read tool only this role and above see and call (read-only keys included), e.g. owners' integrations. */
+  readRole?: Role;
   /** For write tools: may change or remove existing data (vs. only adding). */
   destructive?: boolean;
   /** Repeating the same call has no further effect. */
@@ -39,5 +41,5 @@ export function toolAllowed(ctx: Ctx, role: Role | null): boolean {
 /** Tools listed for this caller now: crm.* only while crm.core is enabled, writes only for roles that may write. */
 export function visibleTools(tools: ToolDef[], ctx: Ctx): ToolDef[] {
   const enabled = featureEnabled(ctx);
-  return tools.filter((t) => (t.ungated || enabled) && toolAllowed(ctx, t.writeRole));
+  return tools.filter((t) => (t.ungated || enabled) && toolAllowed(ctx, t.writeRole) && (!t.readRole || roleAtLeast(ctx, t.readRole)));
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Id } from '../../../shared/schemas.js';
 import { WebhookCreate, WebhookUpdate } from '../../domain/webhooks/service.js';
 import { RecordOut, page } from '../shapes.js';
-import type { ToolDef } from './tool.js';
+import { READ, type ToolDef } from './tool.js';
 
 const OWNER = { writeRole: 'OWNER' as const };
 
@@ -16,11 +16,11 @@ export function webhookTools(): ToolDef[] {
     {
       name: 'crm.webhook.list',
       title: 'Webhooks',
-      description: 'Webhook endpoints (owners): url, events, active, failingSince when deliveries failed for 24 h.',
+      description: 'Webhook endpoints of the workspace (owners only): url, subscribed events, active, and failingSince once deliveries failed for 24 h.',
       input: z.strictObject({}),
       output: page(RecordOut),
-      ...OWNER,
-      idempotent: true,
+      ...READ,
+      readRole: 'OWNER',
       run: async (services, ctx) => ({ ...(await services.webhooks.list(ctx)), nextCursor: null }),
     },
     {
@@ -35,7 +35,7 @@ export function webhookTools(): ToolDef[] {
     {
       name: 'crm.webhook.update',
       title: 'Change webhook',
-      description: 'Change url, events, active or description of a webhook by id (a UUID).',
+      description: 'Change a webhook endpoint by id (a UUID): url, events, description, or active (false pauses its deliveries).',
       input: WebhookUpdate.extend({ id: Id }),
       output: RecordOut,
       ...OWNER,
@@ -46,7 +46,7 @@ export function webhookTools(): ToolDef[] {
     {
       name: 'crm.webhook.delete',
       title: 'Delete webhook',
-      description: 'Delete a webhook by id (a UUID) and its undelivered deliveries.',
+      description: 'Delete a webhook endpoint by id (a UUID) with its undelivered deliveries; to pause it, update active: false.',
       input: z.strictObject({ id: Id }),
       output: z.looseObject({ deleted: z.string() }),
       ...OWNER,
