@@ -16,7 +16,7 @@ export function isLoopbackName(host: string): boolean {
 }
 
 /** The host name of a Host header value ("127.0.0.1:4317" → "127.0.0.1", "[::1]:80" → "[::1]"). */
-function hostName(value: string): string {
+export function hostName(value: string): string {
   const v = value.trim().toLowerCase();
   if (v.startsWith('[')) return v.slice(0, v.indexOf(']') + 1);
   return v.split(':')[0];

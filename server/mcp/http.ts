@@ -22,6 +22,7 @@ import type { Ctx } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { FAILURE_TEXT, keyFromRequest, workspaceSelector } from '../http/auth.js';
+import { hostName, isLoopbackName } from '../http/hostCheck.js';
 import { statusOf } from '../http/problem.js';
 import { createCatalogueServer, type CatalogueServer } from './server.js';
 
@@ -78,30 +79,16 @@ function rpcError(res: Response, status: number, code: number, message: string, 
     .json({ jsonrpc: '2.0', error: { code, message, ...(data !== undefined ? { data } : {}) }, id: null });
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
-function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  return LOOPBACK_NAMES.has(h) || /^127\.\d+\.\d+\.\d+$/.test(h) || h.endsWith('.localhost');
-}
-
-/** The host name of a Host header value ("127.0.0.1:4317" → "127.0.0.1", "[::1]:80" → "[::1]"). */
-function hostName(value: string): string {
-  const v = value.trim().toLowerCase();
-  if (v.startsWith('[')) return v.slice(0, v.indexOf(']') + 1);
-  return v.split(':')[0];
-}
-
 /** null when allowed; otherwise the reason. */
 function rebindingProblem(req: Request): string | null {
   const host = req.headers.host;
-  if (!host || !isLoopback(hostName(host))) return `Invalid Host header: ${host ?? '(none)'}`;
+  if (!host || !isLoopbackName(hostName(host))) return `Invalid Host header: ${host ?? '(none)'}`;
   const origin = req.headers.origin;
   if (origin !== undefined) {
     let ok: boolean;
     try {
       const url = new URL(origin);
-      ok = (url.protocol === 'http:' || url.protocol === 'https:') && isLoopback(url.hostname);
+      ok = (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackName(url.hostname);
     } catch {
       ok = false;
     }
@@ -134,7 +121,7 @@ function parseBody(req: Request, res: Response): Promise<unknown> {
 export function mountMcp(app: Express, services: Services, options: McpMountOptions = {}): McpHost {
   const idleMs = options.idleMs ?? (Number(process.env.KITH_MCP_IDLE_MS) || DEFAULT_IDLE_MS);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  const checkHost = isLoopback(options.host ?? '127.0.0.1');
+  const checkHost = isLoopbackName(options.host ?? '127.0.0.1');
   const sessions = new Map<string, Session>();
 
   const closeSession = async (session: Session) => {
