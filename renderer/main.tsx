@@ -10,6 +10,7 @@ import '@mantine/notifications/styles.css';
 import '@mantine/spotlight/styles.css';
 import '@mantine/dates/styles.css';
 import { App } from './app/App.js';
+import { startOfflineShell } from './lib/pwa.js';
 
 const theme = createTheme({
   primaryColor: 'indigo',
@@ -24,3 +25,6 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </MantineProvider>,
 );
+
+// web: the service worker that opens the app offline, and the "updated" notice
+startOfflineShell();

@@ -10,6 +10,7 @@ import { Link } from 'wouter';
 import { useKith } from '../app/KithContext.js';
 import { useRejectedChanges, useSyncStatus } from '../hooks/useRx.js';
 import { formatRelative } from '../lib/format.js';
+import { useLastSynced } from '../hooks/useLastSynced.js';
 
 const LOOK = {
   online: { color: 'teal', label: 'Online', Icon: IconCloudCheck },
@@ -23,6 +24,7 @@ export function SyncIndicator() {
   const status = useSyncStatus();
   const rejected = useRejectedChanges();
   const look = LOOK[status.state] ?? LOOK.error;
+  const lastSyncedAt = useLastSynced(status.lastSyncedAt);
   // smaller badges on a phone, so the state and the unsent count fit beside the menu and search
   const size = useMatches({ base: 'md', sm: 'lg' });
   // A change the server refused is announced once (the list in settings keeps them all).
@@ -44,7 +46,13 @@ export function SyncIndicator() {
   return (
     <Popover width={320} position="bottom-end" shadow="md" withArrow>
       <Popover.Target>
-        <UnstyledButton data-testid="sync-indicator" data-state={status.state} data-pending={status.pending} aria-label={`Sync: ${look.label}, ${status.pending} unsent`}>
+        <UnstyledButton
+          data-testid="sync-indicator"
+          data-state={status.state}
+          data-pending={status.pending}
+          data-last-synced={lastSyncedAt ?? ''}
+          aria-label={`Sync: ${look.label}, ${status.pending} unsent`}
+        >
           <Group gap={6} wrap="nowrap">
             <Badge size={size} variant="light" color={look.color} style={{ flexShrink: 0 }} leftSection={<look.Icon size={14} />} styles={{ label: { textTransform: 'none' } }}>
               {look.label}
@@ -83,7 +91,7 @@ export function SyncIndicator() {
           {status.loaded !== null && <Text size="sm">First download of this workspace: {status.loaded.toLocaleString()} records so far. Everything already here can be used.</Text>}
           <Text size="sm">{status.pending === 0 ? 'Every change is on the server.' : `${status.pending} local change${status.pending === 1 ? '' : 's'} not yet on the server.`}</Text>
           <Text size="sm" c="dimmed">
-            Last synced: {status.lastSyncedAt ? formatRelative(status.lastSyncedAt) : 'not yet'}
+            Last synced: <span data-testid="last-synced">{lastSyncedAt ? formatRelative(lastSyncedAt) : 'not yet'}</span>
           </Text>
           {status.healed > 0 && (
             <Text size="sm" data-testid="healed-count">

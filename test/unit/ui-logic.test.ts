@@ -10,6 +10,7 @@ import type { DealRecord } from '../../shared/schemas.js';
 import { filterDeals, totalsLines, totalsOf } from '../../renderer/views/board/boardModel.js';
 import { percentToProbability, probabilityToPercent } from '../../renderer/lib/format.js';
 import { matchScore, rankCandidates, type PaletteCandidate } from '../../renderer/lib/paletteSearch.js';
+import { noteBuild } from '../../renderer/lib/pwa.js';
 
 function deal(over: Partial<DealRecord>): DealRecord {
   return {
@@ -135,5 +136,17 @@ describe('probability as percent', () => {
     assert.equal(percentToProbability(7.25), 0.0725);
     assert.equal(percentToProbability(100), 1);
     for (let p = 0; p <= 10000; p += 7) assert.equal(probabilityToPercent(percentToProbability(p / 100)), p / 100);
+  });
+});
+
+describe('the "updated" notice', () => {
+  test('shows on the first load of a different build only', () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    assert.equal(noteBuild('b1', storage), false, 'first visit: nothing to compare');
+    assert.equal(noteBuild('b1', storage), false, 'same build');
+    assert.equal(noteBuild('b2', storage), true, 'new build');
+    assert.equal(noteBuild('b2', storage), false, 'said once');
+    assert.equal(noteBuild(null, storage), false, 'desktop build: no id');
   });
 });
