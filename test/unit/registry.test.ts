@@ -22,6 +22,9 @@ describe('the collection registry', () => {
       pipelines: [['custom'], ['isDefault'], []],
       stages: [['custom'], [], []],
       stageChanges: [[], [], ['amount']],
+      fields: [['options'], ['required'], []],
+      objectTypes: [[], [], []],
+      records: [['labels', 'custom'], [], []],
     });
     assert.ok(COLLECTIONS.deals.nullableFields.includes('amount') && !COLLECTIONS.deals.nullableFields.includes('title'));
   });
@@ -36,7 +39,7 @@ describe('the collection registry', () => {
     assert.deepEqual(creatableFields('stageChanges'), []);
     assert.deepEqual(
       COLLECTION_NAMES.filter((c) => COLLECTIONS[c].pushable),
-      ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages'],
+      ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'fields', 'objectTypes', 'records'],
     );
   });
 
