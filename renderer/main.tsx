@@ -9,6 +9,7 @@ import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/spotlight/styles.css';
 import '@mantine/dates/styles.css';
+import './components/theme.css';
 import { App } from './app/App.js';
 import { startOfflineShell } from './lib/pwa.js';
 
@@ -20,7 +21,7 @@ const theme = createTheme({
 });
 
 createRoot(document.getElementById('root')!).render(
-  <MantineProvider theme={theme} defaultColorScheme="light">
+  <MantineProvider theme={theme} defaultColorScheme="auto">
     <Notifications position="bottom-right" limit={4} />
     <App />
   </MantineProvider>,

@@ -106,7 +106,7 @@ function ShellFrame() {
             data-testid="palette-button"
             aria-label="Search or create (Ctrl+K)"
             miw={{ base: 0, sm: 280 }}
-            style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8, padding: '6px 12px', background: 'var(--mantine-color-gray-0)', flexShrink: 1 }}
+            style={{ border: '1px solid var(--kith-border)', borderRadius: 8, padding: '6px 12px', background: 'var(--kith-surface)', flexShrink: 1 }}
           >
             <Group gap="xs" justify="space-between" wrap="nowrap">
               <Group gap={6} wrap="nowrap">
@@ -158,7 +158,7 @@ function ShellFrame() {
         </Stack>
         <NavLink label="Shortcuts" leftSection={<IconKeyboard size={18} stroke={1.6} />} rightSection={<Kbd size="xs">?</Kbd>} onClick={help.open} style={{ borderRadius: 6 }} />
       </AppShell.Navbar>
-      <AppShell.Main bg="var(--mantine-color-gray-0)">
+      <AppShell.Main bg="var(--kith-surface)">
         <Switch>
           <Route path="/" component={BoardView} />
           <Route path="/deals/:id">{(p) => <DealDetail key={p.id} id={p.id} />}</Route>

@@ -76,15 +76,15 @@ function BoardColumnImpl({ column, stages, organizationNames, ownerNames, action
         display: 'flex',
         flexDirection: 'column',
         maxHeight: '100%',
-        background: isOver ? 'var(--mantine-color-indigo-0)' : 'var(--mantine-color-gray-1)',
+        background: isOver ? 'var(--kith-column-over)' : 'var(--kith-column)',
         borderColor: isOver ? 'var(--mantine-color-indigo-4)' : undefined,
         transition: 'background 120ms, border-color 120ms',
       }}
     >
-      <Box p="sm" pb={6} style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+      <Box p="sm" pb={6} style={{ borderBottom: '1px solid var(--kith-border)' }}>
         <Group justify="space-between" wrap="nowrap">
           <Group gap={6} wrap="nowrap">
-            <Text fw={700} size="sm" tt="uppercase" c="gray.7" lineClamp={1}>
+            <Text fw={700} size="sm" tt="uppercase" c="dimmed" lineClamp={1}>
               {stage.name}
             </Text>
             <Badge size="sm" variant="filled" color="gray" data-testid="column-count">

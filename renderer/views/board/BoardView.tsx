@@ -286,7 +286,7 @@ export function BoardView() {
       </Group>
       <Group gap="lg" mb="sm" data-testid="board-summary">
         <Text size="sm" c="dimmed">
-          <Text span fw={600} c="dark" data-testid="board-deal-count">
+          <Text span fw={600} c="bright" data-testid="board-deal-count">
             {visible.filter((d) => stageProbability.has(d.stageId)).length}
           </Text>{' '}
           {filters.status === 'all' ? '' : filters.status} deals
