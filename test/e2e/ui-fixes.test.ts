@@ -220,6 +220,15 @@ describe('deals', () => {
     assert.equal(person.organizationId, ids.okaforOrg);
   });
 
+  test('the deal page’s "Add a person" picker lists the deal organization’s people first', async () => {
+    await reset(`/deals/${ids.website}`);
+    await page.getByTestId('contact-person').click();
+    const options = await optionTexts(page, 'contact-person');
+    assert.match(options[0]!, /^Ngozi Okafor/, options.join(' | '));
+    assert.ok(options.findIndex((o) => o.startsWith('Aaron Abbott')) > 1, options.join(' | '));
+    await page.keyboard.press('Escape');
+  });
+
   test('"New deal" on a person page starts with the person and their organization', async () => {
     await reset();
     await navigate(page, `/people/${ids.samGlobex}`);

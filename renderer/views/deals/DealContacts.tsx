@@ -40,7 +40,7 @@ function RoleInput({ contact }: { contact: DealContactRecord }) {
   );
 }
 
-export function DealContacts({ dealId, primaryPersonId }: { dealId: string; primaryPersonId: string | null }) {
+export function DealContacts({ dealId, primaryPersonId, organizationId = null }: { dealId: string; primaryPersonId: string | null; organizationId?: string | null }) {
   const store = useKith();
   const { can } = usePermissions();
   const [canAdd, canEditRole, canRemove] = [can('create', 'dealContacts'), can('update', 'dealContacts'), can('delete', 'dealContacts')];
@@ -119,6 +119,7 @@ export function DealContacts({ dealId, primaryPersonId }: { dealId: string; prim
             <PersonSelect
               value={personId}
               onChange={setPersonId}
+              organizationId={organizationId}
               style={{ flex: 1 }}
               size="xs"
               label="Add a person"

@@ -103,7 +103,7 @@ export function DealDetail({ id }: { id: string }) {
                 onSubmit={(patch, form) => save(() => store.update('deals', deal.id, patch), { success: 'Deal saved', form })}
               />
             </Paper>
-            <DealContacts dealId={deal.id} primaryPersonId={deal.primaryPersonId} />
+            <DealContacts dealId={deal.id} primaryPersonId={deal.primaryPersonId} organizationId={deal.organizationId} />
             <Paper withBorder radius="md" p="md" data-testid="deal-activities">
               <Title order={5} mb="sm">
                 Activity
