@@ -209,6 +209,23 @@ describe('hosted /mcp with the SDK client', () => {
     const restored = await ok(agent, 'crm.organization.archive', { id: second.data[0].id, restore: true });
     assert.equal('archivedAt' in restored, false, 'restored: archivedAt is null, and fields without a value are left out');
     assert.equal((await server.api('GET', `/crm/organizations/${restored.id}`)).body.archivedAt, null);
+
+    // personId finds the deals a person is on, as primary person or as a contact, like REST
+    const person = await ok(agent, 'crm.person.create', { name: 'Paging Person' });
+    const primary = await ok(agent, 'crm.deal.create', { title: 'Person-filter primary', primaryPersonId: person.id });
+    const contact = await ok(agent, 'crm.deal.create', { title: 'Person-filter contact' });
+    await ok(agent, 'crm.deal.contact.add', { dealId: contact.id, personId: person.id });
+    await ok(agent, 'crm.deal.create', { title: 'Person-filter unrelated' });
+    const theirs = await ok(agent, 'crm.deal.list', { personId: person.id, sort: 'title' });
+    assert.deepEqual(
+      theirs.data.map((d: any) => d.id),
+      [contact.id, primary.id],
+    );
+    const rest = (await server.api('GET', `/crm/deals?personId=${person.id}&sort=title`)).body.data;
+    assert.deepEqual(
+      rest.map((d: any) => d.id),
+      [contact.id, primary.id],
+    );
   });
 
   test('failed calls are isError results naming the field and what was expected', async () => {

@@ -57,7 +57,8 @@ export function dealTools(): ToolDef[] {
       output: page(RecordOut),
       ...READ,
       async run(services, ctx, args) {
-        const query = listQuery(args, ['status', 'stageId', 'organizationId'], 'deals');
+        // personId: the deal's primary person or one of its contacts, as on REST (the domain's derived filter)
+        const query = listQuery(args, ['status', 'stageId', 'organizationId', 'personId'], 'deals');
         if (args.pipelineId !== undefined || args.pipeline !== undefined || args.stage !== undefined) {
           const p = await pipelineFrom(services, ctx, { pipelineId: args.pipelineId, pipeline: args.pipeline });
           query.pipelineId = p.id;
@@ -67,8 +68,7 @@ export function dealTools(): ToolDef[] {
             query.stageId = s.id;
           }
         }
-        const extra = args.personId ? { primaryPersonId: args.personId } : {};
-        const result = await services.records.list(ctx, 'deals', query, extra);
+        const result = await services.records.list(ctx, 'deals', query);
         return { data: await compactDeals(services, ctx, result.data, args.full === true), nextCursor: result.nextCursor, ...(result.total === undefined ? {} : { total: result.total }) };
       },
     },
