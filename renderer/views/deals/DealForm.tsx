@@ -4,12 +4,13 @@
  * "New deal" dialog and the deal page's details card; locked (legible, saying why) for whoever
  * may not create or edit deals.
  */
-import { Button, Grid, Group, NumberInput, Select, TagsInput, TextInput, Textarea, Tooltip } from '@mantine/core';
+import { Grid, NumberInput, Select, TagsInput, TextInput, Textarea, Tooltip } from '@mantine/core';
 import { DealCreate, VALUE_PERIODS, type DealRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { MemberSelect, OrganizationSelect, PersonSelect } from '../../components/pickers.js';
 import { numberOrNull, textOrNull } from '../../components/forms.js';
 import { LockedFields } from '../../components/Permitted.js';
+import { FormActions } from '../../components/records/FormActions.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 import { useCan } from '../../hooks/usePermissions.js';
 import { percentToProbability, probabilityToPercent } from '../../lib/format.js';
@@ -238,21 +239,16 @@ export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCa
         </Grid>
       </LockedFields>
       {!readOnly && (
-        <Group justify="flex-end" gap="sm" mt="sm">
-          {onCancel && (
-            <Button variant="default" onClick={onCancel}>
-              Cancel
-            </Button>
-          )}
-          {deal && dirty && !onCancel && (
-            <Button variant="default" onClick={() => form.setValues(dealValues(deal, defaultCurrency))} data-testid="deal-form-reset">
-              Discard changes
-            </Button>
-          )}
-          <Button type="submit" loading={form.submitting} disabled={!!deal && !dirty} data-testid="deal-form-submit">
-            {submitLabel}
-          </Button>
-        </Group>
+        <FormActions
+          testId="deal-form"
+          mt="sm"
+          editing={!!deal}
+          dirty={dirty}
+          submitting={form.submitting}
+          submitLabel={submitLabel}
+          onReset={() => deal && form.setValues(dealValues(deal, defaultCurrency))}
+          onCancel={onCancel}
+        />
       )}
     </form>
   );

@@ -3,11 +3,12 @@
  * before it is sent; field errors from the data layer land under the fields too.
  * Used by the "New organization" dialog and the organization page's details card.
  */
-import { Button, Group, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
+import { Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
 import { IconWorld } from '@tabler/icons-react';
 import { OrganizationCreate, type OrganizationRecord } from '../../../shared/schemas.js';
 import { MemberSelect } from '../../components/pickers.js';
 import { textOrNull } from '../../components/forms.js';
+import { FormActions } from '../../components/records/FormActions.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 import { LockedFields } from '../../components/Permitted.js';
 import { useCan } from '../../hooks/usePermissions.js';
@@ -90,21 +91,15 @@ export function OrganizationForm({ organization, defaults, labelSuggestions = []
           />
           <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="organization-field-notes" />
           {!readOnly && (
-            <Group justify="flex-end" gap="sm">
-              {onCancel && (
-                <Button variant="default" onClick={onCancel}>
-                  Cancel
-                </Button>
-              )}
-              {organization && dirty && !onCancel && (
-                <Button variant="default" onClick={() => form.setValues(organizationValues(organization))} data-testid="organization-form-reset">
-                  Discard changes
-                </Button>
-              )}
-              <Button type="submit" loading={form.submitting} disabled={!!organization && !dirty} data-testid="organization-form-submit">
-                {submitLabel}
-              </Button>
-            </Group>
+            <FormActions
+              testId="organization-form"
+              editing={!!organization}
+              dirty={dirty}
+              submitting={form.submitting}
+              submitLabel={submitLabel}
+              onReset={() => organization && form.setValues(organizationValues(organization))}
+              onCancel={onCancel}
+            />
           )}
         </Stack>
       </LockedFields>

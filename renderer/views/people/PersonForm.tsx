@@ -3,10 +3,11 @@
  * sent, and with the data layer's field errors shown under the fields when a write is refused.
  * Used by the "New person" dialog and the person page's details card.
  */
-import { Button, Group, SimpleGrid, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
+import { SimpleGrid, Stack, TagsInput, TextInput, Textarea } from '@mantine/core';
 import { PersonCreate, type PersonRecord } from '../../../shared/schemas.js';
 import { MemberSelect, OrganizationSelect } from '../../components/pickers.js';
 import { textOrNull } from '../../components/forms.js';
+import { FormActions } from '../../components/records/FormActions.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 import { LockedFields } from '../../components/Permitted.js';
 import { useCan } from '../../hooks/usePermissions.js';
@@ -111,21 +112,15 @@ export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, 
           />
           <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="person-field-notes" />
           {!readOnly && (
-            <Group justify="flex-end" gap="sm">
-              {onCancel && (
-                <Button variant="default" onClick={onCancel}>
-                  Cancel
-                </Button>
-              )}
-              {person && dirty && !onCancel && (
-                <Button variant="default" onClick={() => form.setValues(personValues(person))} data-testid="person-form-reset">
-                  Discard changes
-                </Button>
-              )}
-              <Button type="submit" loading={form.submitting} disabled={!!person && !dirty} data-testid="person-form-submit">
-                {submitLabel}
-              </Button>
-            </Group>
+            <FormActions
+              testId="person-form"
+              editing={!!person}
+              dirty={dirty}
+              submitting={form.submitting}
+              submitLabel={submitLabel}
+              onReset={() => person && form.setValues(personValues(person))}
+              onCancel={onCancel}
+            />
           )}
         </Stack>
       </LockedFields>
