@@ -47,11 +47,12 @@ const definitions = new Map<string, Tool>();
 const KEPT_DESCRIPTIONS = new Set([IF_VERSION_NOTE, 'Date as YYYY-MM-DD']);
 
 /**
- * Trims a generated JSON Schema for a model's context without changing what it accepts:
+ * Trims a generated JSON Schema for a model's context. What a call may send is checked by the tool's
+ * own schema (server-side, with errors naming the field), so the listing may be looser than the check:
  * `format` already says uuid, email or date-time, so the long regex `pattern` beside it goes;
  * so do the `$schema` line, `propertyNames: {type: string}` and `additionalProperties: {}` (JSON
- * keys are strings, and any extra property is the default), empty `properties`/`items`, and field
- * descriptions other than KEPT_DESCRIPTIONS. A nullable `{anyOf: [X, {type: 'null'}]}` becomes X with `type: [t, 'null']`.
+ * keys are strings, and any extra property is the default), empty `properties`/`items`, field
+ * descriptions other than KEPT_DESCRIPTIONS, length/count/precision limits and far-off numeric bounds. A nullable `{anyOf: [X, {type: 'null'}]}` becomes X with `type: [t, 'null']`.
  */
 export function slimSchema<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map(slimSchema) as T;
@@ -65,8 +66,11 @@ export function slimSchema<T>(schema: T): T {
     if (key === 'propertyNames' && isBare(value, 'string')) continue;
     // {} allows anything: as additionalProperties or items it is the default, as properties it names none
     if ((key === 'additionalProperties' || key === 'items' || key === 'properties') && value && typeof value === 'object' && Object.keys(value).length === 0) continue;
-    // z.number().int() bounds: the safe-integer range says nothing to a model
-    if ((key === 'minimum' && value === Number.MIN_SAFE_INTEGER) || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER)) continue;
+    // length, count and precision limits: the domain enforces them and its error names the field and the limit,
+    // so they cost every listing context without changing what a model sends (a title is not 300 characters)
+    if (key === 'minLength' || key === 'maxLength' || key === 'maxItems' || key === 'multipleOf') continue;
+    // bounds no real value nears (z.number().int()'s safe-integer range, an amount's 99,999,999,999)
+    if ((key === 'minimum' || key === 'maximum') && typeof value === 'number' && Math.abs(value) >= 1e9) continue;
     out[key] = slimSchema(value);
   }
   const anyOf = out.anyOf;
@@ -90,6 +94,9 @@ const isBare = (value: unknown, type: string) => !!value && typeof value === 'ob
 const outputJson = (schema: z.ZodType) =>
   slimSchema(toJsonSchemaCompat(normalizeObjectSchema(schema as z.ZodObject)!, { strictUnions: true, pipeStrategy: 'output' })) as { properties: Record<string, unknown> };
 
+const withoutClosed = ({ additionalProperties, ...schema }: Tool['inputSchema'] & { additionalProperties?: unknown }) =>
+  additionalProperties === false ? schema : { ...schema, additionalProperties };
+
 /** The tools/list entry of a tool (JSON Schemas converted once per process). */
 function definitionOf(tool: ToolDef): Tool {
   let def = definitions.get(tool.name);
@@ -98,7 +105,9 @@ function definitionOf(tool: ToolDef): Tool {
     def = {
       name: tool.name,
       description: tool.description,
-      inputSchema: { ...inputSchema, properties: inputSchema.properties ?? {} }, // a tool without parameters still lists none
+      // a tool without parameters still lists none; `additionalProperties: false` is left out (28 characters a tool):
+      // the call is checked strictly all the same, and an unknown field is refused by name ("colour: unknown field")
+      inputSchema: { ...withoutClosed(inputSchema), properties: inputSchema.properties ?? {} },
       outputSchema: outputJson(tool.output) as Tool['outputSchema'],
       annotations: annotationsOf(tool),
     };

@@ -118,7 +118,6 @@ describe('hosted /mcp with the SDK client', () => {
     const listProps = Object.keys((byName.get('crm.deal.list')!.inputSchema as any).properties);
     for (const p of ['limit', 'cursor', 'status', 'stage', 'q']) assert.ok(listProps.includes(p), `crm.deal.list takes ${p}`);
     assert.ok(Object.keys((byName.get('crm.deal.update')!.inputSchema as any).properties).includes('stage'));
-    assert.equal((byName.get('crm.deal.update')!.inputSchema as any).additionalProperties, false, 'unknown fields are rejected');
   });
 
   test('an agent creates an organization, a person and a deal, moves it by stage name, logs a call, and reads the summary and context; REST shows the same', async () => {
