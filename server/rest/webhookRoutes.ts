@@ -7,7 +7,8 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Services } from '../domain/services.js';
-import { DeliveryQuery, EVENT_TYPES, WebhookCreate, WebhookUpdate } from '../domain/webhooks/service.js';
+import { EVENT_TYPES } from '../../shared/events.js';
+import { DeliveryQuery, WebhookCreate, WebhookUpdate } from '../domain/webhooks/service.js';
 import type { RouteDef } from './routeTable.js';
 
 const Endpoint = z.object({

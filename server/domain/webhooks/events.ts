@@ -6,34 +6,12 @@
  * conflicts (`rejected`, `conflict` audit entries) change nothing and are no events; neither are
  * the server's own bookkeeping records (stage changes) nor schema definitions.
  */
-import { COLLECTION_NAMES, COLLECTIONS } from '../../../shared/collections.js';
+import { EVENT_ENTITIES, EVENT_VERB } from '../../../shared/events.js';
 import type { AuditAction } from '../audit.js';
 
 type Row = Record<string, unknown>;
 
-const VERB: Partial<Record<AuditAction, string>> = {
-  create: 'created',
-  update: 'updated',
-  archive: 'archived',
-  restore: 'restored',
-  delete: 'deleted',
-  merge: 'merged',
-};
-
-/** Entity types whose changes are not events: bookkeeping and the data model's definitions. */
-const SILENT = new Set(['stageChange', 'field', 'objectType']);
-
-/** The entities whose changes are events: the registry's records and custom object records (accounts, keys, invites are not). */
-export const EVENT_ENTITIES: readonly string[] = [...COLLECTION_NAMES.map((c) => COLLECTIONS[c].entityType).filter((t) => !SILENT.has(t)), 'record'];
 const EVENTFUL = new Set(EVENT_ENTITIES);
-
-/** The event types of every entity: for validating an endpoint's subscription. */
-export function eventTypesOf(entityTypes: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const entity of entityTypes) if (!SILENT.has(entity)) for (const verb of Object.values(VERB)) out.push(`${entity}.${verb}`);
-  out.push('deal.stage_changed', 'deal.won', 'deal.lost', 'activity.completed');
-  return out;
-}
 
 export interface ChangeEvent {
   type: string;
@@ -44,7 +22,7 @@ export interface ChangeEvent {
 
 /** The events one audited change raises, in the order a receiver should see them. */
 export function eventsOfChange(entry: { entityType: string; action: AuditAction; before?: Row | null; after?: Row | null; changedFields?: string[] }): ChangeEvent[] {
-  const verb = VERB[entry.action];
+  const verb = EVENT_VERB[entry.action];
   if (!verb || !EVENTFUL.has(entry.entityType)) return [];
   const before = entry.before ?? null;
   const after = entry.after ?? null;

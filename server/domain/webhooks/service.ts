@@ -8,13 +8,11 @@ import { newId } from '../../../shared/ids.js';
 import type { Db } from '../../store/database.js';
 import { nowIso, requireWrite, roleAtLeast, type Ctx } from '../context.js';
 import { forbidden, invalid, notFound, parseInput } from '../errors.js';
-import { EVENT_ENTITIES, eventTypesOf } from './events.js';
+import { EVENT_TYPES } from '../../../shared/events.js';
 import type { EventPayload } from './outbox.js';
 import { newWebhookSecret } from './signature.js';
 import { checkTargetUrl, type TargetPolicy } from './targets.js';
 
-/** Every event type an endpoint may name (besides `*` and `<entity>.*`). */
-export const EVENT_TYPES = eventTypesOf(EVENT_ENTITIES);
 const ENTITY_WILDCARDS = new Set(EVENT_TYPES.map((t) => `${t.split('.')[0]}.*`));
 
 const Events = z
