@@ -139,13 +139,16 @@ async function run(services: Services, args: string[], flags: Record<string, str
     }
     case 'key create': {
       const user = await accounts.findUser(rest[0] ?? '');
-      const { key, info } = await accounts.createApiKey({
-        userId: user.id,
-        ...(str('name') ? { name: str('name') } : {}),
-        ...(str('workspace') ? { workspaceId: str('workspace') } : {}),
-        ...(flags['read-only'] ? { readOnly: true } : {}),
-        ...(str('expires') ? { expiresAt: new Date(str('expires')!).toISOString() } : {}),
-      });
+      const { key, info } = await accounts.createApiKey(
+        {
+          userId: user.id,
+          ...(str('name') ? { name: str('name') } : {}),
+          ...(str('workspace') ? { workspaceId: str('workspace') } : {}),
+          ...(flags['read-only'] ? { readOnly: true } : {}),
+          ...(str('expires') ? { expiresAt: new Date(str('expires')!).toISOString() } : {}),
+        },
+        { userId: null, source: 'cli' },
+      );
       return out(
         { key, ...info },
         () =>
@@ -154,7 +157,7 @@ async function run(services: Services, args: string[], flags: Record<string, str
     }
     case 'key revoke': {
       if (!rest[0]) throw new DomainError('usage', 'kith key revoke <key-id | key-prefix | raw key>');
-      const info = await accounts.revokeApiKey(rest[0]);
+      const info = await accounts.revokeApiKey(rest[0], { userId: null, source: 'cli' });
       return out(info, () => `Revoked key ${info.prefix}… (${info.id}) at ${info.revokedAt}`);
     }
     default:

@@ -26,7 +26,7 @@ import { auditForUser } from './accounts/journal.js';
 import { KeyAuthenticator, type Auth, type AuthFailure } from './accounts/auth.js';
 import { bootstrap } from './accounts/bootstrap.js';
 import { AccessCache } from './accounts/cache.js';
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from './accounts/keys.js';
+import { createApiKey, createOwnKey, listApiKeys, listKeys, revokeApiKey, revokeKey, type ApiKeyInfo, type ApiKeyView } from './accounts/keys.js';
 import { changeMemberRole, listMembers, removeMember, removeMembership, setMembership } from './accounts/members.js';
 import { createUser, findUser, listUsers, type User } from './accounts/users.js';
 import { createWorkspace, findWorkspace, listWorkspaces, updateWorkspace } from './accounts/workspaces.js';
@@ -41,7 +41,8 @@ export { InviteAccept, InviteCreate } from './accounts/invites.js';
 export { LinkUse } from './accounts/links.js';
 export { MemberUpdate } from './accounts/members.js';
 export { DEFAULT_SESSION_TTL_MS } from './accounts/sessions.js';
-export { API_KEY_PATTERN, hashApiKey } from './accounts/keys.js';
+export { API_KEY_PATTERN, hashApiKey, KeyListQuery, OwnKeyCreate } from './accounts/keys.js';
+export type { ApiKeyView } from './accounts/keys.js';
 export { WorkspaceUpdate } from './accounts/workspaces.js';
 
 export class AccountService {
@@ -212,16 +213,33 @@ export class AccountService {
 
   // ------------------------------------------------------------ keys
 
-  createApiKey(input: unknown): Promise<{ key: string; info: ApiKeyInfo }> {
-    return createApiKey(this.db, input);
+  /** A key for any user (the CLI, first start, the desktop app); audited with `actor` (default: the system). */
+  createApiKey(input: unknown, actor?: Actor): Promise<{ key: string; info: ApiKeyInfo }> {
+    return createApiKey(this.db, input, actor);
   }
 
   listApiKeys(userId?: string): Promise<ApiKeyInfo[]> {
     return listApiKeys(this.db, userId);
   }
 
-  revokeApiKey(idOrPrefix: string): Promise<ApiKeyInfo> {
-    return revokeApiKey(this.store, idOrPrefix);
+  /** Revokes a key by id, prefix or the raw key (the CLI, the desktop app); audited with `actor`. */
+  revokeApiKey(idOrPrefix: string, actor?: Actor): Promise<ApiKeyInfo> {
+    return revokeApiKey(this.store, idOrPrefix, actor);
+  }
+
+  /** The caller's own keys, or (`?all=true`, owners) every key that reaches the workspace (GET /crm/keys). */
+  listKeys(ctx: Ctx, query: unknown): Promise<ApiKeyView[]> {
+    return listKeys(this.db, ctx, query);
+  }
+
+  /** A key for the caller, scoped no wider than the credential making it; the raw key is returned once. Audited. */
+  createOwnKey(ctx: Ctx, input: unknown): Promise<{ key: string; view: ApiKeyView }> {
+    return createOwnKey(this.store, ctx, input);
+  }
+
+  /** Revokes one of the caller's keys, or (owners) a key that reaches the workspace. Audited; refused at once everywhere. */
+  revokeKey(ctx: Ctx, id: string): Promise<ApiKeyView> {
+    return revokeKey(this.store, ctx, id);
   }
 
   // ------------------------------------------------------------ authentication and access

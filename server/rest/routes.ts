@@ -31,6 +31,7 @@ import { DomainError, parseInput } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { SchemaDescription } from '../domain/schema.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
+import { keyRoutes } from './keyRoutes.js';
 import { memberRoutes } from './members.js';
 import { webhookRoutes } from './webhookRoutes.js';
 import { objectRoutes } from './objects.js';
@@ -186,6 +187,7 @@ export function crmRoutes(services: Services): RouteDef[] {
       handler: async (ctx, req) => accounts.updateWorkspace(ctx, req.body),
     },
     ...memberRoutes(services),
+    ...keyRoutes(services),
     ...webhookRoutes(services),
     ...objectRoutes(services),
     ...collectionRoutes(services, { collection: 'organizations', path: '/organizations', tag: 'Organizations', create: OrganizationCreate, update: OrganizationUpdate, noun: 'organization' }),

@@ -55,6 +55,7 @@ function fixtureIds(route: RouteDef): Record<string, string> {
       fields: ids.field,
       webhooks: ids.webhook,
       objects: ids.record,
+      keys: ids.key,
     }[collection] ?? '';
   return { id, personId: ids.person, deliveryId: ids.delivery, type: 'fixture_project' };
 }
@@ -86,6 +87,7 @@ beforeAll(async () => {
   assert.equal((await server.api('PATCH', `/crm/deals/${ids.deal}`, { custom: { tier: 'gold' } })).status, 200);
   ids.webhook = await post('/crm/webhooks', { url: 'https://hooks.example.invalid/kith', events: ['deal.won'], active: false });
   ids.delivery = (await server.api('POST', `/crm/webhooks/${ids.webhook}/test`)).body.id;
+  ids.key = await post('/crm/keys', { name: 'Fixture key' });
 });
 afterAll(async () => {
   await server.stop();
