@@ -61,6 +61,35 @@ describe('DNS rebinding', () => {
       req.end();
     });
 
+  /** A request with a chosen Origin (and the server's own Host), as a browser page on that origin would send it. */
+  const withOrigin = (method: string, urlPath: string, origin: string | null) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${server.key}`, ...(origin === null ? {} : { origin }) };
+      const req = http.request({ host: '127.0.0.1', port: server.port, method, path: urlPath, headers }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  test('bound to loopback, /crm, /sync and /auth answer a browser only from the server’s own pages', async () => {
+    const own = `http://127.0.0.1:${server.port}`;
+    for (const urlPath of ['/crm', '/sync/organizations/pull', '/auth/me']) {
+      for (const foreign of ['https://evil.example', `http://localhost:${server.port + 1}`, `http://127.0.0.1:${server.port + 1}`, 'null', `ftp://127.0.0.1:${server.port}`]) {
+        const res = await withOrigin('GET', urlPath, foreign);
+        assert.equal(res.status, 403, `${urlPath} from ${foreign}`);
+        assert.match(res.body, /Invalid Origin header/);
+      }
+      assert.equal((await withOrigin('GET', urlPath, own)).status, 200, `${urlPath} from its own page`);
+      assert.equal((await withOrigin('GET', urlPath, null)).status, 200, `${urlPath} from a program (no Origin)`);
+    }
+    // a write with a key from a foreign page, and a sign-in attempt, are refused before anything else
+    assert.equal((await withOrigin('POST', '/auth/login', 'https://evil.example')).status, 403);
+    assert.equal((await withOrigin('DELETE', '/crm/keys/00000000-0000-4000-8000-000000000000', 'https://evil.example')).status, 403);
+  });
+
   test('bound to loopback, /crm, /sync and /auth answer only loopback host names', async () => {
     for (const urlPath of ['/crm', '/sync/organizations/pull', '/auth/me']) {
       assert.equal(await getWithHost(urlPath, 'attacker.example:' + server.port), 403, urlPath);
