@@ -21,7 +21,7 @@ export const EVENT_VERB: Readonly<Record<string, string>> = {
 const SILENT = new Set(['stageChange', 'field', 'objectType']);
 
 /** The entities whose changes are events: the registry's records and custom object records (accounts, keys, invites are not). */
-export const EVENT_ENTITIES: readonly string[] = [...COLLECTION_NAMES.map((c) => COLLECTIONS[c].entityType).filter((t) => !SILENT.has(t)), 'record'];
+export const EVENT_ENTITIES: readonly string[] = [...new Set([...COLLECTION_NAMES.map((c) => COLLECTIONS[c].entityType).filter((t) => !SILENT.has(t)), 'record'])];
 
 /** The event types of every entity: for validating an endpoint's subscription. */
 export function eventTypesOf(entityTypes: readonly string[]): string[] {

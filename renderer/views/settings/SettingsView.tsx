@@ -1,6 +1,6 @@
 /**
  * Settings, one panel per file: connection (web: server + key; desktop: local or remote),
- * workspace (and switching), members and invites, agent access (MCP configuration blocks, filled in), sync status and
+ * workspace (and switching), members and invites, agent access (MCP configuration blocks, filled in), webhooks (owners), sync status and
  * the rejected changes, appearance (light, dark or the system's), keyboard shortcuts.
  */
 import { Stack, Title } from '@mantine/core';
@@ -10,6 +10,7 @@ import { ConnectionSection } from './ConnectionSection.js';
 import { MembersSection } from './MembersSection.js';
 import { ShortcutsSection } from './ShortcutsSection.js';
 import { SyncSection } from './SyncSection.js';
+import { WebhooksSection } from './WebhooksSection.js';
 import { WorkspaceSection } from './WorkspaceSection.js';
 
 export function SettingsView() {
@@ -20,6 +21,7 @@ export function SettingsView() {
       <WorkspaceSection />
       <MembersSection />
       <AgentSection />
+      <WebhooksSection />
       <SyncSection />
       <AppearanceSection />
       <ShortcutsSection />
