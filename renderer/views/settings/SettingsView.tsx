@@ -1,10 +1,11 @@
 /**
  * Settings, one panel per file: connection (web: server + key; desktop: local or remote),
- * workspace (and switching), members and invites, agent access (MCP configuration blocks, filled in), webhooks (owners), sync status and
+ * workspace (and switching), members and invites, one's API keys, agent access (MCP configuration blocks, filled in), webhooks (owners), sync status and
  * the rejected changes, appearance (light, dark or the system's), keyboard shortcuts.
  */
 import { Stack, Title } from '@mantine/core';
 import { AgentSection } from './AgentSection.js';
+import { ApiKeysSection } from './ApiKeysSection.js';
 import { AppearanceSection } from './AppearanceSection.js';
 import { ConnectionSection } from './ConnectionSection.js';
 import { MembersSection } from './MembersSection.js';
@@ -20,6 +21,7 @@ export function SettingsView() {
       <ConnectionSection />
       <WorkspaceSection />
       <MembersSection />
+      <ApiKeysSection />
       <AgentSection />
       <WebhooksSection />
       <SyncSection />
