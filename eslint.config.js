@@ -78,6 +78,13 @@ export default tseslint.config(
     ),
   },
   {
+    files: ['server/oauth/**/*.ts'],
+    rules: forbid(
+      [ANY('store'), 'Adapters reach data through the domain services (or a read port the domain exposes), never server/store/.'],
+      [[...ANY('rest'), ...ANY('mcp'), ...ANY('sync')], 'Adapters do not import each other; shared HTTP pieces live in server/http/.'],
+    ),
+  },
+  {
     files: ['server/store/**/*.ts'],
     rules: forbid([[...ANY('domain'), ...ANY('http'), ...ANY('rest'), ...ANY('mcp'), ...ANY('sync')], 'The store is the bottom layer: it imports shared/ only.']),
   },

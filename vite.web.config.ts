@@ -42,7 +42,7 @@ export default defineConfig({
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: '/index.html',
         // the server's own paths are never answered with the app shell
-        navigateFallbackDenylist: [/^\/health$/, /^\/crm(\/|$)/, /^\/sync(\/|$)/, /^\/mcp(\/|$)/, /^\/auth\//, /^\/\.well-known\//, /^\/docs(\/|$)/, /^\/openapi/],
+        navigateFallbackDenylist: [/^\/health$/, /^\/crm(\/|$)/, /^\/sync(\/|$)/, /^\/mcp(\/|$)/, /^\/auth\//, /^\/oauth\//, /^\/\.well-known\//, /^\/docs(\/|$)/, /^\/openapi/],
         skipWaiting: true,
         clientsClaim: true,
         cleanupOutdatedCaches: true,

@@ -11,12 +11,13 @@
  *   passwords.ts, sessions.ts, links.ts            people sign in: password hashes, sessions,
  *                                                  setup and reset links, `kith user password`
  *   invites.ts                                     invite links and accepting them
+ *   oauth.ts                                       OAuth 2.1 for remote MCP clients (this.oauth)
  *   journal.ts                                     the audit entries of account changes
  */
 import type { Source } from '../../shared/schemas.js';
 import type { Db } from '../store/database.js';
 import type { Store } from '../store/store.js';
-import { WorkspaceAccess, type Principal } from './accounts/access.js';
+import { WorkspaceAccess, type Caller } from './accounts/access.js';
 import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite, type InviteInfo } from './accounts/invites.js';
 import type { Actor } from './accounts/journal.js';
 import { createResetLink, passwordOf, setPassword, useUserLink } from './accounts/links.js';
@@ -26,6 +27,7 @@ import { auditForUser } from './accounts/journal.js';
 import { KeyAuthenticator, type Auth, type AuthFailure } from './accounts/auth.js';
 import { bootstrap } from './accounts/bootstrap.js';
 import { AccessCache } from './accounts/cache.js';
+import { OAuthService } from './accounts/oauth.js';
 import { createApiKey, createOwnKey, listApiKeys, listKeys, revokeApiKey, revokeKey, type ApiKeyInfo, type ApiKeyView } from './accounts/keys.js';
 import { changeMemberRole, listMembers, removeMember, removeMembership, setMembership } from './accounts/members.js';
 import { createUser, findUser, listUsers, type User } from './accounts/users.js';
@@ -34,7 +36,7 @@ import type { Ctx, Workspace } from './context.js';
 import type { RecordService } from './records.js';
 
 export type { Auth } from './accounts/auth.js';
-export type { Principal } from './accounts/access.js';
+export type { Caller, Principal } from './accounts/access.js';
 export type { SessionAuth, SessionInfo } from './accounts/sessions.js';
 export type { InviteInfo } from './accounts/invites.js';
 export { InviteAccept, InviteCreate } from './accounts/invites.js';
@@ -44,11 +46,15 @@ export { DEFAULT_SESSION_TTL_MS } from './accounts/sessions.js';
 export { API_KEY_PATTERN, hashApiKey, KeyListQuery, OwnKeyCreate } from './accounts/keys.js';
 export type { ApiKeyView } from './accounts/keys.js';
 export { WorkspaceUpdate } from './accounts/workspaces.js';
+export { OAUTH_LIFETIMES, OAUTH_SCOPES, OAuthGrantError, OAuthService, READ_SCOPE, WRITE_SCOPE } from './accounts/oauth.js';
+export type { GrantInfo, OAuthAuth, OAuthClient, OAuthFailure } from './accounts/oauth.js';
 
 export class AccountService {
   private readonly keys: KeyAuthenticator;
   private readonly access: WorkspaceAccess;
   private readonly sessions: SessionAuthenticator;
+  /** OAuth 2.1 for remote MCP clients: clients, consent, grants and their tokens (accounts/oauth.ts). */
+  readonly oauth: OAuthService;
 
   constructor(
     private readonly store: Store,
@@ -57,7 +63,8 @@ export class AccountService {
     const cache = new AccessCache(store);
     this.keys = new KeyAuthenticator(store, cache);
     this.sessions = new SessionAuthenticator(store);
-    this.access = new WorkspaceAccess(store, cache, this.keys, this.sessions);
+    this.oauth = new OAuthService(store);
+    this.access = new WorkspaceAccess(store, cache, this.keys, this.sessions, this.oauth);
   }
 
   private get db(): Db {
@@ -244,8 +251,8 @@ export class AccountService {
 
   // ------------------------------------------------------------ authentication and access
 
-  /** A raw API key or session token (`kses_…`) → who it is, or why not. */
-  authenticateAny(raw: string | null | undefined): Promise<Principal | { failure: string }> {
+  /** A raw API key, session token (`kses_…`) or OAuth access token (`kat_…`) → who it is, or why not. */
+  authenticateAny(raw: string | null | undefined): Promise<Caller | { failure: string }> {
     return this.access.authenticateAny(raw);
   }
 
@@ -255,7 +262,7 @@ export class AccountService {
   }
 
   /** The context a request acts in (see WorkspaceAccess.resolveContext). */
-  resolveContext(auth: Principal, selector: string | null | undefined, source: Source): Promise<Ctx> {
+  resolveContext(auth: Caller, selector: string | null | undefined, source: Source): Promise<Ctx> {
     return this.access.resolveContext(auth, selector, source);
   }
 

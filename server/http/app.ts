@@ -7,6 +7,7 @@ import type { Services } from '../domain/services.js';
 import { crmRouter } from '../rest/router.js';
 import { mountSync } from '../sync/index.js';
 import { mountMcp } from '../mcp/http.js';
+import { oauthRouter } from '../oauth/router.js';
 import { authRouter } from './authRoutes.js';
 import { securityHeaders } from './headers.js';
 import { loopbackHostOnly } from './hostCheck.js';
@@ -52,7 +53,8 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
 
   const limits = createLimits(options.auth?.limits);
   app.get('/health', (_req, res) => void res.json({ ok: true }));
-  // OAuth metadata for /mcp is not served yet: nothing under /.well-known/ is the web app
+  // OAuth 2.1 for /mcp (server/oauth/): its /.well-known metadata and /oauth/*; nothing else under /.well-known/ is the web app
+  app.use(oauthRouter(services, { host: options.host }));
   app.use('/.well-known', (req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} /.well-known${req.path}`)));
   app.use(['/auth', '/crm', '/sync'], loopbackHostOnly(options.host));
   app.use('/auth', authRouter(services, { limits, sessionTtlMs: options.auth?.sessionTtlMs }));

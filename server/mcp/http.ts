@@ -2,14 +2,19 @@
  * The hosted MCP endpoint `/mcp` (streamable HTTP, stateful), SPEC §4:
  *
  * - `initialize` (no Mcp-Session-Id) opens a session: a new McpServer + transport, bound to the
- *   API key that opened it and to the workspace resolved then.
+ *   API key (or OAuth grant: its access tokens rotate) that opened it and to the workspace
+ *   resolved then. A key or grant may hold a limited number of open sessions (default 32, env
+ *   KITH_MCP_SESSIONS_PER_KEY); one more is refused with 429, and a full server refuses with 503:
+ *   no one's session is ever closed to make room.
+ * - Credentials: an API key, or an OAuth access token (`kat_…`, server/oauth/) bound to this
+ *   resource. A 401 names the protected-resource metadata (RFC 9728) in `WWW-Authenticate`.
  * - Every request is authenticated again (a revoked or expired key gets 401 at once, also in
  *   the middle of a session) and the caller's context is re-resolved, so role and feature
  *   changes apply to the next listing/call.
  * - Unknown, expired, closed or someone else's session → 404 `MCP session not found`; a call
  *   without a session → 400 `Server not initialized`; DELETE ends a session.
- * - Idle sessions expire and are closed (their open streams end); sessions of revoked keys are
- *   closed within a second.
+ * - Idle sessions expire and are closed (their open streams end); sessions of revoked keys and
+ *   grants are closed within a second.
  * - Host/Origin are checked when the server is bound to loopback (DNS-rebinding protection);
  *   the JSON body limit is set here (1 MB).
  */
@@ -17,19 +22,31 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { hashApiKey, type Auth } from '../domain/accounts.js';
+import { hashApiKey, type Auth, type OAuthAuth } from '../domain/accounts.js';
 import type { Ctx } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { FAILURE_TEXT, keyFromRequest, workspaceSelector } from '../http/auth.js';
 import { hostName, isLoopbackName } from '../http/hostCheck.js';
 import { statusOf } from '../http/problem.js';
+import { mcpResource, resourceMetadataUrl } from '../http/publicUrl.js';
 import { createCatalogueServer, type CatalogueServer } from './server.js';
 
 const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
 const DEFAULT_IDLE_MS = 30 * 60 * 1000;
 const DEFAULT_MAX_SESSIONS = 1000;
+/** Open sessions one API key or OAuth grant may hold (env KITH_MCP_SESSIONS_PER_KEY). */
+export const DEFAULT_SESSIONS_PER_KEY = 32;
 
+/** What a 401 says when an OAuth access token fails. */
+const TOKEN_FAILURE_TEXT = {
+  missing: FAILURE_TEXT.missing,
+  malformed: 'the access token is malformed',
+  unknown: 'the access token is not valid',
+  revoked: 'the access was revoked (the grant was revoked in Kith, or the membership ended): authorize the app again',
+  expired: 'the access token has expired: refresh it',
+  resource: 'the access token was issued for another resource',
+} as const;
 const MESSAGES = {
   unauthorized: 'Unauthorized',
   sessionNotFound: 'MCP session not found',
@@ -51,14 +68,19 @@ interface McpMountOptions {
   /** Sessions without a request for this long are closed (default 30 min, env KITH_MCP_IDLE_MS). */
   idleMs?: number;
   maxSessions?: number;
+  /** Open sessions one key or grant may hold (default 32, env KITH_MCP_SESSIONS_PER_KEY). */
+  sessionsPerKey?: number;
 }
 
 interface Session {
   id: string;
   transport: StreamableHTTPServerTransport;
   server: CatalogueServer;
-  keyId: string;
-  keyHash: string;
+  /** `k:<key id>` or `g:<grant id>`: who the session belongs to. */
+  credential: string;
+  /** The API key's hash (null for an OAuth grant). */
+  keyHash: string | null;
+  grantId: string | null;
   userId: string;
   workspaceId: string;
   ctx: Ctx;
@@ -118,9 +140,15 @@ function parseBody(req: Request, res: Response): Promise<unknown> {
   return new Promise((resolve, reject) => jsonBody(req, res, (error?: unknown) => (error ? reject(error) : resolve(req.body))));
 }
 
+/** An API key's holder or an OAuth grant's person. */
+type McpCaller = Auth | OAuthAuth;
+
+const credentialOf = (auth: McpCaller) => ('key' in auth ? `k:${auth.key.id}` : `g:${auth.grant.id}`);
+
 export function mountMcp(app: Express, services: Services, options: McpMountOptions = {}): McpHost {
   const idleMs = options.idleMs ?? (Number(process.env.KITH_MCP_IDLE_MS) || DEFAULT_IDLE_MS);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const sessionsPerKey = options.sessionsPerKey ?? (Number(process.env.KITH_MCP_SESSIONS_PER_KEY) || DEFAULT_SESSIONS_PER_KEY);
   const checkHost = isLoopbackName(options.host ?? '127.0.0.1');
   const sessions = new Map<string, Session>();
 
@@ -129,18 +157,42 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     await session.transport.close().catch(() => {});
   };
 
-  const unauthorized = (res: Response, failure: keyof typeof FAILURE_TEXT) =>
+  const unauthorized = (req: Request, res: Response, failure: string, reason: string) => {
+    // RFC 9728 §5.1: the metadata that says how to get a token (OAuth clients start there)
+    const metadata = `resource_metadata="${resourceMetadataUrl(req)}"`;
     rpcError(
       res,
       401,
       -32000,
       MESSAGES.unauthorized,
-      { reason: FAILURE_TEXT[failure] },
+      { reason },
       {
         // RFC 6750: no error code when no credentials were sent
-        'WWW-Authenticate': failure === 'missing' ? 'Bearer realm="kith"' : `Bearer realm="kith", error="invalid_token", error_description="${FAILURE_TEXT[failure]}"`,
+        'WWW-Authenticate': failure === 'missing' ? `Bearer realm="kith", ${metadata}` : `Bearer realm="kith", error="invalid_token", error_description="${reason}", ${metadata}`,
       },
     );
+  };
+
+  /** A key, or an OAuth access token bound to this /mcp; on failure, why (and sessions it ends). */
+  const authenticate = async (req: Request, raw: string | null): Promise<McpCaller | { failure: string; reason: string }> => {
+    if (raw?.startsWith('kat_')) {
+      const auth = await services.accounts.oauth.authenticate(raw);
+      if ('failure' in auth) return { failure: auth.failure, reason: TOKEN_FAILURE_TEXT[auth.failure] };
+      if (new URL(auth.grant.resource).href !== new URL(mcpResource(req)).href) return { failure: 'resource', reason: TOKEN_FAILURE_TEXT.resource };
+      return auth;
+    }
+    const auth = await services.accounts.authenticate(raw);
+    if (!('failure' in auth)) return auth;
+    if (raw && (auth.failure === 'revoked' || auth.failure === 'expired')) {
+      const hash = hashApiKey(raw);
+      for (const s of [...sessions.values()]) if (s.keyHash === hash) await closeSession(s);
+    }
+    return { failure: auth.failure, reason: FAILURE_TEXT[auth.failure] };
+  };
+
+  /** Sessions being opened (initialize in flight), per credential: counted against the cap too. */
+  const opening = new Map<string, number>();
+  const sessionsOf = (credential: string) => [...sessions.values()].filter((s) => s.credential === credential).length + (opening.get(credential) ?? 0);
 
   /** A domain error while resolving the caller's workspace, as the MCP endpoint answers it. */
   const contextError = (res: Response, error: unknown) => {
@@ -152,7 +204,7 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     return rpcError(res, 500, -32603, 'Internal error');
   };
 
-  const openSession = async (auth: Auth, ctx: Ctx, rawKey: string): Promise<Session> => {
+  const openSession = async (auth: McpCaller, ctx: Ctx, rawKey: string): Promise<Session> => {
     const session = {} as Session;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -160,10 +212,6 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
       maxRequestBodySize: MCP_BODY_LIMIT_BYTES,
       onsessioninitialized: (id) => {
         session.id = id;
-        if (sessions.size >= maxSessions) {
-          const oldest = [...sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
-          if (oldest) void closeSession(oldest);
-        }
         sessions.set(id, session);
       },
     });
@@ -174,8 +222,9 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
       id: '',
       transport,
       server: createCatalogueServer(services, () => session.ctx),
-      keyId: auth.key.id,
-      keyHash: hashApiKey(rawKey),
+      credential: credentialOf(auth),
+      keyHash: 'key' in auth ? hashApiKey(rawKey) : null,
+      grantId: 'grant' in auth ? auth.grant.id : null,
       userId: auth.user.id,
       workspaceId: ctx.workspaceId,
       ctx,
@@ -194,15 +243,9 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
       if (problem) return rpcError(res, 403, -32000, problem);
     }
     const rawKey = keyFromRequest(req);
-    const auth = await services.accounts.authenticate(rawKey);
+    const auth = await authenticate(req, rawKey);
     const sessionId = req.headers['mcp-session-id'];
-    if ('failure' in auth) {
-      if (rawKey && (auth.failure === 'revoked' || auth.failure === 'expired')) {
-        const hash = hashApiKey(rawKey);
-        for (const s of [...sessions.values()]) if (s.keyHash === hash) await closeSession(s);
-      }
-      return unauthorized(res, auth.failure);
-    }
+    if ('failure' in auth) return unauthorized(req, res, auth.failure, auth.reason);
     const notAcceptable = acceptable(req);
     if (notAcceptable) return rpcError(res, 406, -32000, notAcceptable);
     if (req.method === 'POST' && !isJsonContent(req)) return rpcError(res, 415, -32000, MESSAGES.unsupportedMedia);
@@ -221,7 +264,7 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     if (typeof sessionId === 'string' && sessionId !== '') {
       const session = sessions.get(sessionId);
       // Someone else's session id is answered like an unknown one: session ids are not shared.
-      if (!session || session.keyId !== auth.key.id) return rpcError(res, 404, -32001, MESSAGES.sessionNotFound);
+      if (!session || session.credential !== credentialOf(auth)) return rpcError(res, 404, -32001, MESSAGES.sessionNotFound);
       try {
         const selector = workspaceSelector(req);
         if (selector && selector !== session.ctx.workspace.slug && selector !== session.workspaceId) {
@@ -244,16 +287,40 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     const messages = Array.isArray(body) ? body : [body];
     if (!messages.some((m) => isInitializeRequest(m))) return rpcError(res, 400, -32000, MESSAGES.notInitialized);
 
-    let ctx: Ctx;
-    try {
-      ctx = await services.accounts.resolveContext(auth, workspaceSelector(req), 'mcp');
-    } catch (error) {
-      return contextError(res, error);
+    // a key (or grant) over its cap is refused; no other session is closed to make room
+    const credential = credentialOf(auth);
+    const held = sessionsOf(credential);
+    if (held >= sessionsPerKey) {
+      const who = 'key' in auth ? 'this API key' : 'this connected app';
+      return rpcError(
+        res,
+        429,
+        -32000,
+        `Too many open MCP sessions: ${who} holds ${held}, the most one key may hold (${sessionsPerKey}). Close sessions you no longer use (DELETE /mcp with their Mcp-Session-Id); idle ones close after ${Math.round(idleMs / 60_000)} minutes.`,
+        { limit: sessionsPerKey, open: held },
+        { 'Retry-After': '60' },
+      );
     }
-    const session = await openSession(auth, ctx, rawKey!);
-    await session.transport.handleRequest(req, res, body);
-    // initialize refused (bad params, a batch…): nothing to keep
-    if (!session.transport.sessionId) await session.server.mcp.close().catch(() => {});
+    if (sessions.size + [...opening.values()].reduce((a, b) => a + b, 0) >= maxSessions) {
+      return rpcError(res, 503, -32000, `The server holds the most open MCP sessions it allows (${maxSessions}); try again later.`, { limit: maxSessions }, { 'Retry-After': '60' });
+    }
+    opening.set(credential, (opening.get(credential) ?? 0) + 1);
+    try {
+      let ctx: Ctx;
+      try {
+        ctx = await services.accounts.resolveContext(auth, workspaceSelector(req), 'mcp');
+      } catch (error) {
+        return contextError(res, error);
+      }
+      const session = await openSession(auth, ctx, rawKey!);
+      await session.transport.handleRequest(req, res, body);
+      // initialize refused (bad params, a batch…): nothing to keep
+      if (!session.transport.sessionId) await session.server.mcp.close().catch(() => {});
+    } finally {
+      const left = (opening.get(credential) ?? 1) - 1;
+      if (left > 0) opening.set(credential, left);
+      else opening.delete(credential);
+    }
   }
 
   app.all(['/mcp', '/mcp/'], (req, res) => {
@@ -271,14 +338,16 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     if (checkingKeys || sessions.size === 0) return;
     checkingKeys = true;
     try {
-      const users = new Set([...sessions.values()].map((s) => s.userId));
+      const users = new Set([...sessions.values()].filter((s) => s.keyHash !== null).map((s) => s.userId));
       const usable = new Set<string>();
       for (const userId of users) {
         for (const key of await services.accounts.listApiKeys(userId)) {
-          if (!key.revokedAt && !(key.expiresAt && Date.parse(key.expiresAt) <= now)) usable.add(key.id);
+          if (!key.revokedAt && !(key.expiresAt && Date.parse(key.expiresAt) <= now)) usable.add(`k:${key.id}`);
         }
       }
-      for (const s of [...sessions.values()]) if (!usable.has(s.keyId)) await closeSession(s);
+      const grants = [...new Set([...sessions.values()].flatMap((s) => (s.grantId ? [s.grantId] : [])))];
+      for (const id of await services.accounts.oauth.activeGrantIds(grants)) usable.add(`g:${id}`);
+      for (const s of [...sessions.values()]) if (!usable.has(s.credential)) await closeSession(s);
     } catch {
       // the store is closing
     } finally {

@@ -32,6 +32,7 @@ import type { Services } from '../domain/services.js';
 import { SchemaDescription } from '../domain/schema.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
 import { keyRoutes } from './keyRoutes.js';
+import { connectedAppRoutes } from './connectedApps.js';
 import { memberRoutes } from './members.js';
 import { webhookRoutes } from './webhookRoutes.js';
 import { objectRoutes } from './objects.js';
@@ -187,6 +188,7 @@ export function crmRoutes(services: Services): RouteDef[] {
       handler: async (ctx, req) => accounts.updateWorkspace(ctx, req.body),
     },
     ...memberRoutes(services),
+    ...connectedAppRoutes(services),
     ...keyRoutes(services),
     ...webhookRoutes(services),
     ...objectRoutes(services),

@@ -142,6 +142,32 @@ const webhooks: string[] = [
   `CREATE INDEX "webhookDeliveries_pending" ON "webhookDeliveries" ("endpointId", "seq") WHERE "state" = 'pending'`,
 ];
 
+/**
+ * OAuth 2.1 for remote MCP clients (SPEC §1): registered clients, pending authorization requests
+ * (between /oauth/authorize and the consent page), grants (a person's consent: one client, one
+ * workspace, a scope) and their codes, access and refresh tokens. Secrets and tokens are stored
+ * as SHA-256 hashes only.
+ */
+const oauth: string[] = [
+  `CREATE TABLE "oauthClients" (
+    "id" TEXT PRIMARY KEY NOT NULL, "name" TEXT, "secretHash" TEXT, "secretExpiresAt" INTEGER, "metadata" TEXT NOT NULL,
+    "createdAt" TEXT NOT NULL)`,
+  `CREATE TABLE "oauthRequests" (
+    "tokenHash" TEXT PRIMARY KEY NOT NULL, "clientId" TEXT NOT NULL REFERENCES "oauthClients"("id"), "redirectUri" TEXT NOT NULL,
+    "codeChallenge" TEXT NOT NULL, "state" TEXT, "scope" TEXT NOT NULL, "resource" TEXT NOT NULL, "createdAt" TEXT NOT NULL,
+    "expiresAt" TEXT NOT NULL)`,
+  `CREATE TABLE "oauthGrants" (
+    "id" TEXT PRIMARY KEY NOT NULL, "clientId" TEXT NOT NULL REFERENCES "oauthClients"("id"), "userId" TEXT NOT NULL REFERENCES "users"("id"),
+    "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "scope" TEXT NOT NULL, "resource" TEXT NOT NULL, "createdAt" TEXT NOT NULL,
+    "lastUsedAt" TEXT, "revokedAt" TEXT, "revokedReason" TEXT)`,
+  `CREATE INDEX "oauthGrants_user" ON "oauthGrants" ("userId", "createdAt")`,
+  `CREATE INDEX "oauthGrants_member" ON "oauthGrants" ("workspaceId", "userId")`,
+  `CREATE TABLE "oauthTokens" (
+    "tokenHash" TEXT PRIMARY KEY NOT NULL, "grantId" TEXT NOT NULL REFERENCES "oauthGrants"("id"), "kind" TEXT NOT NULL,
+    "scope" TEXT NOT NULL, "codeChallenge" TEXT, "redirectUri" TEXT, "createdAt" TEXT NOT NULL, "expiresAt" TEXT NOT NULL, "usedAt" TEXT)`,
+  `CREATE INDEX "oauthTokens_grant" ON "oauthTokens" ("grantId", "kind")`,
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -155,4 +181,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_custom_schema': run(customSchema),
   '0003_accounts_auth': run(accountsAuth),
   '0004_webhooks': run(webhooks),
+  '0005_oauth': run(oauth),
 };

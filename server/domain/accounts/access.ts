@@ -13,11 +13,15 @@ import type { SessionAuth, SessionAuthenticator } from './sessions.js';
 /** Who a request acts as: an API key's holder or a signed-in person (a session). */
 export type Principal = Auth | SessionAuth;
 
+/** Anyone a context may be resolved for: a principal, or the person of an OAuth grant (/mcp only). */
+export type Caller = Principal | OAuthAuth;
+
 /** The credential a principal was authenticated with, for caches and re-checks. */
-function credentialId(principal: Principal): string {
-  return 'key' in principal ? `k:${principal.key.id}` : `s:${principal.session.id}`;
+function credentialId(principal: Caller): string {
+  return 'key' in principal ? `k:${principal.key.id}` : 'grant' in principal ? `g:${principal.grant.id}:${principal.grant.scope}` : `s:${principal.session.id}`;
 }
 import type { AccessCache } from './cache.js';
+import type { OAuthAuth, OAuthService } from './oauth.js';
 import { firstOwnerId, memberRole } from './members.js';
 import { findWorkspace, listWorkspaces } from './workspaces.js';
 
@@ -27,10 +31,12 @@ export class WorkspaceAccess {
     private readonly cache: AccessCache,
     private readonly keys: KeyAuthenticator,
     private readonly sessions: SessionAuthenticator,
+    private readonly oauth: OAuthService,
   ) {}
 
-  /** A raw API key or session token → who it is, or why not. */
-  async authenticateAny(raw: string | null | undefined): Promise<Principal | { failure: string }> {
+  /** A raw API key, session token or OAuth access token → who it is, or why not. */
+  async authenticateAny(raw: string | null | undefined): Promise<Caller | { failure: string }> {
+    if (raw?.startsWith('kat_')) return this.oauth.authenticate(raw);
     return raw?.startsWith('kses_') ? this.sessions.authenticate(raw) : this.keys.authenticate(raw);
   }
 
@@ -38,7 +44,7 @@ export class WorkspaceAccess {
    * The workspace a request acts in: named by the selector (slug or id), implied by a key
    * restricted to one workspace, or the user's only workspace.
    */
-  async resolveContext(auth: Principal, selector: string | null | undefined, source: Source): Promise<Ctx> {
+  async resolveContext(auth: Caller, selector: string | null | undefined, source: Source): Promise<Ctx> {
     const stamp = this.cache.fresh();
     const cacheKey = `${credentialId(auth)}\u0000${selector ?? ''}`;
     const cached = this.cache.contexts.get(cacheKey);
@@ -49,11 +55,12 @@ export class WorkspaceAccess {
     return ctx;
   }
 
-  private async resolveFresh(auth: Principal, selector: string | null | undefined, source: Source): Promise<Ctx> {
+  private async resolveFresh(auth: Caller, selector: string | null | undefined, source: Source): Promise<Ctx> {
     const { db } = this.store;
     const { user } = auth;
-    // a session acts with the user's full rights; a key may be restricted to a workspace, read-only
-    const key = 'key' in auth ? auth.key : { id: null, workspaceId: null, readOnly: false };
+    // a session acts with the user's full rights; a key may be restricted to a workspace, read-only;
+    // an OAuth grant is for one workspace, read-only unless it grants crm:write
+    const key = 'key' in auth ? auth.key : 'grant' in auth ? { id: null, workspaceId: auth.grant.workspaceId, readOnly: auth.grant.readOnly } : { id: null, workspaceId: null, readOnly: false };
     let workspace: Workspace | null;
     if (selector) {
       workspace = await findWorkspace(db, selector);

@@ -9,6 +9,7 @@ import type { Store } from '../../store/store.js';
 import { nowIso, requireWrite, type Ctx } from '../context.js';
 import { conflict, notFound, parseInput } from '../errors.js';
 import { auditInWorkspace } from './journal.js';
+import { OAuthService } from './oauth.js';
 import { USER_COLUMNS, type User } from './users.js';
 
 /** Refuses a change that would leave the workspace without an owner (SPEC §1: the last owner is protected). */
@@ -36,7 +37,10 @@ export async function setMembership(store: Store, workspaceId: string, userId: s
 
 export async function removeMembership(store: Store, workspaceId: string, userId: string): Promise<void> {
   await keepAnOwner(store.db, workspaceId, userId, null);
-  await store.db.deleteFrom('memberships').where('workspaceId', '=', workspaceId).where('userId', '=', userId).execute();
+  await store.db.transaction().execute(async (tx) => {
+    await tx.deleteFrom('memberships').where('workspaceId', '=', workspaceId).where('userId', '=', userId).execute();
+    await new OAuthService(store).revokeMemberGrants(tx, workspaceId, userId);
+  });
   store.feed.notifyAccess({ kind: 'membership', workspaceId, userId, keyId: null });
 }
 
@@ -88,6 +92,8 @@ export async function removeMember(store: Store, ctx: Ctx, userId: string): Prom
     if (!before) throw notFound('member', userId);
     await tx.deleteFrom('memberships').where('workspaceId', '=', ctx.workspaceId).where('userId', '=', userId).execute();
     await auditInWorkspace(tx, ctx, { entityType: 'membership', entityId: userId, action: 'delete', before: { role: before }, after: null });
+    // the apps they connected to this workspace (OAuth grants) lose access with them
+    await new OAuthService(store).revokeMemberGrants(tx, ctx.workspaceId, userId);
   });
   store.feed.notifyAccess({ kind: 'membership', workspaceId: ctx.workspaceId, userId, keyId: null });
 }

@@ -1,12 +1,13 @@
 /**
  * Opaque one-time and session tokens: 32 random bytes, base64url, with a prefix saying what they
- * are (`kses_` session, `kset_` setup or reset link, `kinv_` invite). Only a SHA-256 hash is
- * stored; the raw token exists in the cookie or the link alone.
+ * are (`kses_` session, `kset_` setup or reset link, `kinv_` invite; for OAuth (oauth.ts) `kareq_`
+ * authorization request, `kacode_` code, `kat_` access token, `krt_` refresh token). Only a SHA-256
+ * hash is stored; the raw token exists in the cookie, the link or the client alone.
  */
 import crypto from 'node:crypto';
 import { hashApiKey } from './keys.js';
 
-export type TokenKind = 'kses' | 'kset' | 'kinv';
+export type TokenKind = 'kses' | 'kset' | 'kinv' | 'kareq' | 'kacode' | 'kat' | 'krt';
 
 export function newToken(kind: TokenKind): string {
   return `${kind}_${crypto.randomBytes(32).toString('base64url')}`;
