@@ -19,9 +19,13 @@ interface Reply {
 }
 
 /** A request as a browser on the server's own page would send it (Origin = the server), with an optional cookie. */
-async function call(method: string, path: string, options: { cookie?: string | null; body?: unknown; origin?: string | null; key?: string; base?: TestServer } = {}): Promise<Reply> {
+async function call(
+  method: string,
+  path: string,
+  options: { cookie?: string | null; body?: unknown; origin?: string | null; key?: string; base?: TestServer; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const base = options.base ?? server;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   const origin = options.origin === undefined ? base.url : options.origin;
@@ -200,9 +204,13 @@ describe('CSRF', () => {
   test('cookie-authenticated writes from a foreign Origin are refused; reads and keys are not affected', async () => {
     const cookie = await signIn('owner@kith.local');
     const foreign = 'https://evil.example';
+    // bound to loopback, a foreign Origin is refused before anything else (auth-limits-headers.test.ts);
+    // the CSRF rule is what refuses a cross-site cookie write that sends no Origin
     const write = await call('POST', '/crm/organizations', { cookie, origin: foreign, body: { name: 'Forged' } });
     assert.equal(write.status, 403);
-    assert.equal(write.body.code, 'csrf');
+    const noOrigin = await call('POST', '/crm/organizations', { cookie, origin: null, headers: { 'sec-fetch-site': 'cross-site' }, body: { name: 'Forged' } });
+    assert.equal(noOrigin.status, 403);
+    assert.equal(noOrigin.body.code, 'csrf');
     assert.equal((await call('POST', '/crm/organizations', { cookie, origin: 'null', body: { name: 'Forged' } })).status, 403);
     assert.equal((await call('POST', '/auth/logout', { cookie, origin: foreign })).status, 403);
     assert.equal((await call('GET', '/crm', { cookie })).status, 200, 'the forged logout did not end the session');
@@ -210,9 +218,12 @@ describe('CSRF', () => {
     // nothing forged was stored
     const list = await server.api('GET', '/crm/organizations?q=Forged');
     assert.equal(list.body.data.length, 0);
-    // the same write from the server's own origin, and a key from anywhere, are fine
+    // the same write from the server's own origin, and a key from a program (no Origin) or the server's own page, are fine
     assert.equal((await call('POST', '/crm/organizations', { cookie, body: { name: 'Own origin' } })).status, 201);
-    assert.equal((await call('POST', '/crm/organizations', { key: server.key, origin: foreign, body: { name: 'By key' } })).status, 201);
+    assert.equal((await call('POST', '/crm/organizations', { key: server.key, origin: null, body: { name: 'By key' } })).status, 201);
+    assert.equal((await call('POST', '/crm/organizations', { key: server.key, body: { name: 'By key, own page' } })).status, 201);
+    // a key sent from a foreign page is refused on a loopback-bound server (DNS rebinding, another local port)
+    assert.equal((await call('POST', '/crm/organizations', { key: server.key, origin: foreign, body: { name: 'By key' } })).status, 403);
   });
 });
 
