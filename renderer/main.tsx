@@ -11,6 +11,7 @@ import '@mantine/spotlight/styles.css';
 import '@mantine/dates/styles.css';
 import './components/theme.css';
 import { App } from './app/App.js';
+import { ConsentPage, isConsentPage } from './app/ConsentPage.js';
 import { startOfflineShell } from './lib/pwa.js';
 
 const theme = createTheme({
@@ -23,7 +24,7 @@ const theme = createTheme({
 createRoot(document.getElementById('root')!).render(
   <MantineProvider theme={theme} defaultColorScheme="auto">
     <Notifications position="bottom-right" limit={4} />
-    <App />
+    {isConsentPage() ? <ConsentPage /> : <App />}
   </MantineProvider>,
 );
 

@@ -7,6 +7,7 @@ import { Stack, Title } from '@mantine/core';
 import { AgentSection } from './AgentSection.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
 import { AppearanceSection } from './AppearanceSection.js';
+import { ConnectedAppsSection } from './ConnectedAppsSection.js';
 import { ConnectionSection } from './ConnectionSection.js';
 import { MembersSection } from './MembersSection.js';
 import { ShortcutsSection } from './ShortcutsSection.js';
@@ -22,6 +23,7 @@ export function SettingsView() {
       <WorkspaceSection />
       <MembersSection />
       <ApiKeysSection />
+      <ConnectedAppsSection />
       <AgentSection />
       <WebhooksSection />
       <SyncSection />
