@@ -117,7 +117,7 @@ export function ApiKeysSection() {
     }
   }
 
-  const scopeText = (k: ApiKey) => [k.workspace ? `Only ${k.workspace.name}` : 'All your workspaces', k.readOnly ? 'read-only' : 'read and write'].join(' · ');
+  const scopeText = (k: ApiKey) => [k.workspace ? `Only ${k.workspace.name}` : all ? 'All their workspaces' : 'All your workspaces', k.readOnly ? 'read-only' : 'read and write'].join(' · ');
 
   return (
     <Section
@@ -182,7 +182,7 @@ export function ApiKeysSection() {
                 {all && <Table.Th>Whose</Table.Th>}
                 <Table.Th>Scope</Table.Th>
                 <Table.Th>Expires</Table.Th>
-                <Table.Th>Last used</Table.Th>
+                <Table.Th style={{ whiteSpace: 'nowrap' }}>Last used</Table.Th>
                 <Table.Th w={170}>
                   <VisuallyHidden>Actions</VisuallyHidden>
                 </Table.Th>
