@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
+import { AutomationDispatcher, type AutomationDispatcherOptions } from './domain/automations/dispatcher.js';
 import { createServices, type Services } from './domain/services.js';
 import { WebhookDispatcher, type DispatcherOptions } from './domain/webhooks/dispatcher.js';
 import { createApp, type AppOptions } from './http/app.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   auth?: AppOptions['auth'];
   /** The webhook dispatcher's clock and poll interval (tests move the clock ahead). */
   webhooks?: Pick<DispatcherOptions, 'now' | 'pollMs' | 'timeoutMs' | 'log'>;
+  /** The automation dispatcher's clock (schedules, retries, due dates) and poll interval. */
+  automations?: Pick<AutomationDispatcherOptions, 'now' | 'pollMs' | 'timeoutMs' | 'log'>;
 }
 
 export interface RunningServer {
@@ -56,6 +59,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const webhooks = new WebhookDispatcher(store.db, store.feed, { policy: services.webhooks.policy, log: options.log ?? undefined, ...options.webhooks });
   services.webhooks.wake = () => webhooks.kick();
   webhooks.start();
+  // automation runs and daily schedules (server/domain/automations/)
+  const automations = new AutomationDispatcher(services.records, store.feed, {
+    policy: services.automations.policy,
+    log: options.log ?? undefined,
+    wakeWebhooks: () => webhooks.kick(),
+    ...options.automations,
+  });
+  services.automations.now = options.automations?.now ?? Date.now;
+  services.automations.wake = () => automations.kick();
+  services.automations.settle = () => automations.settle();
+  automations.start();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   if (first) {
@@ -83,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await stopped;
         clearInterval(sweep);
         clearTimeout(forced);
+        await automations.stop();
         await webhooks.stop();
         await store.close();
       })();

@@ -91,8 +91,13 @@ export const DEAL_STATUSES = ['open', 'won', 'lost'] as const;
 export const VALUE_PERIODS = ['one_time', 'monthly', 'quarterly', 'annual'] as const;
 export const ACTIVITY_TYPES = ['note', 'call', 'email', 'meeting', 'follow_up'] as const;
 export const AUDIT_ACTIONS = ['create', 'update', 'archive', 'restore', 'delete', 'merge', 'conflict', 'rejected'] as const;
-export const SOURCES = ['rest', 'mcp', 'sync', 'cli', 'system'] as const;
+export const SOURCES = ['rest', 'mcp', 'sync', 'cli', 'system', 'automation'] as const;
 export type Source = (typeof SOURCES)[number];
+/**
+ * The sources a replicated stage change names: released clients' schemas know these; a stage move
+ * by an automation is `system` there (its audit entry says `automation`).
+ */
+export const RECORD_SOURCES = ['rest', 'mcp', 'sync', 'cli', 'system'] as const;
 
 /** Custom field types (SPEC §2) and the pattern of a custom field or object type key; the values' rules are in customFields.ts. */
 export const FIELD_TYPES = ['text', 'long_text', 'number', 'money', 'date', 'datetime', 'boolean', 'select', 'multi_select', 'url', 'email', 'phone', 'reference'] as const;
@@ -196,7 +201,7 @@ export const StageChangeRecord = z.object({
   currency: z.string(),
   changedAt: z.string(),
   actorId: z.string().nullable().describe('User who moved the deal'),
-  source: z.enum(SOURCES),
+  source: z.enum(RECORD_SOURCES),
 });
 
 export const ActivityRecord = z.object({

@@ -10,6 +10,7 @@ import type { Row } from '../store/records.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { badCursor, parseInput } from './errors.js';
+import { enqueueAutomationRuns } from './automations/queue.js';
 import { enqueueEvents } from './webhooks/outbox.js';
 
 export type AuditAction = AuditEntryRecord['action'];
@@ -25,6 +26,8 @@ export interface AuditInput {
 }
 
 export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<void> {
+  // a write by an automation names it and its run
+  const detail = ctx.automation ? { ...entry.detail, automationId: ctx.automation.automationId, runId: ctx.automation.runId } : entry.detail;
   await tx
     .insertInto('auditEntries')
     .values({
@@ -36,7 +39,7 @@ export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<v
       before: entry.before ? JSON.stringify(entry.before) : null,
       after: entry.after ? JSON.stringify(entry.after) : null,
       changedFields: JSON.stringify(entry.changedFields ?? []),
-      detail: ctx.clientId ? JSON.stringify({ ...entry.detail, client: ctx.clientId }) : entry.detail ? JSON.stringify(entry.detail) : null,
+      detail: ctx.clientId ? JSON.stringify({ ...detail, client: ctx.clientId }) : detail ? JSON.stringify(detail) : null,
       actorUserId: ctx.userId,
       actorKeyId: ctx.keyId,
       source: ctx.source,
@@ -44,6 +47,7 @@ export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<v
     })
     .execute();
   await enqueueEvents(tx, ctx, entry); // the webhook deliveries it causes, in the same transaction
+  await enqueueAutomationRuns(tx, ctx, entry); // and the automation runs it triggers
 }
 
 function toEntry(row: Row): AuditEntryRecord {

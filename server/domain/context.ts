@@ -29,6 +29,12 @@ export interface Ctx {
    * audit entries it causes, so the merge can tell a client's own earlier writes from others'.
    */
   clientId?: string | null;
+  /**
+   * A write made by an automation's run (source `automation`): how deep in a chain of automations
+   * it is (the runs its change queues are one deeper; past 3 none are), and notes the run records
+   * (e.g. that the limit stopped a run).
+   */
+  automation?: { automationId: string; runId: string; depth: number; notes: string[] };
 }
 
 /** True when the caller's role is `role` or above (shared/permissions.ts ranks the roles). */

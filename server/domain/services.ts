@@ -4,6 +4,7 @@
 import { requiredRole } from '../../shared/permissions.js';
 import { openStore, type Store } from '../store/store.js';
 import { AccountService } from './accounts.js';
+import { AutomationService } from './automations/service.js';
 import { listAudit } from './audit.js';
 import { requireWrite, type Ctx } from './context.js';
 import { dealHooks } from './entities/deals.js';
@@ -37,6 +38,8 @@ export interface Services {
   reorderStages(ctx: Ctx, pipelineId: string, input: unknown): ReturnType<typeof reorderStages>;
   /** Webhook endpoints and their delivery log (the running server sends the outbox). */
   webhooks: WebhookService;
+  /** Automations, their runs and step secrets (the running server runs the queue). */
+  automations: AutomationService;
   /** The data model: every entity with its standard and custom fields (GET /crm/schema, crm.schema.describe). */
   schema(ctx: Ctx): Promise<SchemaDescription>;
 }
@@ -51,6 +54,7 @@ export function createServices(store: Store): Services {
     objects: new ObjectService(records),
     audit: (ctx, query) => listAudit(store.db, ctx, query),
     webhooks: new WebhookService(store.db, targetPolicyFromEnv()),
+    automations: new AutomationService(records, targetPolicyFromEnv()),
     schema: (ctx) => describeSchema(store, ctx),
     reorderStages: async (ctx, pipelineId, input) => {
       const { stageIds } = parseInput(StageOrder, input);

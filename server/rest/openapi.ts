@@ -117,12 +117,12 @@ export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): JsonSchema {
   const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
   for (const route of routes) {
     const path = (prefix + route.path).replace(/\/$/, '').replace(PATH_PARAM, '{$1}') || '/';
-    // ids are UUIDs; a custom object type is named by its key
+    // ids are UUIDs; a custom object type and an automation secret are named by a key
     const pathParams = [...route.path.matchAll(PATH_PARAM)].map((m) => ({
       name: m[1],
       in: 'path',
       required: true,
-      schema: m[1] === 'type' ? { type: 'string', pattern: FIELD_KEY.source } : { type: 'string', format: 'uuid' },
+      schema: m[1] === 'type' || m[1] === 'name' ? { type: 'string', pattern: FIELD_KEY.source } : { type: 'string', format: 'uuid' },
     }));
     const success = route.status ?? 200;
     const responses: Record<string, unknown> = {};

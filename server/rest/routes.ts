@@ -33,6 +33,7 @@ import { SchemaDescription } from '../domain/schema.js';
 import { SearchQuery, SummaryQuery } from '../domain/views.js';
 import { keyRoutes } from './keyRoutes.js';
 import { connectedAppRoutes } from './connectedApps.js';
+import { automationRoutes } from './automationRoutes.js';
 import { memberRoutes } from './members.js';
 import { webhookRoutes } from './webhookRoutes.js';
 import { objectRoutes } from './objects.js';
@@ -191,6 +192,7 @@ export function crmRoutes(services: Services): RouteDef[] {
     ...connectedAppRoutes(services),
     ...keyRoutes(services),
     ...webhookRoutes(services),
+    ...automationRoutes(services),
     ...objectRoutes(services),
     ...collectionRoutes(services, { collection: 'organizations', path: '/organizations', tag: 'Organizations', create: OrganizationCreate, update: OrganizationUpdate, noun: 'organization' }),
     ...collectionRoutes(services, { collection: 'people', path: '/people', tag: 'People', create: PersonCreate, update: PersonUpdate, noun: 'person' }),

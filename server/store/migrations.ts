@@ -168,6 +168,32 @@ const oauth: string[] = [
   `CREATE INDEX "oauthTokens_grant" ON "oauthTokens" ("grantId", "kind")`,
 ];
 
+/**
+ * Automations (SPEC §3): definitions per workspace, step secrets (write-only), and the runs, which
+ * are also the durable queue: a record event's runs are inserted by the audit write in the same
+ * transaction as the change, a daily schedule's when it is claimed (`lastScheduledDay`, one claim
+ * per automation and day). Times the dispatcher compares are epoch milliseconds.
+ */
+const automations: string[] = [
+  `CREATE TABLE "automations" (
+    "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "name" TEXT NOT NULL,
+    "active" INTEGER NOT NULL DEFAULT 1, "triggerKind" TEXT NOT NULL, "trigger" TEXT NOT NULL, "conditions" TEXT NOT NULL DEFAULT '[]',
+    "steps" TEXT NOT NULL, "createdBy" TEXT, "lastScheduledDay" TEXT, "createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL)`,
+  `CREATE INDEX "automations_workspace" ON "automations" ("workspaceId", "active", "triggerKind")`,
+  `CREATE TABLE "automationSecrets" (
+    "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "name" TEXT NOT NULL, "value" TEXT NOT NULL,
+    "createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL, PRIMARY KEY ("workspaceId", "name"))`,
+  `CREATE TABLE "automationRuns" (
+    "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "id" TEXT NOT NULL UNIQUE, "workspaceId" TEXT NOT NULL, "automationId" TEXT NOT NULL,
+    "trigger" TEXT NOT NULL, "eventType" TEXT, "collection" TEXT NOT NULL, "recordId" TEXT NOT NULL, "payload" TEXT NOT NULL,
+    "depth" INTEGER NOT NULL DEFAULT 1, "state" TEXT NOT NULL DEFAULT 'pending', "stepIndex" INTEGER NOT NULL DEFAULT 0,
+    "steps" TEXT NOT NULL DEFAULT '[]', "response" TEXT, "attempts" INTEGER NOT NULL DEFAULT 0, "firstAttemptAt" INTEGER,
+    "nextAttemptAt" INTEGER NOT NULL, "claimedUntil" INTEGER, "note" TEXT, "error" TEXT, "createdAt" TEXT NOT NULL,
+    "startedAt" TEXT, "finishedAt" TEXT)`,
+  `CREATE INDEX "automationRuns_automation" ON "automationRuns" ("automationId", "seq")`,
+  `CREATE INDEX "automationRuns_pending" ON "automationRuns" ("nextAttemptAt", "seq") WHERE "state" = 'pending'`,
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -181,5 +207,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_custom_schema': run(customSchema),
   '0003_accounts_auth': run(accountsAuth),
   '0004_webhooks': run(webhooks),
+  // 0006 is left to work in progress beside automations (Kysely runs migrations in name order)
+  '0007_automations': run(automations),
   '0005_oauth': run(oauth),
 };

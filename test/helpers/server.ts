@@ -46,7 +46,7 @@ export async function apiCall(baseUrl: string, key: string | null, method: strin
 }
 
 export async function startTestServer(
-  options: { dataDir?: string; uiDir?: string | null; port?: number; auth?: ServerOptions['auth']; webhooks?: ServerOptions['webhooks'] } = {},
+  options: { dataDir?: string; uiDir?: string | null; port?: number; auth?: ServerOptions['auth']; webhooks?: ServerOptions['webhooks']; automations?: ServerOptions['automations'] } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDataDir();
   let ownerKey: string | null = null;
@@ -59,6 +59,7 @@ export async function startTestServer(
     uiDir: options.uiDir ?? null,
     auth: options.auth,
     webhooks: options.webhooks,
+    automations: options.automations,
     onFirstStart: (first) => {
       ownerKey = first.key;
       setupToken = first.setupToken;

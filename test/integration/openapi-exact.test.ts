@@ -54,10 +54,11 @@ function fixtureIds(route: RouteDef): Record<string, string> {
       stages: ids.stage,
       fields: ids.field,
       webhooks: ids.webhook,
+      automations: ids.automation,
       objects: ids.record,
       keys: ids.key,
     }[collection] ?? '';
-  return { id, personId: ids.person, deliveryId: ids.delivery, type: 'fixture_project' };
+  return { id, personId: ids.person, deliveryId: ids.delivery, type: 'fixture_project', name: 'fixture_secret' };
 }
 
 beforeAll(async () => {
@@ -88,6 +89,8 @@ beforeAll(async () => {
   ids.webhook = await post('/crm/webhooks', { url: 'https://hooks.example.invalid/kith', events: ['deal.won'], active: false });
   ids.delivery = (await server.api('POST', `/crm/webhooks/${ids.webhook}/test`)).body.id;
   ids.key = await post('/crm/keys', { name: 'Fixture key' });
+  ids.automation = await post('/crm/automations', { name: 'Fixture automation', active: false, trigger: { event: 'deal.won' }, steps: [{ type: 'add_label', label: 'won' }] });
+  assert.equal((await server.api('PUT', '/crm/automation-secrets/fixture_secret', { value: 'fixture' })).status, 200);
 });
 afterAll(async () => {
   await server.stop();
@@ -109,8 +112,8 @@ describe('the document lists every route with its parameters', () => {
       const where = `${route.method} ${route.path}`;
       for (const name of [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1])) {
         const p = params.find((x) => x.in === 'path' && x.name === name);
-        // ids are UUIDs; a custom object type is named by its key
-        if (name === 'type') assert.equal(p?.schema.pattern, '^[a-z][a-z0-9_]{0,62}$', where);
+        // ids are UUIDs; a custom object type and an automation secret are named by a key
+        if (name === 'type' || name === 'name') assert.equal(p?.schema.pattern, '^[a-z][a-z0-9_]{0,62}$', where);
         else assert.equal(p?.schema.format, 'uuid', `${where} ${name}`);
       }
       const accepted = Object.keys((queryOf(route) as z.ZodObject).shape).sort();

@@ -26,7 +26,7 @@ export const dealHooks: HooksOf<'deals'> = {
         currency: after.currency,
         changedAt: now,
         actorId: s.ctx.userId,
-        source: s.ctx.source,
+        source: s.ctx.source === 'automation' ? 'system' : s.ctx.source, // replicated: clients know the sources of RECORD_SOURCES
         custom: {},
       },
       true,

@@ -3,10 +3,12 @@
  * pending delivery is ever in flight), retried with backoff (backoff.ts) for 24 h; then the
  * delivery is `failed` and the endpoint marked failing until a delivery to it succeeds (a manual
  * retry, or a later event). Woken by every committed change (the store's feed), and by a timer
- * for retries that come due; everything it knows is in the database, so a restart loses nothing.
+ * for retries that come due (../pump.ts); everything it knows is in the database, so a restart
+ * loses nothing.
  */
 import type { Db } from '../../store/database.js';
 import type { ChangeFeed } from '../../store/store.js';
+import { Pump } from '../pump.js';
 import { nextAttemptAt } from './backoff.js';
 import { send, type SendResult } from './send.js';
 import { signatureHeader } from './signature.js';
@@ -45,61 +47,41 @@ interface DeliveryRow {
 
 export class WebhookDispatcher {
   private readonly inFlight = new Set<string>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
-  private readonly onChange = () => this.kick();
+  private readonly pump: Pump;
 
   constructor(
     private readonly db: Db,
-    private readonly feed: ChangeFeed | null,
+    feed: ChangeFeed | null,
     private readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.pump = new Pump(() => this.pass(), { feed, pollMs: options.pollMs ?? 1000, name: 'webhooks', log: options.log });
+  }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
 
+  private get stopped(): boolean {
+    return this.pump.stopped;
+  }
+
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.feed?.on('change', this.onChange);
-    this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 1000);
-    this.timer.unref();
-    this.kick();
+    this.pump.start();
   }
 
   /** Stops taking new work and waits for the deliveries in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.feed?.off('change', this.onChange);
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.pump.stop();
   }
 
   /** Looks for due deliveries now (coalesced: one pass at a time, another right after if asked). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch((error: Error) => this.options.log?.(`webhooks: ${error.message}`))
-      .finally(() => {
-        this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.pump.kick();
   }
 
   /** Resolves when nothing is due any more (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.pump.idle();
   }
 
   private async pass(): Promise<void> {
