@@ -136,7 +136,8 @@ describe('security headers', () => {
   });
 
   test('unknown /.well-known/ paths answer 404 problem+json, never the web app', async () => {
-    for (const p of ['/.well-known/oauth-authorization-server', '/.well-known/oauth-protected-resource/mcp', '/.well-known/anything']) {
+    // the OAuth metadata of /mcp is served there (server/oauth/, test/integration/oauth.test.ts); nothing else
+    for (const p of ['/.well-known/anything', '/.well-known/openid-configuration', '/.well-known/oauth-protected-resource/elsewhere']) {
       const res = await fetch(server.url + p, { headers: { accept: 'text/html' } });
       assert.equal(res.status, 404, p);
       assert.match(res.headers.get('content-type')!, /application\/problem\+json/, p);
