@@ -10,6 +10,7 @@ import { addonInfoTool } from './tools/addon.js';
 import { auditTool } from './tools/audit.js';
 import { contextTools } from './tools/context.js';
 import { dealContactTools, dealTools } from './tools/deals.js';
+import { objectTools } from './tools/objects.js';
 import { pipelineTools } from './tools/pipelines.js';
 import { recordTools } from './tools/records.js';
 import { schemaTools } from './tools/schema.js';
@@ -36,6 +37,7 @@ export function catalogue(): ToolDef[] {
     ...contextTools(),
     auditTool(),
     ...schemaTools(), // crm.schema.describe, crm.field.*
+    ...objectTools(), // crm.object.*, crm.record.* (custom object types)
     ...webhookTools(),
   );
   cached = tools;

@@ -39,6 +39,9 @@ const SPEC_TOOLS = [
   'crm.webhook.create',
   'crm.webhook.update',
   'crm.webhook.delete',
+  'crm.object.create',
+  'crm.object.update',
+  ...['list', 'get', 'create', 'update', 'archive'].map((v) => `crm.record.${v}`),
 ];
 
 const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete)$/.test(n));

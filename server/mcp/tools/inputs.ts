@@ -70,7 +70,7 @@ export function listInput(collection: CollectionName, extra: z.ZodRawShape = {})
     limit: z.number().int().min(1, { error: 'must be between 1 and 200' }).max(200, { error: 'must be between 1 and 200' }).optional(),
     cursor: z.string().optional(),
     full: z.boolean().optional(),
-    ...((CUSTOMIZABLE as readonly string[]).includes(collection) ? { custom: fieldFilter, count: z.boolean().optional() } : {}),
+    ...(([...CUSTOMIZABLE, 'records'] as string[]).includes(collection) ? { custom: fieldFilter, count: z.boolean().optional() } : {}),
   });
 }
 

@@ -17,7 +17,7 @@ export function schemaTools(): ToolDef[] {
       name: 'crm.schema.describe',
       title: 'Describe the data model',
       description:
-        'Every entity (organizations, people, deals, activities, …) with its fields: standard and custom (key custom.<key>), type, options, references, required, and the filters and sorts its list takes. Call before planning a query or an import, or writing custom values. List tools filter a field by a value (a list: any of) or operators {gt, gte, lt, lte, ne, contains, empty}, custom fields as custom: {key: value or operators}; amounts compare within a currency.',
+        'Every entity, custom object types included, with its standard and custom fields (custom.<key>): type, options, references, required; and its list filters and sorts. Call before a query, an import or writing custom values. Lists filter by a value (a list: any of) or {gt,gte,lt,lte,ne,contains,empty}, custom: {key: …}.',
       input: z.strictObject({ entity: z.string().optional().describe('Only this entity, e.g. deals') }),
       output: SchemaOut,
       ...READ,
@@ -30,7 +30,7 @@ export function schemaTools(): ToolDef[] {
       name: 'crm.field.create',
       title: 'Create a custom field',
       description:
-        "Add a custom field to organizations, people, deals or activities (owners). Values then go in records' custom.<key>, checked against the type. select/multi_select need options [{value, label}]; reference needs referenceTo.",
+        'Add a custom field (owners) to organizations, people, deals, activities or a custom object type (its key); values go in custom.<key>. select/multi_select need options [{value, label}]; reference needs referenceTo.',
       input: FieldCreate,
       output: RecordOut,
       writeRole: 'OWNER',
@@ -41,7 +41,7 @@ export function schemaTools(): ToolDef[] {
     {
       name: 'crm.field.update',
       title: 'Update a custom field',
-      description: `Change a custom field's label, options, required, position or type (owners); key and entity never change. A type or options change that existing values would not convert to is refused, naming the records. ${ID_HINT}`,
+      description: `Change a custom field's label, options, required, position or type (owners); a change existing values cannot convert to is refused, naming the records. ${ID_HINT}`,
       input: z.strictObject({ id: recordId('field'), ...FieldUpdate.shape, ifVersion }),
       output: RecordOut,
       writeRole: 'OWNER',
