@@ -8,6 +8,7 @@
 import { activityTools } from './tools/activities.js';
 import { addonInfoTool } from './tools/addon.js';
 import { auditTool } from './tools/audit.js';
+import { automationTools } from './tools/automations.js';
 import { contextTools } from './tools/context.js';
 import { dealContactTools, dealTools } from './tools/deals.js';
 import { objectTools } from './tools/objects.js';
@@ -39,6 +40,7 @@ export function catalogue(): ToolDef[] {
     ...schemaTools(), // crm.schema.describe, crm.field.*
     ...objectTools(), // crm.object.*, crm.record.* (custom object types)
     ...webhookTools(),
+    ...automationTools(),
   );
   cached = tools;
   return tools;

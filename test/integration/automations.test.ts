@@ -381,6 +381,61 @@ describe('automations', () => {
     ahead = 0;
   });
 
+  test('an agent manages automations over MCP (owners only): create, list with runs, run on a record, update, delete', async () => {
+    const server = await start();
+    cleanups.push(() => server.stop());
+    const connect = async (key: string) => {
+      const client = new Client({ name: 'automation-agent', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+      cleanups.push(() => client.close());
+      return client;
+    };
+    const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as any;
+    const owner = await connect(server.key);
+
+    const bad = await call(owner, 'crm.automation.create', { name: 'Bad', trigger: { event: 'deal.won' }, steps: [{ type: 'teleport' }] });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0].text, /steps\.0\.type/);
+    const created = await call(owner, 'crm.automation.create', {
+      name: 'Tag big deals',
+      trigger: { event: 'deal.created' },
+      conditions: [{ field: 'amount', op: 'gte', value: 10000 }],
+      steps: [{ type: 'add_label', label: 'big' }],
+    });
+    assert.notEqual(created.isError, true, created.content[0].text);
+    const id = created.structuredContent.id;
+    const deal = (await call(owner, 'crm.deal.create', { title: 'Small one', amount: 50 })).structuredContent;
+    const big = (await call(owner, 'crm.deal.create', { title: 'Big one', amount: 25000 })).structuredContent;
+    await settled(server, id, 1);
+    assert.deepEqual((await server.api('GET', `/crm/deals/${big.id}`)).body.labels, ['big']);
+    assert.deepEqual((await server.api('GET', `/crm/deals/${deal.id}`)).body.labels, []);
+
+    const manual = await call(owner, 'crm.automation.run', { id, recordId: deal.id });
+    assert.equal(manual.structuredContent.state, 'skipped');
+    const listed = await call(owner, 'crm.automation.list', { id });
+    assert.deepEqual(
+      listed.structuredContent.runs.map((r: any) => [r.trigger, r.state, r.recordId]),
+      [
+        ['manual', 'skipped', deal.id],
+        ['event', 'succeeded', big.id],
+      ],
+    );
+    assert.equal((await call(owner, 'crm.automation.update', { id, active: false })).structuredContent.active, false);
+    assert.deepEqual(
+      (await call(owner, 'crm.automation.list')).structuredContent.data.map((a: any) => [a.id, a.active]),
+      [[id, false]],
+    );
+    assert.deepEqual((await call(owner, 'crm.automation.delete', { id })).structuredContent, { deleted: id });
+
+    const { accounts } = server.services;
+    const ws = (await accounts.findWorkspace('default'))!;
+    const user = await accounts.createUser({ email: 'member@mcp-automations.test', name: 'Member' });
+    await accounts.setMembership(ws.id, user.id, 'MEMBER');
+    const member = await connect((await accounts.createApiKey({ userId: user.id })).key);
+    const names = (await member.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('crm.deal.create') && !names.some((n) => n.startsWith('crm.automation.')));
+  });
+
   test('bad definitions are refused naming the value at fault; private URLs unless allowed; members cannot manage automations', async () => {
     const server = await start({ strict: true });
     cleanups.push(() => server.stop());

@@ -39,14 +39,15 @@ const SPEC_TOOLS = [
   'crm.webhook.create',
   'crm.webhook.update',
   'crm.webhook.delete',
+  ...['list', 'create', 'update', 'delete', 'run'].map((v) => `crm.automation.${v}`),
   'crm.object.create',
   'crm.object.update',
   ...['list', 'get', 'create', 'update', 'archive'].map((v) => `crm.record.${v}`),
 ];
 
-const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete)$/.test(n));
+const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete|run)$/.test(n));
 /** Read tools only owners see (the workspace's integrations). */
-const OWNER_READ_TOOLS = ['crm.webhook.list'];
+const OWNER_READ_TOOLS = ['crm.webhook.list', 'crm.automation.list'];
 
 type Result = { isError?: boolean; structuredContent?: any; content: { type: string; text: string }[] };
 
