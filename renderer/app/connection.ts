@@ -185,7 +185,7 @@ export async function crmGet<T>(conn: Connection, path: string): Promise<T> {
 }
 
 /** POST, PATCH or DELETE under /crm with the connection (key or session cookie); throws with the server's message. */
-export async function crmSend<T>(conn: Connection, method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function crmSend<T>(conn: Connection, method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${conn.serverUrl}/crm${path}`, {

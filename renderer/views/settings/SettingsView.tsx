@@ -1,12 +1,13 @@
 /**
  * Settings, one panel per file: connection (web: server + key; desktop: local or remote),
- * workspace (and switching), members and invites, one's API keys, agent access (MCP configuration blocks, filled in), webhooks (owners), sync status and
+ * workspace (and switching), members and invites, one's API keys, agent access (MCP configuration blocks, filled in), webhooks and automations (owners), sync status and
  * the rejected changes, appearance (light, dark or the system's), keyboard shortcuts.
  */
 import { Stack, Title } from '@mantine/core';
 import { AgentSection } from './AgentSection.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
 import { AppearanceSection } from './AppearanceSection.js';
+import { AutomationsSection } from './automations/AutomationsSection.js';
 import { ConnectedAppsSection } from './ConnectedAppsSection.js';
 import { ConnectionSection } from './ConnectionSection.js';
 import { MembersSection } from './MembersSection.js';
@@ -26,6 +27,7 @@ export function SettingsView() {
       <ConnectedAppsSection />
       <AgentSection />
       <WebhooksSection />
+      <AutomationsSection />
       <SyncSection />
       <AppearanceSection />
       <ShortcutsSection />
