@@ -353,10 +353,10 @@ export class OAuthService {
     const row = await this.codeRow(this.db, clientId, code);
     if (redirectUri !== undefined && redirectUri !== row.redirectUri) throw new OAuthGrantError('invalid_grant', 'redirect_uri differs from the one of the authorization request');
     if (resource !== undefined && resource !== row.resource) throw new OAuthGrantError('invalid_target', `resource must be ${row.resource}, the one this grant was made for`);
+    await this.requireMember(row);
     return this.db.transaction().execute(async (tx) => {
       const used = await tx.updateTable('oauthTokens').set({ usedAt: nowIso() }).where('tokenHash', '=', row.tokenHash).where('usedAt', 'is', null).executeTakeFirst();
       if (Number(used.numUpdatedRows) !== 1) throw new OAuthGrantError('invalid_grant', 'the authorization code is unknown, expired or already used');
-      await this.requireMember(tx, row);
       return this.issue(tx, row.grantId, row.scope);
     });
   }
@@ -383,21 +383,22 @@ export class OAuthService {
     const unknown = wanted.filter((s) => !granted.includes(s));
     if (unknown.length) throw new OAuthGrantError('invalid_scope', `scope ${unknown.join(' ')} was not granted (granted: ${row.grantScope})`);
     if (resource !== undefined && resource !== row.resource) throw new OAuthGrantError('invalid_target', `resource must be ${row.resource}, the one this grant was made for`);
+    await this.requireMember(row);
+    // the used refresh token is kept until it expires (issue() sweeps expired tokens), to recognise a replay
     return this.db.transaction().execute(async (tx) => {
       const used = await tx.updateTable('oauthTokens').set({ usedAt: nowIso() }).where('tokenHash', '=', row.tokenHash).where('usedAt', 'is', null).executeTakeFirst();
       if (Number(used.numUpdatedRows) !== 1) throw bad;
-      await this.requireMember(tx, row);
       return this.issue(tx, row.grantId, row.grantScope, wanted.length ? OAUTH_SCOPES.filter((s) => wanted.includes(s)).join(' ') : row.grantScope);
     });
   }
 
   /** The grant's user must still be a member of its workspace; otherwise the grant ends here. */
-  private async requireMember(tx: Db, row: Record<string, any>): Promise<void> {
-    const role = await memberRole(tx, row.workspaceId, row.userId);
+  private async requireMember(row: Record<string, any>): Promise<void> {
+    const role = await memberRole(this.db, row.workspaceId, row.userId);
     if (role) return;
-    const user = await tx.selectFrom('users').select('platformRole').where('id', '=', row.userId).executeTakeFirst();
+    const user = await this.db.selectFrom('users').select('platformRole').where('id', '=', row.userId).executeTakeFirst();
     if (user?.platformRole === 'ADMIN') return;
-    await this.revokeIn(tx, row.grantId, 'the membership ended', null);
+    await this.revokeGrant(row.grantId, 'the membership ended');
     throw new OAuthGrantError('invalid_grant', 'the person who granted access is no longer a member of the workspace');
   }
 
@@ -449,7 +450,6 @@ export class OAuthService {
       .where('oauthTokens.tokenHash', '=', hashToken(token))
       .executeTakeFirst();
     if (!row || row.clientId !== clientId) return;
-    // rotated refresh tokens are kept until they expire (issue() sweeps expired ones), to recognise a replay
     if (row.kind === 'refresh') await this.revokeGrant(row.grantId, 'revoked by the app');
     else await this.db.deleteFrom('oauthTokens').where('tokenHash', '=', row.tokenHash).execute();
   }
