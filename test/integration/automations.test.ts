@@ -381,6 +381,57 @@ describe('automations', () => {
     ahead = 0;
   });
 
+  test('the other steps: set a custom field, move the stage by name, remove a label, create a record, send a signed webhook', async () => {
+    const server = await start();
+    cleanups.push(() => server.stop());
+    const receiver = new ProjectTool();
+    await receiver.up();
+    cleanups.push(() => receiver.down());
+    receiver.answer = () => [204, null];
+    const hook = (await server.api('POST', '/crm/webhooks', { url: `http://127.0.0.1:${receiver.port}/kith`, events: ['deal.lost'] })).body;
+    assert.equal((await server.api('POST', '/crm/fields', { entity: 'deals', key: 'tier', label: 'Tier', type: 'select', options: [{ value: 'gold' }, { value: 'silver' }] })).status, 201);
+    const pipeline = (await server.api('POST', '/crm/pipelines', { name: 'Sales', stages: [{ name: 'Lead' }, { name: 'Negotiation' }] })).body;
+    const created = await server.api('POST', '/crm/automations', {
+      name: 'Gold deals',
+      trigger: { event: 'deal.updated' },
+      conditions: [{ field: 'custom.tier', value: 'gold' }, { changed: ['custom'] }],
+      steps: [
+        { type: 'move_stage', stage: 'negotiation' },
+        { type: 'remove_label', label: 'cold' },
+        { type: 'set_field', field: 'custom.tier', value: 'silver' },
+        { type: 'create_record', entity: 'person', values: { name: 'Contact for {{record.title}}', notes: 'from {{event.type}}, tier was {{previous.custom.tier}}.' } },
+        { type: 'send_webhook', endpointId: hook.id, body: { deal: '{{record.id}}', stage: '{{record.stage.name}}' } },
+      ],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const deal = (await server.api('POST', '/crm/deals', { title: 'Gold rush', pipelineId: pipeline.id, labels: ['cold', 'eu'] })).body;
+    assert.equal((await server.api('PATCH', `/crm/deals/${deal.id}`, { custom: { tier: 'gold' } })).status, 200);
+    const [run] = await settled(server, created.body.id, 1);
+    assert.equal(run.state, 'succeeded', JSON.stringify(run));
+    const stored = (await server.api('GET', `/crm/deals/${deal.id}`)).body;
+    const stages = (await server.api('GET', `/crm/pipelines/${pipeline.id}/stages`)).body.data;
+    assert.equal(stored.stageId, stages.find((x: any) => x.name === 'Negotiation').id);
+    assert.deepEqual(stored.labels, ['eu']);
+    assert.deepEqual(stored.custom, { tier: 'silver' });
+    const person = (await server.api('GET', `/crm/people/${run.steps[3].result.id}`)).body;
+    assert.deepEqual([person.name, person.notes], ['Contact for Gold rush', 'from deal.updated, tier was .']);
+    await until('the webhook step delivered', () => receiver.got.length === 1);
+    const event = JSON.parse(receiver.got[0].body);
+    assert.deepEqual([event.type, event.automationId, event.data], ['automation', created.body.id, { deal: deal.id, stage: 'Negotiation' }]);
+    assert.ok(receiver.got[0].headers['kith-signature'], 'signed like every delivery');
+    // the stage move is a stage change like any other; its audit entry names the automation
+    const moves = (await server.api('GET', `/crm/deals/${deal.id}/stage-changes`)).body.data;
+    assert.equal(moves.length, 2);
+    const audit = (await server.api('GET', `/crm/audit?entityType=deal&entityId=${deal.id}`)).body.data;
+    assert.deepEqual(
+      audit
+        .filter((e: any) => e.source === 'automation')
+        .map((e: any) => e.changedFields.join(','))
+        .reverse(),
+      ['stageId', 'labels', 'custom'],
+    );
+  });
+
   test('an agent manages automations over MCP (owners only): create, list with runs, run on a record, update, delete', async () => {
     const server = await start();
     cleanups.push(() => server.stop());
