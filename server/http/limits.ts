@@ -92,8 +92,12 @@ export function sendTooMany(res: Response, seconds: number, what: string): void 
  * For /crm, /sync and /mcp: a request that carries a credential and is answered 401 counts as a
  * failure of its address. Once the address is over the limit, a request whose credential does
  * not authenticate is answered 429 before it reaches the route; one whose credential is valid
- * goes on as usual.
+ * goes on as usual. An expired OAuth access token is no guess (only its hash matched): it is not
+ * counted and always gets its 401, which tells the client to refresh it.
  */
+/** An OAuth access token that was issued and has expired (clients refresh on its 401). */
+const expiredToken = (raw: string, failure: string) => raw.startsWith('kat_') && failure === 'expired';
+
 export function limitFailedCredentials(services: Services, limits: Limits) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const raw = keyFromRequest(req) ?? sessionToken(req);
@@ -101,12 +105,22 @@ export function limitFailedCredentials(services: Services, limits: Limits) {
     const address = clientAddress(req);
     try {
       const wait = limits.keysByAddress.blockedFor(address);
-      if (wait > 0 && 'failure' in (await services.accounts.authenticateAny(raw))) return sendTooMany(res, wait, 'requests with an invalid API key or session from this address');
+      if (wait > 0) {
+        const result = await services.accounts.authenticateAny(raw);
+        if ('failure' in result && !expiredToken(raw, result.failure)) return sendTooMany(res, wait, 'requests with an invalid API key or session from this address');
+      }
     } catch (error) {
       return next(error);
     }
     res.on('finish', () => {
-      if (res.statusCode === 401) limits.keysByAddress.fail(address);
+      if (res.statusCode !== 401) return;
+      if (!raw.startsWith('kat_')) return limits.keysByAddress.fail(address);
+      void services.accounts
+        .authenticateAny(raw)
+        .then((result) => {
+          if (!('failure' in result && expiredToken(raw, result.failure))) limits.keysByAddress.fail(address);
+        })
+        .catch(() => limits.keysByAddress.fail(address));
     });
     next();
   };

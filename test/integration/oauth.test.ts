@@ -405,3 +405,54 @@ describe('the protocol', () => {
     assert.equal((await register({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] })).status, 201);
   });
 });
+
+describe('failed-credential limits', () => {
+  test('over the per-address limit, an expired access token still gets its 401 (so the client refreshes), guesses get 429', async () => {
+    const limited = await startTestServer({ auth: { limits: { keysPerAddress: 2 } } });
+    try {
+      const { accounts } = limited.services;
+      const ria = await accounts.createUser({ email: 'ria@oauth.test', name: 'Ria' });
+      await accounts.setMembership((await accounts.findWorkspace('default'))!.id, ria.id, 'MEMBER');
+      await accounts.setPassword(ria.id, PASSWORD, { userId: null });
+      const cookie = await passwordCookie(limited.url, 'ria@oauth.test', PASSWORD);
+      const client = await fetch(`${limited.url}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'Limited', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+      }).then((r) => r.json());
+      const { verifier, challenge } = pkce();
+      const url = new URL('/oauth/authorize', limited.url);
+      url.search = new URLSearchParams({ client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+      const consent = await answerConsent(limited.url, cookie, await consentRequest(url), { workspace: 'default', access: 'read' });
+      const token = (body: Record<string, string>) =>
+        fetch(`${limited.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) }).then((r) => r.json());
+      const tokens = await token({ grant_type: 'authorization_code', code: consent.redirect!.searchParams.get('code')!, code_verifier: verifier, client_id: client.client_id });
+      assert.match(tokens.access_token, /^kat_/);
+
+      const mcp = async (bearer: string) =>
+        (
+          await fetch(`${limited.url}/mcp`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+            body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+          })
+        ).status;
+      // the hour passes (the token's expiry moved into the past in the database)
+      const db = new Database(path.join(limited.dataDir, 'kith.sqlite'));
+      try {
+        db.prepare(`update oauthTokens set expiresAt = '2000-01-01T00:00:00.000Z' where kind = 'access'`).run();
+      } finally {
+        db.close();
+      }
+      const guess = () => `kat_${crypto.randomBytes(32).toString('base64url')}`;
+      assert.equal(await mcp(guess()), 401);
+      assert.equal(await mcp(guess()), 401);
+      assert.equal(await mcp(guess()), 429, 'guesses over the limit');
+      assert.equal(await mcp(tokens.access_token), 401, 'the expired token is told to refresh, not to wait');
+      const fresh = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id });
+      assert.equal(await mcp(fresh.access_token), 200);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
