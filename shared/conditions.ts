@@ -134,7 +134,7 @@ export function conditionsHold(
   options: { changedFields: readonly string[] | null; now: number; kindOf: (field: string) => ConditionKind | null },
 ): boolean {
   return conditions.every((c) => {
-    if ('changed' in c) return options.changedFields !== null && c.changed.some((f) => options.changedFields!.includes(f) || options.changedFields!.some((x) => x.startsWith(`${f}.`)));
+    if ('changed' in c) return options.changedFields !== null && c.changed.some((f) => options.changedFields!.includes(f));
     const kind = options.kindOf(c.field);
     return kind !== null && fieldConditionHolds(record, c, kind, options.now);
   });

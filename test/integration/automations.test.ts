@@ -394,7 +394,7 @@ describe('automations', () => {
     const created = await server.api('POST', '/crm/automations', {
       name: 'Gold deals',
       trigger: { event: 'deal.updated' },
-      conditions: [{ field: 'custom.tier', value: 'gold' }, { changed: ['custom'] }],
+      conditions: [{ field: 'custom.tier', value: 'gold' }, { changed: ['custom.tier'] }],
       steps: [
         { type: 'move_stage', stage: 'negotiation' },
         { type: 'remove_label', label: 'cold' },

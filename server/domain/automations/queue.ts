@@ -126,6 +126,15 @@ export async function meets(db: Db, workspaceId: string, catalog: FieldCatalog, 
 
 // ------------------------------------------------------------------ record events
 
+/** The changed fields with `custom.<key>` for each custom value that differs (a change of custom lists only `custom`). */
+function withCustomKeys(data: { record: Row | null; previous: Row | null; changedFields: string[] }): string[] {
+  if (!data.changedFields.includes('custom')) return data.changedFields;
+  const before = (data.previous?.custom ?? {}) as Row;
+  const after = (data.record?.custom ?? {}) as Row;
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
+  return [...data.changedFields, ...keys.map((k) => `custom.${k}`)];
+}
+
 /**
  * Queues the runs an audited change triggers (called by writeAudit in the change's transaction):
  * one per active automation whose trigger names one of the change's events and whose conditions
@@ -155,7 +164,7 @@ export async function enqueueAutomationRuns(tx: Db, ctx: Ctx, entry: AuditInput)
     if (!event || !event.data.record) continue;
     const subject = subjectOf(trigger);
     const conditions = JSON.parse(automation.conditions) as Condition[];
-    if (!(await meets(tx, ctx.workspaceId, catalog, subject, conditions, event.data.record, event.data.changedFields, now))) continue;
+    if (!(await meets(tx, ctx.workspaceId, catalog, subject, conditions, event.data.record, withCustomKeys(event.data), now))) continue;
     if (depth > MAX_DEPTH) {
       ctx.automation?.notes.push(`stopped: this change would run automation '${automation.name}' ${depth} levels deep; automations trigger each other at most ${MAX_DEPTH} levels deep`);
       continue;
