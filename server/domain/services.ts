@@ -17,6 +17,7 @@ import { ObjectService } from './objects.js';
 import { describeSchema, type SchemaDescription } from './schema.js';
 import { ViewService } from './views.js';
 import { WebhookService } from './webhooks/service.js';
+import { mailerFromEnv, type Mailer } from './mail/mailer.js';
 import { targetPolicyFromEnv } from './webhooks/targets.js';
 import { StageOrder } from '../../shared/schemas.js';
 
@@ -42,6 +43,8 @@ export interface Services {
   automations: AutomationService;
   /** The data model: every entity with its standard and custom fields (GET /crm/schema, crm.schema.describe). */
   schema(ctx: Ctx): Promise<SchemaDescription>;
+  /** Outgoing mail (invites), when KITH_SMTP_URL configures a server. */
+  mail: Mailer;
 }
 
 export function createServices(store: Store): Services {
@@ -56,6 +59,7 @@ export function createServices(store: Store): Services {
     webhooks: new WebhookService(store.db, targetPolicyFromEnv()),
     automations: new AutomationService(records, targetPolicyFromEnv()),
     schema: (ctx) => describeSchema(store, ctx),
+    mail: mailerFromEnv(),
     reorderStages: async (ctx, pipelineId, input) => {
       const { stageIds } = parseInput(StageOrder, input);
       requireWrite(ctx, requiredRole('stages', 'update') ?? 'OWNER', 'reorder stages');

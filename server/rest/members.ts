@@ -8,7 +8,9 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { Role } from '../../shared/schemas.js';
 import { InviteCreate, MemberUpdate } from '../domain/accounts.js';
+import { inviteMail, type MailOutcome } from '../domain/mail/mailer.js';
 import type { Services } from '../domain/services.js';
+import { publicOrigin } from '../http/publicUrl.js';
 import type { RouteDef } from './routeTable.js';
 
 const Member = z.object({ id: z.string(), name: z.string(), email: z.string(), role: Role });
@@ -28,7 +30,6 @@ const Link = z.object({ token: z.string(), url: z.string().describe('The one-tim
 
 const param = (req: Request, name: string) => String(req.params[name]);
 /** The origin the caller reached this server at, for the links it hands out. */
-const origin = (req: Request) => `${req.protocol}://${req.get('host')}`;
 const member = (m: { id: string; name: string; email: string; role: string }) => ({ id: m.id, name: m.name, email: m.email, role: m.role as Role });
 const invite = ({ workspaceId: _ws, ...rest }: z.infer<typeof Invite> & { workspaceId: string }) => rest;
 
@@ -79,7 +80,7 @@ export function memberRoutes(services: Services): RouteDef[] {
       status: 201,
       handler: async (ctx, req) => {
         const link = await accounts.createResetLink(ctx, param(req, 'userId'));
-        return { ...link, url: `${origin(req)}/setup#token=${link.token}` };
+        return { ...link, url: `${publicOrigin(req)}/setup#token=${link.token}` };
       },
     },
     {
@@ -96,14 +97,26 @@ export function memberRoutes(services: Services): RouteDef[] {
       path: '/workspace/invites',
       tag: 'Workspace',
       summary: 'Invite someone by email with a role (owners): returns the one-time link, valid 7 days',
-      description: 'The link (`/invite#token=…`) is shown once: copy it to the person. Accepting it — signed in as that email, or creating the account with name and password — adds the membership.',
+      description:
+        'The link (`/invite#token=…`) is shown once: copy it to the person; when the server has a mail server (KITH_SMTP_URL) it is also mailed to them (`mailed`). Accepting it — signed in as that email, or creating the account with name and password — adds the membership.',
       ungated: true,
       body: InviteCreate,
-      response: Invite.extend({ token: z.string(), url: z.string() }),
+      response: Invite.extend({
+        token: z.string(),
+        url: z.string(),
+        mailed: z.boolean().describe('Whether the link was also mailed to the person (only when the server has KITH_SMTP_URL)'),
+        mailError: z.string().optional().describe('Why a configured mail server did not take it; the invite stands and the link still works'),
+      }),
       status: 201,
       handler: async (ctx, req) => {
         const created = await accounts.createInvite(ctx, req.body);
-        return { ...invite(created.invite), token: created.token, url: `${origin(req)}/invite#token=${created.token}` };
+        const url = `${publicOrigin(req)}/invite#token=${created.token}`;
+        let mailed: MailOutcome = { mailed: false, reason: '' };
+        if (services.mail.configured) {
+          const inviter = ctx.userId ? (await accounts.findUser(ctx.userId)).name : 'An owner';
+          mailed = await services.mail.send(inviteMail({ to: created.invite.email, inviter, workspace: ctx.workspace.name, role: created.invite.role, url, expiresAt: created.invite.expiresAt }));
+        }
+        return { ...invite(created.invite), token: created.token, url, mailed: mailed.mailed, ...(!mailed.mailed && services.mail.configured ? { mailError: mailed.reason } : {}) };
       },
     },
     {

@@ -42,7 +42,7 @@ export function MembersSection() {
   const [error, setError] = useState<string | null>(null);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('MEMBER');
-  const [link, setLink] = useState<{ email: string; url: string } | null>(null);
+  const [link, setLink] = useState<{ email: string; url: string; mailed: boolean; mailError?: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
   const load = useCallback(async () => {
@@ -77,8 +77,8 @@ export function MembersSection() {
 
   const invite = () =>
     run(async () => {
-      const created = await crmSend<{ url: string; email: string }>(connection, 'POST', '/workspace/invites', { email: email.trim(), role });
-      setLink({ email: created.email, url: created.url });
+      const created = await crmSend<{ url: string; email: string; mailed: boolean; mailError?: string }>(connection, 'POST', '/workspace/invites', { email: email.trim(), role });
+      setLink({ email: created.email, url: created.url, mailed: created.mailed, mailError: created.mailError });
       setEmail('');
     });
 
@@ -146,7 +146,12 @@ export function MembersSection() {
               </Button>
             </Group>
             {link && (
-              <Alert color="teal" title={`Invite link for ${link.email} (shown once, valid 7 days)`}>
+              <Alert color="teal" title={`Invite link for ${link.email} (shown once, valid 7 days)${link.mailed ? ' — also mailed to them' : ''}`}>
+                {link.mailError && (
+                  <Text size="sm" c="orange.8" mb="xs" data-testid="invite-mail-error">
+                    {`Not mailed (${link.mailError}): copy the link to them.`}
+                  </Text>
+                )}
                 <Group gap="sm" wrap="nowrap">
                   <Code style={{ overflowWrap: 'anywhere' }} data-testid="invite-link">
                     {link.url}
