@@ -541,6 +541,8 @@ describe('automations', () => {
     );
     await refused({ steps: [{ type: 'http_request', url: 'http://169.254.169.254/latest' }] }, 'steps.0.url', /not a public address/);
     await refused({ steps: [{ type: 'set_field', field: 'wonAt', value: null }] }, 'steps.0.field', /not a field a step can set/);
+    await refused({ steps: [{ type: 'set_field', field: 'status', value: 'paused' }] }, 'steps.0.value', /open|won|lost/);
+    await refused({ steps: [{ type: 'http_request', url: 'https://projects.example/api', headers: { Host: 'internal' } }] }, 'steps.0.headers.Host', /set by Kith/);
     await refused({ steps: [{ type: 'add_label', label: 'x', colour: 'red' }] }, 'steps.0.colour', /unknown field/);
     await refused({ steps: [{ type: 'add_label', label: '{{response.id}}' }] }, 'steps.0.label', /no field 'id' on response/);
     await refused({ trigger: { event: 'deal.exploded' } }, 'trigger.event', /unknown event type/);

@@ -39,6 +39,8 @@ export const STEP_TYPES = ['set_field', 'add_label', 'remove_label', 'create_act
 export type StepType = (typeof STEP_TYPES)[number];
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+/** Headers a step may not set: the connection's and the body's own. */
+const FIXED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'content-type', 'keep-alive', 'upgrade', 'te', 'trailer']);
 export const SECRET_NAME = FIELD_KEY;
 
 const Template = z.json();
@@ -333,9 +335,16 @@ async function checkStep(step: Step, at: string, c: StepCheck): Promise<void> {
   const { subject, custom, fail } = c;
   const entity = subject.objectType ?? subject.entity;
   switch (step.type) {
-    case 'set_field':
-      if (!writable(subject, step.field, custom)) fail(`${at}.field`, `'${step.field}' is not a field a step can set on ${entity}`);
+    case 'set_field': {
+      if (!writable(subject, step.field, custom)) return void fail(`${at}.field`, `'${step.field}' is not a field a step can set on ${entity}`);
+      // a value without placeholders is checked now as the record's update would check it
+      const update = COLLECTIONS[subject.collection].update;
+      if (update && !step.field.startsWith('custom.') && !JSON.stringify(step.value).includes('{{')) {
+        const parsed = (update.shape[step.field] as z.ZodType).safeParse(step.value);
+        if (!parsed.success) fail(`${at}.value`, parsed.error.issues[0]?.message ?? 'is not a value of this field');
+      }
       return;
+    }
     case 'add_label':
     case 'remove_label':
       if (!COLLECTIONS[subject.collection].jsonFields.includes('labels')) fail(`${at}.type`, `${entity} records have no labels`);
@@ -368,6 +377,7 @@ async function checkStep(step: Step, at: string, c: StepCheck): Promise<void> {
       return;
     }
     case 'http_request':
+      for (const name of Object.keys(step.headers ?? {})) if (FIXED_HEADERS.has(name.toLowerCase())) fail(`${at}.headers.${name}`, 'is set by Kith for every request (the body is JSON)');
       try {
         // placeholders in the URL are values of the run: check the URL with stand-ins (again at the run, resolved)
         checkTargetUrl(step.url.replace(/\{\{[^}]*\}\}/g, 'x'), c.policy, `${at}.url`);
