@@ -378,6 +378,21 @@ describe('automations', () => {
     assert.match(manual.body.note, /does not meet the conditions/);
     const again = await server.api('POST', `/crm/automations/${id}/run`, { recordId: person.id });
     assert.deepEqual([again.body.trigger, again.body.state], ['manual', 'pending']);
+    await settled(server, id, 3);
+
+    // a tool that stays down: after 24 h of retries the run fails, saying why; later steps never ran
+    tool.answer = () => [500, { error: 'down' }];
+    const eve = (await server.api('POST', '/crm/people', { name: 'Eve', email: 'eve@example.com' })).body;
+    await until('the first failed attempt', async () => {
+      await server.services.automations.settle();
+      return (await runsOf(server, id))[0].steps[0]?.status === 'retrying';
+    });
+    ahead += 25 * 3_600_000;
+    const [failed] = await settled(server, id, 4);
+    assert.deepEqual([failed.recordId, failed.state, failed.steps.length], [eve.id, 'failed', 1]);
+    assert.match(failed.error, /failed for 24 h: HTTP 500/);
+    assert.equal(failed.steps[0].attempts, 2);
+    assert.deepEqual((await server.api('GET', `/crm/people/${eve.id}`)).body.labels, []);
     ahead = 0;
   });
 
