@@ -42,7 +42,8 @@ beforeAll(async () => {
   await accounts.setPassword(mia.id, PASSWORD, { userId: null });
   // the MCP client's own redirect target (as a desktop client listens on loopback)
   callback = http.createServer((req, res) => {
-    codes.push(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/callback') codes.push(url.searchParams); // not the browser's /favicon.ico
     res.setHeader('content-type', 'text/html');
     res.end('<p>Connected. You can close this window.</p>');
   });
