@@ -57,6 +57,15 @@ afterAll(async () => {
 });
 
 const mcpUrl = () => new URL('/mcp', server.url);
+const violations: string[] = [];
+
+/** Records Content-Security-Policy violations of the page (the consent page runs under the server's CSP). */
+async function watchCsp(page: Page): Promise<void> {
+  await page.exposeFunction('__cspViolation', (text: string) => violations.push(text));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __cspViolation(t: string): void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`)),
+  );
+}
 
 /** Starts the SDK's flow: the client is refused and asks to open the authorization page. */
 async function startFlow(provider: MemoryOAuthProvider): Promise<{ transport: StreamableHTTPClientTransport; url: URL }> {
@@ -89,6 +98,7 @@ async function rawStatus(token: string): Promise<number> {
 describe('OAuth for a remote MCP client, consent in Chromium', () => {
   test('sign in, connect the app with full access, use it, refresh, revoke it in Settings → the next call is 401', async () => {
     const { context, page } = await newPage(browser);
+    await watchCsp(page);
     // the person signs in with a password first (the app's own sign-in screen)
     await page.goto(server.url + '/');
     await page.getByTestId('signin-email').fill('owner@kith.local');
@@ -145,6 +155,7 @@ describe('OAuth for a remote MCP client, consent in Chromium', () => {
     await assert.rejects(client.callTool({ name: 'crm.organization.list', arguments: {} }));
     assert.ok(provider.authorizationUrl, 'the client is sent to authorize again');
     await context.close();
+    assert.deepEqual(violations, [], 'no Content-Security-Policy violation');
   });
 
   test('a person who signs in on the consent page grants read-only access: read tools only', async () => {
