@@ -23,7 +23,7 @@ import type { EventPayload } from '../webhooks/outbox.js';
 import { send } from '../webhooks/send.js';
 import { resolveTarget, type Lookup, type TargetPolicy } from '../webhooks/targets.js';
 import { activityLink, type Step } from './definition.js';
-import { addComputed, claimSchedule, type RunPayload } from './queue.js';
+import { addComputed, claimSchedule, dueDay, type RunPayload } from './queue.js';
 import { render, type Json } from './template.js';
 
 export interface AutomationDispatcherOptions {
@@ -143,11 +143,14 @@ export class AutomationDispatcher {
     const now = this.now();
     const scheduled = await this.db
       .selectFrom('automations')
-      .select(['id', 'workspaceId', 'trigger', 'conditions', 'createdBy'])
+      .select(['id', 'workspaceId', 'trigger', 'conditions', 'createdBy', 'lastScheduledDay'])
       .where('active', '=', 1)
       .where('triggerKind', '=', 'schedule')
       .execute();
     for (const automation of scheduled) {
+      // not due yet today, or today's run claimed already: nothing to do (the claim itself is checked in the database)
+      const day = dueDay(JSON.parse(automation.trigger), now);
+      if (!day || (automation.lastScheduledDay !== null && automation.lastScheduledDay >= day)) continue;
       try {
         const ctx = await this.ctxOf(automation.workspaceId, automation.createdBy, null);
         if (ctx) await claimSchedule(this.db, ctx, automation, now);
