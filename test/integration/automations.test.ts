@@ -139,6 +139,8 @@ describe('automations', () => {
 
     // 1. REST
     const restDeal = await newDeal('Website relaunch');
+    // a refused change is rolled back with the runs it would have queued (the count of runs below)
+    assert.equal((await server.api('PATCH', `/crm/deals/${restDeal.id}`, { status: 'won', amount: -5 })).status, 422);
     assert.equal((await server.api('PATCH', `/crm/deals/${restDeal.id}`, { status: 'won' })).status, 200);
 
     // 2. MCP, with the SDK client
