@@ -25,7 +25,9 @@ export const RecordOut = z.looseObject({}).refine((r) => typeof r.id === 'string
 export const PipelineOut = z.looseObject({ id: str, stages: z.array(z.looseObject({})) });
 
 /** A page of a list: pass nextCursor back as cursor for the next one; null on the last page. */
-export const page = <T extends z.ZodType>(item: T) => z.looseObject({ data: z.array(item), nextCursor: str.nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  // the listing says data is an array (its items are the tool's records); each item is still checked here
+  z.looseObject({ data: z.array(z.unknown()), nextCursor: str.nullable() }).refine((p) => p.data.every((r) => item.safeParse(r).success), { error: "every item of data is one of the tool's records" });
 
 /** Leaves out of a record what costs a model's context and says nothing: null and empty values, and workspaceId (the caller's own). */
 export function present(record: Record<string, unknown>): Record<string, unknown> {
