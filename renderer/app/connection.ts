@@ -157,6 +157,8 @@ class ConnectionCheckError extends Error {
   constructor(
     message: string,
     readonly status: number | null,
+    /** The server's field errors ({path, message}), when it named any: forms show them at their fields. */
+    readonly errors?: { path: string; message: string }[],
   ) {
     super(message);
   }
@@ -200,7 +202,7 @@ export async function crmSend<T>(conn: Connection, method: 'POST' | 'PATCH' | 'P
   const answer = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const fields = Array.isArray(answer?.errors) && answer.errors.length ? answer.errors.map((e: { path: string; message: string }) => `${e.path}: ${e.message}`).join('; ') : null;
-    throw new ConnectionCheckError(fields ?? (answer?.detail ? String(answer.detail) : `The server answered ${res.status}`), res.status);
+    throw new ConnectionCheckError(fields ?? (answer?.detail ? String(answer.detail) : `The server answered ${res.status}`), res.status, fields ? answer.errors : undefined);
   }
   return answer as T;
 }

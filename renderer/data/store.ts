@@ -18,7 +18,7 @@ import { clientId, databaseName, isBrowser, openDatabase } from './database.js';
 import { localPendingStore, PendingWrites, stripMeta, trackLocalWrites } from './pending.js';
 import { Rejections } from './rejections.js';
 import { Replications } from './replication.js';
-import { prepareCreate, prepareUpdate, localNow, type LocalContext } from './rules.js';
+import { prepareArchive, prepareCreate, prepareRemove, prepareUpdate, localNow, type LocalContext } from './rules.js';
 import type { SelfCheckResult } from './selfCheck.js';
 import { SELF_CHECK_SETTLE_MS, SelfCheckSchedule } from './selfCheckSchedule.js';
 import { StatusState, type SyncStatus } from './status.js';
@@ -184,6 +184,8 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     },
     async archive(collection, id) {
       const doc = await getDoc(collection, id);
+      // refuse what the server would (the default pipeline), with its message
+      await prepareArchive(local, collection, stripMeta(doc.toJSON() as Record<string, unknown>));
       if (doc.get('archivedAt') == null) await doc.incrementalPatch({ archivedAt: localNow(), updatedAt: localNow() });
     },
     async restore(collection, id) {
@@ -193,6 +195,8 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
     async remove(collection, id) {
       if (collection === 'stageChanges') throw new Error('stage changes are recorded by the server; they cannot be deleted');
       const doc = await getDoc(collection, id);
+      // refuse what the server would (a stage deals use, the default pipeline), with its message
+      await prepareRemove(local, collection, stripMeta(doc.toJSON() as Record<string, unknown>));
       await doc.incrementalRemove();
     },
     reconnect,

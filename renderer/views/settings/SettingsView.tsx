@@ -10,6 +10,9 @@ import { AppearanceSection } from './AppearanceSection.js';
 import { AutomationsSection } from './automations/AutomationsSection.js';
 import { ConnectedAppsSection } from './ConnectedAppsSection.js';
 import { ConnectionSection } from './ConnectionSection.js';
+import { FieldsSection } from './datamodel/FieldsSection.js';
+import { ObjectTypesSection } from './datamodel/ObjectTypesSection.js';
+import { PipelinesSection } from './datamodel/PipelinesSection.js';
 import { MembersSection } from './MembersSection.js';
 import { ShortcutsSection } from './ShortcutsSection.js';
 import { SyncSection } from './SyncSection.js';
@@ -23,6 +26,9 @@ export function SettingsView() {
       <ConnectionSection />
       <WorkspaceSection />
       <MembersSection />
+      <PipelinesSection />
+      <FieldsSection />
+      <ObjectTypesSection />
       <ApiKeysSection />
       <ConnectedAppsSection />
       <AgentSection />
