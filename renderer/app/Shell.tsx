@@ -7,7 +7,7 @@ import { useEffect, useRef } from 'react';
 import { AppShell, Badge, Box, Burger, Group, Kbd, Modal, NavLink, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
-import { IconBuilding, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
+import { IconBox, IconBuilding, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { useKith } from './KithContext.js';
 import { SHORTCUTS } from './shortcuts.js';
@@ -25,6 +25,9 @@ import { OrganizationDetail } from '../views/organizations/OrganizationDetail.js
 import { PeopleView } from '../views/people/PeopleView.js';
 import { PersonDetail } from '../views/people/PersonDetail.js';
 import { ActivitiesView } from '../views/activities/ActivitiesView.js';
+import { ObjectsView } from '../views/objects/ObjectsView.js';
+import { ObjectRecordDetail } from '../views/objects/ObjectRecordDetail.js';
+import { useObjectTypes } from '../components/custom/useCustomFields.js';
 
 const NAV = [
   { href: '/', label: 'Board', Icon: IconLayoutKanban, key: 'b', match: (p: string) => p === '/' || p.startsWith('/deals') },
@@ -75,6 +78,7 @@ function ShellFrame() {
   const [helpOpened, help] = useDisclosure(false);
   const phone = useMediaQuery('(max-width: 36em)') ?? false;
   const { openCreate } = useQuickCreate();
+  const { types: objectTypes } = useObjectTypes();
   useGoToShortcuts(navigate, help.open);
   // openCreate opens nothing for whoever may not create deals
   useHotkeys([['n', () => location === '/' && openCreate('deal')]]);
@@ -84,6 +88,25 @@ function ShellFrame() {
     window.addEventListener('online', onOnline);
     return () => window.removeEventListener('online', onOnline);
   }, [store]);
+
+  const navEntry = ({ href, label, Icon, match, key }: (typeof NAV)[number]) => (
+    <NavLink
+      key={href}
+      component={Link}
+      href={href}
+      label={label}
+      leftSection={<Icon size={18} stroke={1.6} />}
+      rightSection={
+        <Text size="xs" c="dimmed">
+          g {key}
+        </Text>
+      }
+      active={match(location)}
+      onClick={nav.close}
+      data-testid={`nav-${label.toLowerCase()}`}
+      style={{ borderRadius: 6 }}
+    />
+  );
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened } }} padding="md" data-testid="app-shell">
@@ -137,24 +160,22 @@ function ShellFrame() {
           {phone && <UserMenu />}
         </Group>
         <Stack gap={2} style={{ flex: 1 }}>
-          {NAV.map(({ href, label, Icon, match, key }) => (
+          {NAV.slice(0, -1).map(navEntry)}
+          {/* each custom object type: its table (and its records) */}
+          {objectTypes.map((t) => (
             <NavLink
-              key={href}
+              key={t.key}
               component={Link}
-              href={href}
-              label={label}
-              leftSection={<Icon size={18} stroke={1.6} />}
-              rightSection={
-                <Text size="xs" c="dimmed">
-                  g {key}
-                </Text>
-              }
-              active={match(location)}
+              href={`/objects/${t.key}`}
+              label={t.plural}
+              leftSection={<IconBox size={18} stroke={1.6} />}
+              active={location === `/objects/${t.key}` || location.startsWith(`/objects/${t.key}/`)}
               onClick={nav.close}
-              data-testid={`nav-${label.toLowerCase()}`}
+              data-testid={`nav-object-${t.key}`}
               style={{ borderRadius: 6 }}
             />
           ))}
+          {NAV.slice(-1).map(navEntry)}
         </Stack>
         <NavLink label="Shortcuts" leftSection={<IconKeyboard size={18} stroke={1.6} />} rightSection={<Kbd size="xs">?</Kbd>} onClick={help.open} style={{ borderRadius: 6 }} />
       </AppShell.Navbar>
@@ -168,6 +189,8 @@ function ShellFrame() {
           <Route path="/people/:id">{(p) => <PersonDetail key={p.id} id={p.id} />}</Route>
           <Route path="/activities" component={ActivitiesView} />
           <Route path="/settings" component={SettingsView} />
+          <Route path="/objects/:type">{(p) => <ObjectsView key={p.type} type={p.type} />}</Route>
+          <Route path="/objects/:type/:id">{(p) => <ObjectRecordDetail key={p.id} type={p.type} id={p.id} />}</Route>
           <Route component={NotFound} />
         </Switch>
       </AppShell.Main>

@@ -88,10 +88,22 @@ export function schemaErrors(schema: z.ZodType, value: unknown): Record<string, 
   return result.success ? {} : errorsToForm(zodErrors(result.error));
 }
 
-/** Fields of `next` that differ from `prev` (arrays compared by value): the patch a form sends. */
+/**
+ * Fields of `next` that differ from `prev` (arrays compared by value): the patch a form sends.
+ * `custom` is compared key by key and carries only the changed values (an update merges it by key,
+ * and a required field the user did not touch is not checked again).
+ */
 export function changedFields<T extends Record<string, unknown>>(prev: Record<string, unknown>, next: T): Partial<T> {
   const out: Partial<T> = {};
   for (const key of Object.keys(next) as (keyof T & string)[]) {
+    if (key === 'custom' && next[key] && typeof next[key] === 'object') {
+      const before = (prev[key] ?? {}) as Record<string, unknown>;
+      const after = next[key] as Record<string, unknown>;
+      const changed: Record<string, unknown> = {};
+      for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) if (JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)) changed[k] = after[k] ?? null;
+      if (Object.keys(changed).length > 0) out[key] = changed as T[typeof key];
+      continue;
+    }
     if (JSON.stringify(prev[key] ?? null) !== JSON.stringify(next[key] ?? null)) out[key] = next[key];
   }
   return out;

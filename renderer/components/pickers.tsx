@@ -24,7 +24,7 @@ type PickerProps = Omit<SelectProps, 'data' | 'value' | 'onChange' | 'searchable
   onChange(value: string | null): void;
 };
 
-type PickedCollection = 'organizations' | 'people' | 'deals';
+type PickedCollection = 'organizations' | 'people' | 'deals' | 'activities' | 'records';
 type Named = { id: string } & Record<string, unknown>;
 
 const CREATE = '__create__';
@@ -44,14 +44,16 @@ function useRecordOptions(
   value: string | null | undefined,
   describe: (r: any, organizationNames: ReadonlyMap<string, string>) => string | undefined,
   prefer?: { field: string; value: string | null | undefined },
+  where: Record<string, string> = {},
 ) {
   const selected = useRxDoc<Named>(collection, value ?? null);
   const term = search.trim();
   const nameSelector = term ? { [labelField]: { $regex: escapeRegex(term), $options: 'i' } } : {};
-  const query = useMemo(() => ({ selector: { archivedAt: null, ...nameSelector }, limit: 40 }), [term, labelField]); // eslint-disable-line react-hooks/exhaustive-deps
+  const whereKey = JSON.stringify(where);
+  const query = useMemo(() => ({ selector: { archivedAt: null, ...where, ...nameSelector }, limit: 40 }), [term, labelField, whereKey]); // eslint-disable-line react-hooks/exhaustive-deps
   const preferredQuery = useMemo(
-    () => (prefer?.value ? { selector: { archivedAt: null, [prefer.field]: prefer.value, ...nameSelector }, limit: 40 } : null),
-    [term, labelField, prefer?.field, prefer?.value], // eslint-disable-line react-hooks/exhaustive-deps
+    () => (prefer?.value ? { selector: { archivedAt: null, ...where, [prefer.field]: prefer.value, ...nameSelector }, limit: 40 } : null),
+    [term, labelField, whereKey, prefer?.field, prefer?.value], // eslint-disable-line react-hooks/exhaustive-deps
   );
   const { data } = useRxQuery<Named>(collection, query);
   const { data: preferredRows } = useRxQuery<Named>(collection, preferredQuery);
@@ -86,6 +88,7 @@ export function RecordPicker({
   prefer,
   preferredGroup,
   create,
+  where,
   ...rest
 }: PickerProps & {
   collection: PickedCollection;
@@ -96,11 +99,13 @@ export function RecordPicker({
   preferredGroup?: string;
   /** creates a record named by the search text; returns its id (undefined when it failed) */
   create?: (name: string) => Promise<string | undefined>;
+  /** only records with these field values (e.g. `{type: 'project'}` for a custom object type's records) */
+  where?: Record<string, string>;
 }) {
   const [search, setSearch] = useState('');
   const [term, setTerm] = useState('');
   const [creating, setCreating] = useState(false);
-  const options = useRecordOptions(collection, labelField, term, value, describe, prefer);
+  const options = useRecordOptions(collection, labelField, term, value, describe, prefer, where);
   const selectedLabel = options.find((o) => o.value === value)?.label;
   const descriptions = useMemo(() => new Map(options.map((o) => [o.value, o.description])), [options]);
   const trimmed = term.trim();

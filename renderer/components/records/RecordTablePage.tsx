@@ -3,9 +3,15 @@
  * focuses it), label filter, active/archived switch, a sortable virtualized table, empty and
  * loading states, and `n` for a new record. The controls survive navigating to a record and back.
  */
-import { Anchor, Badge, Loader, Button, Group, Kbd, MultiSelect, SegmentedControl, Skeleton, Stack, Text, TextInput, Title, EmptyState, CloseButton } from '@mantine/core';
-import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconFilterOff, IconPlus, IconSearch } from '@tabler/icons-react';
+import { Anchor, Badge, Loader, Button, Checkbox, Group, Kbd, Menu, MultiSelect, SegmentedControl, Skeleton, Stack, Text, TextInput, Title, EmptyState, CloseButton } from '@mantine/core';
+import { useDebouncedValue, useHotkeys, useLocalStorage } from '@mantine/hooks';
+import { IconColumns3, IconFilterOff, IconPlus, IconSearch } from '@tabler/icons-react';
+import { useKith } from '../../app/KithContext.js';
+import { CustomFieldFilter } from '../custom/CustomFieldFilter.js';
+import { CustomFieldValue } from '../custom/CustomFieldValue.js';
+import { conditionActive, customPredicate, type CustomCondition } from '../custom/customFilter.js';
+import { sortKey as customSortKey } from '../custom/customValues.js';
+import { useCustomFields } from '../custom/useCustomFields.js';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useLocation } from 'wouter';
 import { VirtualTable, type Column } from './VirtualTable.js';
@@ -42,6 +48,12 @@ export interface RecordTablePageProps<T extends { id: string; labels?: string[] 
   emptyText: string;
   /** extra toolbar content (right side) */
   actions?: ReactNode;
+  /**
+   * Whose custom fields the table offers (a collection name or an object type key): a "Columns"
+   * menu shows them as columns (chosen per table, remembered on this device) and the filter bar
+   * filters by one of them.
+   */
+  customEntity?: string;
 }
 
 interface Controls {
@@ -49,6 +61,8 @@ interface Controls {
   labels: string[];
   archived: RowFilter['archived'];
   sort: SortState;
+  /** a filter on one custom field */
+  custom: CustomCondition | null;
 }
 
 const TABLE_HEIGHT = 'calc(100dvh - var(--app-shell-header-height, 56px) - 150px)';
@@ -57,7 +71,7 @@ const TABLE_HEIGHT = 'calc(100dvh - var(--app-shell-header-height, 56px) - 150px
 const savedControls = new Map<string, Controls>();
 
 function useControls(entity: string, defaultSort: SortState) {
-  const [controls, setControls] = useState<Controls>(() => savedControls.get(entity) ?? { query: '', labels: [], archived: 'active', sort: defaultSort });
+  const [controls, setControls] = useState<Controls>(() => savedControls.get(entity) ?? { query: '', labels: [], archived: 'active', sort: defaultSort, custom: null });
   const update = (patch: Partial<Controls>) =>
     setControls((prev) => {
       const next = { ...prev, ...patch };
@@ -68,7 +82,29 @@ function useControls(entity: string, defaultSort: SortState) {
 }
 
 export function RecordTablePage<T extends { id: string; labels?: string[] | null; archivedAt?: string | null }>(props: RecordTablePageProps<T>) {
-  const { entity, rows, loading, sortKeys } = props;
+  const { entity, rows, loading } = props;
+  const { workspaceId } = useKith().info;
+  const { fields: customFields } = useCustomFields(props.customEntity ?? null);
+  const [shownKeys, setShownKeys] = useLocalStorage<string[]>({ key: `kith.columns.${workspaceId}.${entity}`, defaultValue: [] });
+  const shownFields = useMemo(() => customFields.filter((f) => shownKeys.includes(f.key)), [customFields, shownKeys]);
+  const columns = useMemo<Column<T>[]>(
+    () => [
+      ...props.columns,
+      ...shownFields.map((def) => ({
+        key: `custom.${def.key}`,
+        header: def.label,
+        width: 150,
+        sortable: true,
+        render: (r: T) => <CustomFieldValue def={def} value={(r as { custom?: Record<string, unknown> }).custom?.[def.key]} />,
+      })),
+    ],
+    [props.columns, shownFields],
+  );
+  const sortKeys = useMemo(() => {
+    const keys: Record<string, (row: T) => string | null | undefined> = { ...props.sortKeys };
+    for (const def of shownFields) keys[`custom.${def.key}`] = (r: T) => customSortKey(def, (r as { custom?: Record<string, unknown> }).custom?.[def.key]);
+    return keys;
+  }, [props.sortKeys, shownFields]);
   const [, navigate] = useLocation();
   const [controls, update] = useControls(entity, props.defaultSort);
   const [query] = useDebouncedValue(controls.query, 120);
@@ -99,10 +135,11 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
   const sortedAsc = useMemo(() => memoAcross([indexed, sortKey], () => sortRows(indexed, sortKeys[sortKey], 'asc')), [indexed, sortKey, sortKeys]);
   const direction = sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction;
   const sorted = useMemo(() => (direction === 'asc' ? sortedAsc : memoAcross([sortedAsc, 'desc'], () => reverseKeepingEmptyLast(sortedAsc, sortKeys[sortKey]))), [sortedAsc, direction]); // eslint-disable-line react-hooks/exhaustive-deps
-  const filtered = useMemo(
-    () => filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, indexed.textOf).map((r) => r.row),
-    [sorted, query, controls.labels, controls.archived, indexed],
-  );
+  const customMatch = useMemo(() => customPredicate(controls.custom, customFields), [controls.custom, customFields]);
+  const filtered = useMemo(() => {
+    const rowsMatching = filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, indexed.textOf).map((r) => r.row);
+    return customMatch ? rowsMatching.filter((r) => customMatch((r as { custom?: Record<string, unknown> }).custom)) : rowsMatching;
+  }, [sorted, query, controls.labels, controls.archived, indexed, customMatch]);
   useEffect(() => warmSearchText(indexed), [indexed]);
   const labelStats = useMemo(() => memoAcross([indexed, 'labels'], () => labelCounts(indexed)), [indexed]);
   const labelOptions = useMemo(() => labelStats.map(({ label }) => ({ value: label, label })), [labelStats]);
@@ -117,9 +154,10 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
     controls.sort.direction === props.defaultSort.direction &&
     controls.labels.length === 0 &&
     controls.archived === 'active' &&
+    !conditionActive(controls.custom) &&
     query.trim() === '';
-  const filtering = query.trim() !== '' || controls.labels.length > 0 || controls.archived !== 'active';
-  const clearFilters = () => update({ query: '', labels: [], archived: 'active' });
+  const filtering = query.trim() !== '' || controls.labels.length > 0 || controls.archived !== 'active' || conditionActive(controls.custom);
+  const clearFilters = () => update({ query: '', labels: [], archived: 'active', custom: null });
   const fmt = (n: number) => n.toLocaleString('en-US');
 
   return (
@@ -140,6 +178,30 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         </Group>
         <Group gap="sm">
           {props.actions}
+          {customFields.length > 0 && (
+            <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
+              <Menu.Target>
+                <Button variant="default" leftSection={<IconColumns3 size={16} />} data-testid={`${entity}-columns`}>
+                  Columns
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown data-testid={`${entity}-columns-menu`}>
+                <Menu.Label>Custom fields</Menu.Label>
+                {customFields.map((f) => (
+                  <Menu.Item
+                    key={f.key}
+                    onClick={() => setShownKeys((keys) => (keys.includes(f.key) ? keys.filter((k) => k !== f.key) : [...keys, f.key]))}
+                    leftSection={<Checkbox size="xs" checked={shownKeys.includes(f.key)} onChange={() => undefined} tabIndex={-1} aria-hidden />}
+                    data-testid={`${entity}-column-${f.key}`}
+                    aria-checked={shownKeys.includes(f.key)}
+                    role="menuitemcheckbox"
+                  >
+                    {f.label}
+                  </Menu.Item>
+                ))}
+              </Menu.Dropdown>
+            </Menu>
+          )}
           {props.onNew && (
             <Button leftSection={<IconPlus size={16} />} onClick={props.onNew} data-testid={`${entity}-new`} rightSection={<Kbd size="xs">N</Kbd>}>
               New {props.noun.one}
@@ -198,13 +260,14 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
           ]}
           data-testid={`${entity}-archived-filter`}
         />
+        <CustomFieldFilter fields={customFields} value={controls.custom} onChange={(custom) => update({ custom })} testId={`${entity}-custom-filter`} />
       </Group>
 
       {showPreview ? (
         <VirtualTable
           testId={`${entity}-table`}
           rows={props.preview!}
-          columns={props.columns}
+          columns={columns}
           rowKey={(r) => r.id}
           sort={props.defaultSort}
           onSort={(sort) => update({ sort })}
@@ -236,7 +299,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
           icon={<IconFilterOff size={28} />}
           withIndicatorBackground
           title={`No ${props.noun.many} match`}
-          description="Try another search or remove a label filter."
+          description="Try another search or remove a filter."
         >
           <EmptyState.Actions>
             <Button variant="default" onClick={clearFilters}>
@@ -248,7 +311,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         <VirtualTable
           testId={`${entity}-table`}
           rows={filtered}
-          columns={props.columns}
+          columns={columns}
           rowKey={(r) => r.id}
           sort={{ key: sortKey, direction: sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction }}
           onSort={(sort) => update({ sort })}

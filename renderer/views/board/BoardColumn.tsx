@@ -6,6 +6,7 @@ import { memo, useRef } from 'react';
 import { Badge, Box, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
 import { useDroppable } from '@dnd-kit/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import type { FieldDefinition } from '../../../shared/customFields.js';
 import type { StageRecord } from '../../../shared/schemas.js';
 import { formatMoney, formatPercent } from '../../lib/format.js';
 import { totalsLines, type BoardColumnModel, type CurrencyTotal } from './boardModel.js';
@@ -21,6 +22,8 @@ interface Props {
   ownerNames: Map<string, string>;
   actions: DealCardActions;
   readOnly: boolean;
+  /** the custom fields chosen for the cards */
+  cardFields: readonly FieldDefinition[];
 }
 
 export function TotalsLine({ totals, testId, compact = false }: { totals: CurrencyTotal[]; testId?: string; compact?: boolean }) {
@@ -50,7 +53,7 @@ export function TotalsLine({ totals, testId, compact = false }: { totals: Curren
   );
 }
 
-function BoardColumnImpl({ column, stages, organizationNames, ownerNames, actions, readOnly }: Props) {
+function BoardColumnImpl({ column, stages, organizationNames, ownerNames, actions, readOnly, cardFields }: Props) {
   const { stage, deals, totals } = column;
   const { setNodeRef, isOver } = useDroppable({ id: `stage:${stage.id}`, data: { stageId: stage.id } });
   const scrollRef = useRef<HTMLDivElement | null>(null);
@@ -119,6 +122,7 @@ function BoardColumnImpl({ column, stages, organizationNames, ownerNames, action
                     stages={stages}
                     actions={actions}
                     readOnly={readOnly}
+                    fields={cardFields}
                   />
                 </div>
               );

@@ -5,7 +5,7 @@
  * may not edit deals gets the same board to read: no drag, no card menu, no "New deal".
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Button, Center, CloseButton, EmptyState, Group, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
+import { Box, Button, Center, Checkbox, CloseButton, EmptyState, Group, Menu, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
 import { useHotkeys, useLocalStorage } from '@mantine/hooks';
 import {
   DndContext,
@@ -22,7 +22,7 @@ import {
   type KeyboardCoordinateGetter,
   type DragStartEvent,
 } from '@dnd-kit/core';
-import { IconLayoutKanban, IconPlus, IconSearch, IconThumbDown, IconTrophy } from '@tabler/icons-react';
+import { IconLayoutCards, IconLayoutKanban, IconPlus, IconSearch, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import { useLocation } from 'wouter';
 import type { DealContactRecord, DealRecord, OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
@@ -33,6 +33,9 @@ import { useQuickCreate } from '../../components/create/QuickCreate.js';
 import { usePermissions } from '../../hooks/usePermissions.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
 import { escapeRegex } from '../../components/pickers.js';
+import { CustomFieldFilter } from '../../components/custom/CustomFieldFilter.js';
+import { conditionActive, customPredicate, type CustomCondition } from '../../components/custom/customFilter.js';
+import { useCustomFields } from '../../components/custom/useCustomFields.js';
 import { useDealOutcome } from '../deals/outcome.js';
 import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type DealSearchMatches, type StatusFilter } from './boardModel.js';
 import { BoardColumn, TotalsLine } from './BoardColumn.js';
@@ -116,13 +119,29 @@ export function BoardView() {
   const validPipelineId = pipelines.some((p) => p.id === pipelineId) ? pipelineId : ((pipelines.find((p) => p.isDefault) ?? pipelines[0])?.id ?? null);
 
   const [filters, setFilters] = useState<BoardFilters>({ ownerId: null, labels: [], search: '', status: 'open' });
+  const { fields: dealFields } = useCustomFields('deals');
+  const [customFilter, setCustomFilter] = useState<CustomCondition | null>(null);
+  const customMatch = useMemo(() => customPredicate(customFilter, dealFields), [customFilter, dealFields]);
+  // the custom fields shown on cards, chosen per pipeline and remembered on this device
+  const [cardFieldKeys, setCardFieldKeys] = useLocalStorage<Record<string, string[]>>({ key: `kith.board.cardFields.${store.info.workspaceId}`, defaultValue: {} });
+  const chosenCardKeys = useMemo(() => (validPipelineId ? (cardFieldKeys[validPipelineId] ?? []) : []), [cardFieldKeys, validPipelineId]);
+  const cardFields = useMemo(() => dealFields.filter((f) => chosenCardKeys.includes(f.key)), [dealFields, chosenCardKeys]);
+  const toggleCardField = (key: string) =>
+    validPipelineId &&
+    setCardFieldKeys((all) => ({
+      ...all,
+      [validPipelineId]: (all[validPipelineId] ?? []).includes(key) ? (all[validPipelineId] ?? []).filter((k) => k !== key) : [...(all[validPipelineId] ?? []), key],
+    }));
   const searchRef = useRef<HTMLInputElement>(null);
   useHotkeys([['/', () => searchRef.current?.focus()]]);
 
   const dealQuery = useMemo(() => (validPipelineId ? { selector: { pipelineId: validPipelineId } } : null), [validPipelineId]);
   const { data: allDeals, loading: dealsLoading } = useRxQuery<DealRecord>('deals', dealQuery);
   const matches = useSearchMatches(filters.search);
-  const visible = useMemo(() => filterDeals(allDeals, filters, matches), [allDeals, filters, matches]);
+  const visible = useMemo(() => {
+    const deals = filterDeals(allDeals, filters, matches);
+    return customMatch ? deals.filter((d) => customMatch(d.custom)) : deals;
+  }, [allDeals, filters, matches, customMatch]);
   const columns = useMemo(() => buildColumns(stages, visible), [stages, visible]);
   const stageProbability = useMemo(() => new Map(stages.map((s) => [s.id, s.probability])), [stages]);
   const summary = useMemo(
@@ -199,7 +218,7 @@ export function BoardView() {
   }, [pipelineId, storedPipeline, setStoredPipeline]);
 
   const loading = structureLoading || (dealsLoading && allDeals.length === 0);
-  const filtersActive = filters.ownerId !== null || filters.labels.length > 0 || filters.search.trim() !== '' || filters.status !== 'open';
+  const filtersActive = filters.ownerId !== null || filters.labels.length > 0 || filters.search.trim() !== '' || filters.status !== 'open' || conditionActive(customFilter);
 
   if (!structureLoading && pipelines.length === 0) {
     return (
@@ -272,10 +291,42 @@ export function BoardView() {
             nothingFoundMessage="No such label"
             data-testid="label-filter"
           />
+          <CustomFieldFilter fields={dealFields} value={customFilter} onChange={setCustomFilter} testId="board-custom-filter" />
           {filtersActive && (
-            <Button variant="subtle" size="xs" onClick={() => setFilters({ ownerId: null, labels: [], search: '', status: 'open' })}>
+            <Button
+              variant="subtle"
+              size="xs"
+              onClick={() => {
+                setFilters({ ownerId: null, labels: [], search: '', status: 'open' });
+                setCustomFilter(null);
+              }}
+            >
               Reset
             </Button>
+          )}
+          {dealFields.length > 0 && (
+            <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
+              <Menu.Target>
+                <Button variant="default" size="sm" leftSection={<IconLayoutCards size={16} />} data-testid="card-fields">
+                  Card fields
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown data-testid="card-fields-menu">
+                <Menu.Label>Shown on this pipeline's cards</Menu.Label>
+                {dealFields.map((f) => (
+                  <Menu.Item
+                    key={f.key}
+                    onClick={() => toggleCardField(f.key)}
+                    leftSection={<Checkbox size="xs" checked={chosenCardKeys.includes(f.key)} onChange={() => undefined} tabIndex={-1} aria-hidden />}
+                    role="menuitemcheckbox"
+                    aria-checked={chosenCardKeys.includes(f.key)}
+                    data-testid={`card-field-${f.key}`}
+                  >
+                    {f.label}
+                  </Menu.Item>
+                ))}
+              </Menu.Dropdown>
+            </Menu>
           )}
           {canCreate && (
             <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })} data-testid="new-deal">
@@ -304,7 +355,16 @@ export function BoardView() {
         <DndContext sensors={sensors} collisionDetection={collisions} accessibility={accessibility} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(null)}>
           <Box style={{ flex: 1, minHeight: 0, display: 'flex', gap: 12, overflowX: 'auto', alignItems: 'stretch', paddingBottom: 4 }}>
             {columns.map((column) => (
-              <BoardColumn key={column.stage.id} column={column} stages={stages} organizationNames={organizationNames} ownerNames={ownerNames} actions={actions} readOnly={!canMove} />
+              <BoardColumn
+                key={column.stage.id}
+                column={column}
+                stages={stages}
+                organizationNames={organizationNames}
+                ownerNames={ownerNames}
+                actions={actions}
+                readOnly={!canMove}
+                cardFields={cardFields}
+              />
             ))}
           </Box>
           {allDeals.length === 0 && canCreate && (
@@ -328,6 +388,7 @@ export function BoardView() {
                 deal={dragging}
                 organizationName={dragging.organizationId ? (organizationNames.get(dragging.organizationId) ?? null) : null}
                 ownerName={dragging.ownerId ? (ownerNames.get(dragging.ownerId) ?? null) : null}
+                fields={cardFields}
               />
             ) : null}
           </DragOverlay>

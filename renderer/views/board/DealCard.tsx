@@ -5,12 +5,17 @@
  * with a fixed height (see DealCard.module.css) so thousands mount and scroll fast; the menu
  * (Mantine) is mounted only when asked for.
  */
-import { memo, useState, type ReactNode } from 'react';
+import { memo, useState, type CSSProperties, type ReactNode } from 'react';
 import { Menu } from '@mantine/core';
 import { useDraggable } from '@dnd-kit/core';
 import { IconArrowRight, IconCalendar, IconDots, IconExternalLink, IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-react';
+import type { FieldDefinition } from '../../../shared/customFields.js';
 import type { DealRecord, StageRecord } from '../../../shared/schemas.js';
-import { formatDate, formatMoney, initials } from '../../lib/format.js';
+import { optionColor } from '../../components/custom/CustomFieldValue.js';
+import { formatCustom } from '../../components/custom/customValues.js';
+import { referenceTarget } from '../../components/custom/useCustomFields.js';
+import { useRxDoc } from '../../hooks/useRx.js';
+import { formatDate, formatDateTime, formatMoney, initials } from '../../lib/format.js';
 import classes from './DealCard.module.css';
 
 /** Cards have one fixed height so columns of thousands of deals scroll without measuring. */
@@ -32,11 +37,78 @@ interface Props {
   actions: DealCardActions;
   /** the signed-in user may not edit deals */
   readOnly: boolean;
+  /** the custom fields chosen for this pipeline's cards */
+  fields: readonly FieldDefinition[];
+}
+
+const FORMAT = { money: (amount: number, currency: string) => formatMoney(amount, currency), date: formatDate, dateTime: formatDateTime };
+
+const hasValue = (v: unknown) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
+
+/** Chip colors of an option color: a Mantine color's light variant, or a #rrggbb tint. */
+function chipStyle(color: string | null | undefined): CSSProperties | undefined {
+  if (!color) return undefined;
+  if (color.startsWith('#')) return { background: `${color}26`, color: 'var(--mantine-color-text)', boxShadow: `inset 0 0 0 1px ${color}66` };
+  return { background: `var(--mantine-color-${color}-light)`, color: `var(--mantine-color-${color}-light-color)` };
+}
+
+function ReferenceChip({ def, id }: { def: FieldDefinition; id: string }) {
+  const target = referenceTarget(def.referenceTo);
+  const { doc } = useRxDoc<Record<string, unknown>>(target.collection, id);
+  const name = doc ? String(doc[target.labelField] ?? '') : '…';
+  return (
+    <span className={classes.field} title={`${def.label}: ${name}`} data-card-field={def.key}>
+      {name}
+    </span>
+  );
+}
+
+/** A card's chosen custom values as compact chips: select options in their colors, others as "Label value". */
+function CardFields({ deal, fields }: { deal: DealRecord; fields: readonly FieldDefinition[] }) {
+  return (
+    <>
+      {fields.map((def) => {
+        const value = deal.custom?.[def.key];
+        if (!hasValue(value)) return null;
+        if (def.type === 'reference') return <ReferenceChip key={def.key} def={def} id={String(value)} />;
+        if (def.type === 'select' || def.type === 'multi_select') {
+          const values = (Array.isArray(value) ? value : [value]).map(String);
+          return values.map((v) => {
+            const option = def.options.find((o) => o.value === v);
+            return (
+              <span key={`${def.key}:${v}`} className={classes.field} style={chipStyle(option ? optionColor(option) : null)} title={`${def.label}: ${option?.label ?? v}`} data-card-field={def.key}>
+                {option?.label ?? v}
+              </span>
+            );
+          });
+        }
+        const text = formatCustom(def, value, FORMAT);
+        return (
+          <span key={def.key} className={classes.field} title={`${def.label}: ${text}`} data-card-field={def.key}>
+            {def.type === 'boolean' ? (value ? def.label : `No ${def.label.toLowerCase()}`) : `${def.label} ${text}`}
+          </span>
+        );
+      })}
+    </>
+  );
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-function DealCardBody({ deal, organizationName, ownerName, menu }: { deal: DealRecord; organizationName: string | null; ownerName: string | null; menu?: ReactNode }) {
+function DealCardBody({
+  deal,
+  organizationName,
+  ownerName,
+  menu,
+  fields,
+}: {
+  deal: DealRecord;
+  organizationName: string | null;
+  ownerName: string | null;
+  menu?: ReactNode;
+  fields: readonly FieldDefinition[];
+}) {
+  const customShown = fields.some((f) => hasValue(deal.custom?.[f.key]));
   const overdue = deal.status === 'open' && deal.expectedCloseDate !== null && deal.expectedCloseDate < today();
   return (
     <>
@@ -70,8 +142,9 @@ function DealCardBody({ deal, organizationName, ownerName, menu }: { deal: DealR
           )}
         </div>
       </div>
-      {deal.labels.length > 0 && (
+      {(deal.labels.length > 0 || customShown) && (
         <div className={classes.labels}>
+          {customShown && <CardFields deal={deal} fields={fields} />}
           {deal.labels.slice(0, 3).map((l) => (
             <span key={l} className={classes.label}>
               {l}
@@ -85,7 +158,7 @@ function DealCardBody({ deal, organizationName, ownerName, menu }: { deal: DealR
 }
 
 /** The floating copy that follows the pointer while dragging. */
-export function DealCardOverlay(props: { deal: DealRecord; organizationName: string | null; ownerName: string | null }) {
+export function DealCardOverlay(props: { deal: DealRecord; organizationName: string | null; ownerName: string | null; fields: readonly FieldDefinition[] }) {
   return (
     <div className={`${classes.card} ${classes.overlay}`}>
       <DealCardBody {...props} />
@@ -93,7 +166,7 @@ export function DealCardOverlay(props: { deal: DealRecord; organizationName: str
   );
 }
 
-function DealCardImpl({ deal, organizationName, ownerName, stages, actions, readOnly }: Props) {
+function DealCardImpl({ deal, organizationName, ownerName, stages, actions, readOnly, fields }: Props) {
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: deal.id, data: { deal }, disabled: readOnly });
   const [menuOpen, setMenuOpen] = useState(false);
   if (readOnly) {
@@ -110,7 +183,7 @@ function DealCardImpl({ deal, organizationName, ownerName, stages, actions, read
         onClick={() => actions.open(deal)}
         onKeyDown={(e) => e.key === 'Enter' && actions.open(deal)}
       >
-        <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} />
+        <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} fields={fields} />
       </div>
     );
   }
@@ -184,7 +257,7 @@ function DealCardImpl({ deal, organizationName, ownerName, stages, actions, read
         listeners?.onKeyDown?.(e);
       }}
     >
-      <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} menu={menu} />
+      <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} menu={menu} fields={fields} />
     </div>
   );
 }

@@ -12,6 +12,8 @@ import { numberOrNull, textOrNull } from '../../components/forms.js';
 import { LockedFields } from '../../components/Permitted.js';
 import { FormActions } from '../../components/records/FormActions.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
+import { CustomFieldsSection } from '../../components/custom/CustomFieldsSection.js';
+import { customFormValues, customPayload } from '../../components/custom/customValues.js';
 import { useCan } from '../../hooks/usePermissions.js';
 import { percentToProbability, probabilityToPercent } from '../../lib/format.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
@@ -37,6 +39,8 @@ interface DealFormValues {
   linkedProjectId: string;
   lostReason: string;
   notes: string;
+  /** custom field values by key, as the inputs hold them */
+  custom: Record<string, unknown>;
 }
 
 function dealValues(d: Partial<DealRecord> | null | undefined, defaultCurrency: string): DealFormValues {
@@ -56,6 +60,7 @@ function dealValues(d: Partial<DealRecord> | null | undefined, defaultCurrency: 
     linkedProjectId: d?.linkedProjectId ?? '',
     lostReason: d?.lostReason ?? '',
     notes: d?.notes ?? '',
+    custom: customFormValues(d?.custom),
   };
 }
 
@@ -78,6 +83,7 @@ function dealPayload(v: DealFormValues) {
     linkedProjectId: textOrNull(v.linkedProjectId),
     lostReason: textOrNull(v.lostReason),
     notes: textOrNull(v.notes),
+    custom: customPayload(v.custom),
   };
 }
 
@@ -233,6 +239,9 @@ export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCa
               <TextInput label="Lost reason" readOnly={readOnly} {...form.getInputProps('lostReason')} data-testid="deal-field-lost-reason" />
             </Grid.Col>
           )}
+          <Grid.Col span={12}>
+            <CustomFieldsSection entity="deals" form={form} readOnly={readOnly} columns={3} />
+          </Grid.Col>
           <Grid.Col span={12}>
             <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="deal-field-notes" />
           </Grid.Col>

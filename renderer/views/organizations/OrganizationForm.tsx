@@ -11,6 +11,8 @@ import { textOrNull } from '../../components/forms.js';
 import { FormActions } from '../../components/records/FormActions.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 import { LockedFields } from '../../components/Permitted.js';
+import { CustomFieldsSection } from '../../components/custom/CustomFieldsSection.js';
+import { customFormValues, customPayload } from '../../components/custom/customValues.js';
 import { useCan } from '../../hooks/usePermissions.js';
 
 interface OrganizationFormValues {
@@ -19,10 +21,12 @@ interface OrganizationFormValues {
   labels: string[];
   notes: string;
   ownerId: string | null;
+  /** custom field values by key, as the inputs hold them */
+  custom: Record<string, unknown>;
 }
 
 function organizationValues(o: Partial<OrganizationRecord> | null | undefined): OrganizationFormValues {
-  return { name: o?.name ?? '', website: o?.website ?? '', labels: o?.labels ?? [], notes: o?.notes ?? '', ownerId: o?.ownerId ?? null };
+  return { name: o?.name ?? '', website: o?.website ?? '', labels: o?.labels ?? [], notes: o?.notes ?? '', ownerId: o?.ownerId ?? null, custom: customFormValues(o?.custom) };
 }
 
 function organizationPayload(v: OrganizationFormValues) {
@@ -32,6 +36,7 @@ function organizationPayload(v: OrganizationFormValues) {
     labels: v.labels.map((l) => l.trim()).filter(Boolean),
     notes: textOrNull(v.notes),
     ownerId: v.ownerId ?? null,
+    custom: customPayload(v.custom),
   };
 }
 
@@ -89,6 +94,7 @@ export function OrganizationForm({ organization, defaults, labelSuggestions = []
             error={form.errors.ownerId}
             data-testid="organization-field-owner"
           />
+          <CustomFieldsSection entity="organizations" form={form} readOnly={readOnly} />
           <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="organization-field-notes" />
           {!readOnly && (
             <FormActions

@@ -107,6 +107,7 @@ export function OrganizationsView() {
     <>
       <RecordTablePage<OrganizationRecord>
         entity="organizations"
+        customEntity="organizations"
         title="Organizations"
         noun={{ one: 'organization', many: 'organizations' }}
         icon={<IconBuilding size={26} stroke={1.6} />}

@@ -127,6 +127,7 @@ export function PeopleView() {
     <>
       <RecordTablePage<PersonRecord>
         entity="people"
+        customEntity="people"
         title="People"
         noun={{ one: 'person', many: 'people' }}
         icon={<IconUsers size={26} stroke={1.6} />}

@@ -10,6 +10,8 @@ import { textOrNull } from '../../components/forms.js';
 import { FormActions } from '../../components/records/FormActions.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 import { LockedFields } from '../../components/Permitted.js';
+import { CustomFieldsSection } from '../../components/custom/CustomFieldsSection.js';
+import { customFormValues, customPayload } from '../../components/custom/customValues.js';
 import { useCan } from '../../hooks/usePermissions.js';
 
 interface PersonFormValues {
@@ -21,6 +23,8 @@ interface PersonFormValues {
   labels: string[];
   notes: string;
   ownerId: string | null;
+  /** custom field values by key, as the inputs hold them */
+  custom: Record<string, unknown>;
 }
 
 function personValues(p: Partial<PersonRecord> | null | undefined): PersonFormValues {
@@ -33,6 +37,7 @@ function personValues(p: Partial<PersonRecord> | null | undefined): PersonFormVa
     labels: p?.labels ?? [],
     notes: p?.notes ?? '',
     ownerId: p?.ownerId ?? null,
+    custom: customFormValues(p?.custom),
   };
 }
 
@@ -46,6 +51,7 @@ function personPayload(v: PersonFormValues) {
     labels: v.labels.map((l) => l.trim()).filter(Boolean),
     notes: textOrNull(v.notes),
     ownerId: v.ownerId ?? null,
+    custom: customPayload(v.custom),
   };
 }
 
@@ -110,6 +116,7 @@ export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, 
             {...form.getInputProps('labels')}
             data-testid="person-field-labels"
           />
+          <CustomFieldsSection entity="people" form={form} readOnly={readOnly} />
           <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="person-field-notes" />
           {!readOnly && (
             <FormActions
