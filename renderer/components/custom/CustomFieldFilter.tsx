@@ -3,7 +3,7 @@
  * selects, text for text fields, a range for numbers, money and dates, a record for references).
  * The matching runs on the local store (customFilter.ts).
  */
-import { CloseButton, Group, MultiSelect, NumberInput, Select, TextInput } from '@mantine/core';
+import { Group, MultiSelect, NumberInput, Select, TextInput } from '@mantine/core';
 import type { FieldDefinition } from '../../../shared/customFields.js';
 import { CustomFieldInput } from './CustomFieldInput.js';
 import { filterKind, type CustomCondition } from './customFilter.js';
@@ -43,7 +43,7 @@ export function CustomFieldFilter({ fields, value, onChange, testId, size = 'sm'
             value={value.values ?? []}
             onChange={(values) => set({ values })}
             clearable
-            w={190}
+            w={170}
             data-testid={`${testId}-value`}
             comboboxProps={{ withinPortal: true }}
           />
@@ -132,12 +132,11 @@ export function CustomFieldFilter({ fields, value, onChange, testId, size = 'sm'
         value={value?.key ?? null}
         onChange={(key) => onChange(key ? { key } : null)}
         clearable
-        w={150}
+        w={140}
         data-testid={`${testId}-field`}
         comboboxProps={{ withinPortal: true }}
       />
       {control}
-      {value && <CloseButton size="sm" aria-label="Remove the field filter" onClick={() => onChange(null)} />}
     </Group>
   );
 }
