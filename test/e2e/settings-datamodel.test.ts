@@ -231,4 +231,38 @@ describe('Settings → Data model', () => {
       await context.close();
     }
   });
+  test('pipelines: create one (its four default stages, once), rename it, make it the default', async () => {
+    const section = page.getByTestId('settings-pipelines');
+    await section.getByTestId('pipeline-new').click();
+    const form = page.getByTestId('pipeline-form');
+    await form.getByTestId('pipeline-name').fill('Partners');
+    await form.getByTestId('pipeline-name').press('Enter');
+    await form.waitFor({ state: 'detached' });
+    await section.getByTestId('stages-list').getByTestId('stage-Lead').waitFor();
+    await section.getByTestId('pipeline-rename').click();
+    await form.getByTestId('pipeline-name').fill('Partner deals');
+    await form.getByTestId('pipeline-name').press('Enter');
+    await form.waitFor({ state: 'detached' });
+    await section.getByTestId('pipeline-make-default').click();
+    await section.getByTestId('pipeline-default').waitFor();
+    await waitForSynced(page);
+    const pipelines = await eventually(
+      async () => {
+        const all = (await api('GET', '/crm/pipelines')).data as any[];
+        return all.find((p) => p.name === 'Partner deals')?.isDefault && all;
+      },
+      { message: 'Partner deals is the default on the server' },
+    );
+    assert.deepEqual(
+      pipelines.filter((p: any) => p.isDefault).map((p: any) => p.name),
+      ['Partner deals'],
+      'one default',
+    );
+    assert.deepEqual(
+      (await defaultStages()).map((s) => s.name),
+      ['Lead', 'Qualified', 'Proposal', 'Negotiation'],
+      'the stages made with it in the browser, not a second set from the server',
+    );
+    assert.equal(await section.getByTestId('pipelines-select').inputValue(), 'Partner deals (default)');
+  });
 });

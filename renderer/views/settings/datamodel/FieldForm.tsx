@@ -17,8 +17,8 @@ import type { FieldType } from '../../../../shared/customFields.js';
 import { useKith } from '../../../app/KithContext.js';
 import { useSession } from '../../../app/session.js';
 import { crmSend } from '../../../app/connection.js';
-import { changedFields, schemaErrors, useSave } from '../../../components/forms.js';
-import { cssColor, isSelect, keyFrom, OPTION_COLORS, TYPE_CHOICES, type Field } from './model.js';
+import { changedFields, schemaErrors } from '../../../components/forms.js';
+import { cssColor, isSelect, keyFrom, OPTION_COLORS, TYPE_CHOICES, useFormWrite, type Field } from './model.js';
 
 interface OptionValues {
   value: string;
@@ -88,7 +88,7 @@ export function FieldForm({
 }) {
   const store = useKith();
   const { connection } = useSession();
-  const { save, saving } = useSave();
+  const { write, busy } = useFormWrite();
   const [keyTyped, setKeyTyped] = useState(!!field);
   const form = useForm<FormValues>({
     initialValues: {
@@ -109,7 +109,7 @@ export function FieldForm({
       const input = { entity, key: values.key.trim(), ...body };
       const errors = schemaErrors(FieldCreate, input);
       if (Object.keys(errors).length) return form.setErrors(errors);
-      const created = await save(() => store.create('fields', input), { form, success: `${input.label} added to ${entityLabel}` });
+      const created = await write(form, () => store.create('fields', input), `${input.label} added to ${entityLabel}`);
       if (created) onClose();
       return;
     }
@@ -119,10 +119,7 @@ export function FieldForm({
     if (Object.keys(errors).length) return form.setErrors(errors);
     const removesOption = isSelect(field.type) && !!patch.options && [...savedValues].some((value) => !patch.options!.some((o) => o.value === value));
     const checkedByServer = patch.type !== undefined || patch.referenceTo !== undefined || removesOption;
-    const saved = await save(() => (checkedByServer ? crmSend(connection, 'PATCH', `/fields/${field.id}`, patch) : store.update('fields', field.id, patch)), {
-      form,
-      success: `${body.label} saved`,
-    });
+    const saved = await write(form, () => (checkedByServer ? crmSend(connection, 'PATCH', `/fields/${field.id}`, patch) : store.update('fields', field.id, patch)), `${body.label} saved`);
     if (saved) onClose();
   }
 
@@ -226,7 +223,7 @@ export function FieldForm({
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={saving} data-testid="field-save">
+            <Button type="submit" loading={busy} data-testid="field-save">
               {field ? 'Save' : 'Add field'}
             </Button>
           </Group>

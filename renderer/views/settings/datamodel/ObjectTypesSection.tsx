@@ -6,7 +6,7 @@
  * collection, written in the local store.
  */
 import { useMemo, useState } from 'react';
-import { Badge, Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useLocalStorage } from '@mantine/hooks';
 import { IconForms, IconPencil, IconPlus } from '@tabler/icons-react';
@@ -14,10 +14,10 @@ import { ObjectTypeCreate, ObjectTypeUpdate } from '../../../../shared/schemas.j
 import { useKith } from '../../../app/KithContext.js';
 import { useRxQuery } from '../../../hooks/useRx.js';
 import { usePermissions } from '../../../hooks/usePermissions.js';
-import { changedFields, schemaErrors, useSave } from '../../../components/forms.js';
+import { changedFields, schemaErrors } from '../../../components/forms.js';
 import { Section } from '../Section.js';
 import { FIELDS_ENTITY_KEY } from './FieldsSection.js';
-import { keyFrom, type Field, type ObjectType } from './model.js';
+import { keyFrom, useFormWrite, type Field, type ObjectType } from './model.js';
 import { OBJECT_ICONS, ObjectTypeIcon } from './objectIcons.js';
 
 const ICON_DATA = Object.keys(OBJECT_ICONS).map((name) => ({ value: name, label: name }));
@@ -31,7 +31,7 @@ interface TypeValues {
 
 function TypeForm({ type, onClose }: { type?: ObjectType; onClose(): void }) {
   const store = useKith();
-  const { save, saving } = useSave();
+  const { write, busy } = useFormWrite();
   const [typed, setTyped] = useState({ plural: !!type, key: !!type });
   const form = useForm<TypeValues>({ initialValues: { singular: type?.singular ?? '', plural: type?.plural ?? '', key: type?.key ?? '', icon: type?.icon ?? 'folder' } });
 
@@ -41,20 +41,21 @@ function TypeForm({ type, onClose }: { type?: ObjectType; onClose(): void }) {
       const input = { key: v.key.trim(), ...body };
       const errors = schemaErrors(ObjectTypeCreate, input);
       if (Object.keys(errors).length) return form.setErrors(errors);
-      if (await save(() => store.create('objectTypes', input), { form, success: `${input.plural} created` })) onClose();
+      if (await write(form, () => store.create('objectTypes', input), `${input.plural} created`)) onClose();
       return;
     }
     const patch = changedFields(type as unknown as Record<string, unknown>, body);
     if (Object.keys(patch).length === 0) return onClose();
     const errors = schemaErrors(ObjectTypeUpdate, patch);
     if (Object.keys(errors).length) return form.setErrors(errors);
-    if (await save(() => store.update('objectTypes', type.id, patch), { form, success: `${body.plural} saved` })) onClose();
+    if (await write(form, () => store.update('objectTypes', type.id, patch), `${body.plural} saved`)) onClose();
   }
 
   return (
     <Modal opened onClose={onClose} title={<Text fw={600}>{type ? `Edit ${type.plural}` : 'New object type'}</Text>}>
       <form onSubmit={form.onSubmit((v) => void submit(v))} noValidate data-testid="object-type-form">
         <Stack gap="sm">
+          {form.errors._form && <Alert color="red">{form.errors._form}</Alert>}
           <TextInput
             label="Singular"
             placeholder="Project"
@@ -111,7 +112,7 @@ function TypeForm({ type, onClose }: { type?: ObjectType; onClose(): void }) {
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={saving} data-testid="object-type-save">
+            <Button type="submit" loading={busy} data-testid="object-type-save">
               {type ? 'Save' : 'Create type'}
             </Button>
           </Group>

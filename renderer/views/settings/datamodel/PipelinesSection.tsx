@@ -7,7 +7,7 @@
  * too; the server keeps stage positions 0..n-1 and one default pipeline.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { ActionIcon, Badge, Button, Group, Modal, NumberInput, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Group, Modal, NumberInput, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconPencil, IconPlus, IconStar, IconTrash } from '@tabler/icons-react';
 import { PipelineCreate } from '../../../../shared/schemas.js';
@@ -19,7 +19,7 @@ import { usePipelinesAndStages } from '../../../hooks/usePipelinesAndStages.js';
 import { errorMessage, numberOrNull, schemaErrors, sentence, useSave } from '../../../components/forms.js';
 import { percentToProbability, probabilityToPercent } from '../../../lib/format.js';
 import { Section } from '../Section.js';
-import { positionWrites } from './model.js';
+import { formErrorsOf, positionWrites, useFormWrite } from './model.js';
 import { SortableList } from './SortableList.js';
 
 /** A percent typed in the form → the stored probability, or an error to show. */
@@ -32,7 +32,7 @@ function probabilityOf(value: string | number): { probability: number | null } |
 
 function PipelineForm({ pipeline, onClose, onCreated }: { pipeline?: PipelineRecord; onClose(): void; onCreated(id: string): void }) {
   const store = useKith();
-  const { save, saving } = useSave();
+  const { write, busy } = useFormWrite();
   const form = useForm({ initialValues: { name: pipeline?.name ?? '' } });
 
   async function submit({ name }: { name: string }) {
@@ -40,10 +40,10 @@ function PipelineForm({ pipeline, onClose, onCreated }: { pipeline?: PipelineRec
     const errors = schemaErrors(PipelineCreate, input);
     if (Object.keys(errors).length) return form.setErrors(errors);
     if (pipeline) {
-      if (input.name !== pipeline.name && !(await save(() => store.update('pipelines', pipeline.id, input), { form, success: 'Pipeline renamed' }))) return;
+      if (input.name !== pipeline.name && !(await write(form, () => store.update('pipelines', pipeline.id, input), 'Pipeline renamed'))) return;
       return onClose();
     }
-    const created = await save(() => store.create('pipelines', input), { form, success: `${input.name} created with the default stages` });
+    const created = await write(form, () => store.create('pipelines', input), `${input.name} created with the default stages`);
     if (created) {
       onCreated(String(created.id));
       onClose();
@@ -54,6 +54,7 @@ function PipelineForm({ pipeline, onClose, onCreated }: { pipeline?: PipelineRec
     <Modal opened onClose={onClose} title={<Text fw={600}>{pipeline ? `Rename ${pipeline.name}` : 'New pipeline'}</Text>}>
       <form onSubmit={form.onSubmit((v) => void submit(v))} noValidate data-testid="pipeline-form">
         <Stack gap="sm">
+          {form.errors._form && <Alert color="red">{form.errors._form}</Alert>}
           <TextInput label="Name" required data-autofocus {...form.getInputProps('name')} data-testid="pipeline-name" />
           {!pipeline && (
             <Text size="xs" c="dimmed">
@@ -64,7 +65,7 @@ function PipelineForm({ pipeline, onClose, onCreated }: { pipeline?: PipelineRec
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={saving} data-testid="pipeline-save">
+            <Button type="submit" loading={busy} data-testid="pipeline-save">
               {pipeline ? 'Rename' : 'Create pipeline'}
             </Button>
           </Group>
@@ -95,9 +96,8 @@ function StageRow({ stage, deals, canEdit }: { stage: StageRecord; deals: number
     try {
       await store.update('stages', stage.id, patch);
     } catch (e) {
-      const fieldErrors = (e as { errors?: { path: string; message: string }[] }).errors ?? [];
-      const at = (path: string) => fieldErrors.find((f) => f.path === path)?.message;
-      setErrors({ name: at('name') && sentence(at('name')!), probability: at('probability') && sentence(at('probability')!), row: at('name') || at('probability') ? undefined : errorMessage(e) });
+      const { name: nameError, probability, _form } = formErrorsOf(e);
+      setErrors({ name: nameError, probability, row: _form ?? (nameError || probability ? undefined : sentence(errorMessage(e))) });
     }
   }
 
@@ -181,14 +181,14 @@ function StageRow({ stage, deals, canEdit }: { stage: StageRecord; deals: number
 
 function AddStage({ pipelineId }: { pipelineId: string }) {
   const store = useKith();
-  const { save, saving } = useSave();
+  const { write, busy } = useFormWrite();
   const form = useForm<{ name: string; probability: string | number }>({ initialValues: { name: '', probability: '' } });
 
   async function submit(v: { name: string; probability: string | number }) {
     const p = probabilityOf(v.probability);
     if ('error' in p) return form.setErrors({ probability: p.error });
     if (!v.name.trim()) return form.setErrors({ name: 'Must not be empty' });
-    const created = await save(() => store.create('stages', { pipelineId, name: v.name.trim(), probability: p.probability }), { form, success: `Stage ${v.name.trim()} added` });
+    const created = await write(form, () => store.create('stages', { pipelineId, name: v.name.trim(), probability: p.probability }), `Stage ${v.name.trim()} added`);
     if (created) form.reset();
   }
 
@@ -209,10 +209,15 @@ function AddStage({ pipelineId }: { pipelineId: string }) {
           size="xs"
           data-testid="stage-add-probability"
         />
-        <Button type="submit" size="xs" variant="light" leftSection={<IconPlus size={14} />} loading={saving} data-testid="stage-add">
+        <Button type="submit" size="xs" variant="light" leftSection={<IconPlus size={14} />} loading={busy} data-testid="stage-add">
           Add stage
         </Button>
       </Group>
+      {form.errors._form && (
+        <Text size="xs" c="red" mt={4}>
+          {form.errors._form}
+        </Text>
+      )}
     </form>
   );
 }

@@ -3,8 +3,11 @@
  * people read them, keys made from labels, the option colors, and the order writes of a drag.
  */
 import { FIELD_KEY, FIELD_TYPES, type FieldType } from '../../../../shared/customFields.js';
+import { useCallback, useState } from 'react';
+import { notifications } from '@mantine/notifications';
 import type { z } from 'zod';
 import type { FieldRecord, ObjectTypeRecord } from '../../../../shared/schemas.js';
+import { sentence } from '../../../components/forms.js';
 
 export type Field = FieldRecord;
 export type ObjectType = z.infer<typeof ObjectTypeRecord>;
@@ -78,4 +81,45 @@ export function orderFields(fields: Field[]): { active: Field[]; archived: Field
  */
 export function positionWrites(ordered: string[], positionOf: (id: string) => number): { id: string; position: number }[] {
   return ordered.map((id, position) => ({ id, position })).filter((w) => positionOf(w.id) !== w.position);
+}
+
+/**
+ * The form errors of a refused write (the store's KithValidationError or the server's answer):
+ * `{options.1.value: 'Repeats …'}`, a message without a field under `_form`. Shown at the fields,
+ * so no toast repeats them.
+ */
+export function formErrorsOf(error: unknown): Record<string, string> {
+  const errors = (error as { errors?: { path?: string; message?: string }[] } | null)?.errors;
+  const out: Record<string, string> = {};
+  for (const e of Array.isArray(errors) ? errors : []) {
+    const key =
+      String(e.path ?? '')
+        .replace(/^\//, '')
+        .replace(/\//g, '.') || '_form';
+    if (!(key in out)) out[key] = sentence(String(e.message ?? ''));
+  }
+  if (Object.keys(out).length === 0) out._form = error instanceof Error ? error.message : String(error);
+  return out;
+}
+
+/**
+ * `const { write, busy } = useFormWrite();  await write(form, () => store.create(…), 'Tier added')`:
+ * a toast when it worked, the errors at the form's fields when it did not; the result or undefined.
+ */
+export function useFormWrite() {
+  const [busy, setBusy] = useState(false);
+  const write = useCallback(async <T>(form: { setErrors(errors: Record<string, string>): void }, run: () => Promise<T>, success: string): Promise<T | undefined> => {
+    setBusy(true);
+    try {
+      const result = await run();
+      notifications.show({ color: 'teal', message: success, autoClose: 2500 });
+      return result;
+    } catch (error) {
+      form.setErrors(formErrorsOf(error));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { write, busy };
 }
