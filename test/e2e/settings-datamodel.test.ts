@@ -227,6 +227,8 @@ describe('Settings → Data model', () => {
       assert.equal(await pipelines.locator('input:not([type="hidden"]):not([data-testid="pipelines-select"])').count(), 0, 'no stage inputs');
       assert.equal(await pipelines.getByRole('button', { name: /Delete|Add stage|New pipeline|Rename/ }).count(), 0);
       assert.equal(await viewer.getByTestId('object-type-new').count(), 0);
+      await fields.scrollIntoViewIfNeeded();
+      await screenshot(viewer, 'settings-datamodel-viewer');
     } finally {
       await context.close();
     }

@@ -18,7 +18,7 @@ import { changedFields, schemaErrors } from '../../../components/forms.js';
 import { Section } from '../Section.js';
 import { FIELDS_ENTITY_KEY } from './FieldsSection.js';
 import { keyFrom, useFormWrite, type Field, type ObjectType } from './model.js';
-import { OBJECT_ICONS, ObjectTypeIcon } from './objectIcons.js';
+import { OBJECT_ICONS, ObjectTypeIcon } from '../../../components/ObjectTypeIcon.js';
 
 const ICON_DATA = Object.keys(OBJECT_ICONS).map((name) => ({ value: name, label: name }));
 

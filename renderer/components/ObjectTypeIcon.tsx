@@ -1,6 +1,7 @@
 /**
- * The icons a custom object type may have: stored by name in `icon` (e.g. "rocket"); a name this
- * list does not know (set over the API) shows as the generic cube.
+ * The icons a custom object type may have (chosen in Settings → Custom object types): stored by
+ * name in `icon` (e.g. "rocket"); a name this list does not know (set over the API) shows as the
+ * generic cube. `<ObjectTypeIcon icon={type.icon} />` wherever a type is shown.
  */
 import {
   IconBox,
