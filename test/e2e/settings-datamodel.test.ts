@@ -266,5 +266,21 @@ describe('Settings → Data model', () => {
       'the stages made with it in the browser, not a second set from the server',
     );
     assert.equal(await section.getByTestId('pipelines-select').inputValue(), 'Partner deals (default)');
+
+    // a stage moved down by keyboard (the stages after it move up: several position writes, in order)
+    const list = section.getByTestId('stages-list');
+    await list.getByLabel('Move Lead').focus();
+    await page.keyboard.press('Space');
+    await list.locator('[aria-label="Move Lead"][aria-pressed="true"]').waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.getByText('Lead moved to position 2 of 4.').waitFor({ state: 'attached' });
+    await page.keyboard.press('ArrowDown');
+    await page.getByText('Lead moved to position 3 of 4.').waitFor({ state: 'attached' });
+    await page.keyboard.press('Space');
+    await eventually(async () => (await rowOrder(list, 'sortable-')).join() === 'Qualified,Proposal,Lead,Negotiation', { message: 'Lead third on the page' });
+    await waitForSynced(page);
+    await eventually(async () => (await defaultStages()).map((s) => `${s.position}:${s.name}`).join() === '0:Qualified,1:Proposal,2:Lead,3:Negotiation', {
+      message: 'Lead third on the server',
+    });
   });
 });
