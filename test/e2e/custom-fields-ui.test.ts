@@ -3,7 +3,8 @@
  * server. The owner defines the fields over REST (`POST /crm/fields`, `POST /crm/objects`); a
  * MEMBER then works with them in the app:
  *
- * - fills a select field ("Tier") on a deal from its page, and it reaches the server;
+ * - fills a select field ("Tier") on a deal from its page, and it reaches the server; logs a call
+ *   with an activity field from the composer;
  * - filters the board by Tier = gold and sees only that deal; picks Tier as a card field and sees
  *   "gold" on the card;
  * - a required number field on people is refused at the field when left empty or given too many
@@ -79,6 +80,7 @@ beforeAll(async () => {
       { value: 'silver', color: 'gray' },
     ],
   });
+  await post('/crm/fields', { entity: 'activities', key: 'outcome', label: 'Outcome', type: 'text' });
   await post('/crm/fields', { entity: 'people', key: 'headcount', label: 'Headcount', type: 'number', required: true });
   await post('/crm/objects', { key: 'project', singular: 'Project', plural: 'Projects' });
   await post('/crm/fields', { entity: 'project', key: 'client', label: 'Client', type: 'reference', referenceTo: 'organizations' });
@@ -104,6 +106,14 @@ describe('custom fields in the app, as a member', () => {
     await eventually(async () => (await get(`/crm/deals/${ids.acmeDeal}`)).custom?.tier === 'gold', { message: 'custom.tier on the server' });
     // the other deal has no tier
     assert.equal((await get(`/crm/deals/${ids.globexDeal}`)).custom?.tier, undefined);
+
+    // the activity composer has the activities' fields
+    await page.getByTestId('composer-type-call').click();
+    await page.getByTestId('composer-subject').fill('Renewal call');
+    await page.getByTestId('custom-field-outcome').fill('Wants gold support');
+    await page.getByTestId('composer-submit').click();
+    const call = await eventually(async () => (await get(`/crm/activities?dealId=${ids.acmeDeal}`)).data.find((a: any) => a.subject === 'Renewal call'), { message: 'the call on the server' });
+    assert.equal(call.custom.outcome, 'Wants gold support');
     await screenshot(page, 'custom-fields-deal');
   });
 

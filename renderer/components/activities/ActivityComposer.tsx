@@ -15,6 +15,8 @@ import { useKith } from '../../app/KithContext.js';
 import { useCan } from '../../hooks/usePermissions.js';
 import { OrganizationSelect, PersonSelect } from '../pickers.js';
 import { DealSelect } from '../records/RecordSelect.js';
+import { CustomFieldsSection } from '../custom/CustomFieldsSection.js';
+import { customPayload } from '../custom/customValues.js';
 import { schemaErrors, textOrNull, useSave } from '../forms.js';
 import { ACTIVITY_TYPE_INFO, activityTypeInfo, type ActivityType } from './activityTypes.js';
 
@@ -36,6 +38,8 @@ interface ComposerValues {
   organizationId: string | null;
   personId: string | null;
   dealId: string | null;
+  /** the activities' custom fields, as their inputs hold them */
+  custom: Record<string, unknown>;
 }
 
 const LOCAL = 'YYYY-MM-DD HH:mm:ss';
@@ -68,6 +72,7 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
       organizationId: organizationId ?? null,
       personId: personId ?? null,
       dealId: dealId ?? null,
+      custom: {},
     },
     validate: (v) => {
       const errors = schemaErrors(ActivityCreate, payloadOf(v));
@@ -89,6 +94,7 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
       dealId: v.dealId,
       occurredAt: followUp ? dayjs().toISOString() : (toIso(v.occurredAt) ?? dayjs().toISOString()),
       dueAt: followUp ? toIso(v.dueAt) : null,
+      custom: customPayload(v.custom),
     };
   }
 
@@ -96,7 +102,7 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
     const info = activityTypeInfo(values.type);
     const created = await save(() => store.create('activities', payloadOf(values)), { success: `${info.label} saved`, form });
     if (created) {
-      form.setValues({ subject: '', body: '', occurredAt: localNow(), dueAt: DUE_PRESETS[1].value() });
+      form.setValues({ subject: '', body: '', occurredAt: localNow(), dueAt: DUE_PRESETS[1].value(), custom: {} });
       form.resetDirty();
       onDone?.();
     }
@@ -150,6 +156,7 @@ export function ActivityComposer({ organizationId, personId, dealId, defaultType
           )}
           <TextInput placeholder={info.subjectPlaceholder} aria-label="Subject" {...form.getInputProps('subject')} data-testid="composer-subject" />
           <Textarea placeholder="Details (optional)" aria-label="Details" autosize minRows={2} maxRows={10} {...form.getInputProps('body')} data-testid="composer-body" />
+          <CustomFieldsSection entity="activities" form={form} />
           {type === 'follow_up' ? (
             <Stack gap={6}>
               <Group gap={6}>
