@@ -9,6 +9,7 @@ import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/spotlight/styles.css';
 import '@mantine/dates/styles.css';
+import '@mantine/charts/styles.css';
 import './components/theme.css';
 import { App } from './app/App.js';
 import { ConsentPage, isConsentPage } from './app/ConsentPage.js';

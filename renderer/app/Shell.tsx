@@ -1,13 +1,13 @@
 /**
  * The signed-in app: left navigation, header (palette button, workspace, sync indicator), routes,
- * quick create, and the keyboard shortcuts (Ctrl/Cmd+K palette, `g b/o/p/a/s` to navigate,
+ * quick create, and the keyboard shortcuts (Ctrl/Cmd+K palette, `g b/o/p/a/r/s` to navigate,
  * `n` new deal on the board, `?` shortcut help).
  */
 import { useEffect, useRef } from 'react';
 import { AppShell, Badge, Box, Burger, Group, Kbd, Modal, NavLink, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
-import { IconBox, IconBuilding, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
+import { IconBox, IconBuilding, IconChartBar, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { useKith } from './KithContext.js';
 import { SHORTCUTS } from './shortcuts.js';
@@ -25,6 +25,7 @@ import { OrganizationDetail } from '../views/organizations/OrganizationDetail.js
 import { PeopleView } from '../views/people/PeopleView.js';
 import { PersonDetail } from '../views/people/PersonDetail.js';
 import { ActivitiesView } from '../views/activities/ActivitiesView.js';
+import { ReportsView } from '../views/reports/ReportsView.js';
 import { ObjectsView } from '../views/objects/ObjectsView.js';
 import { ObjectRecordDetail } from '../views/objects/ObjectRecordDetail.js';
 import { useObjectTypes } from '../components/custom/useCustomFields.js';
@@ -34,6 +35,7 @@ const NAV = [
   { href: '/organizations', label: 'Organizations', Icon: IconBuilding, key: 'o', match: (p: string) => p.startsWith('/organizations') },
   { href: '/people', label: 'People', Icon: IconUsers, key: 'p', match: (p: string) => p.startsWith('/people') },
   { href: '/activities', label: 'Activities', Icon: IconTimeline, key: 'a', match: (p: string) => p.startsWith('/activities') },
+  { href: '/reports', label: 'Reports', Icon: IconChartBar, key: 'r', match: (p: string) => p.startsWith('/reports') },
   { href: '/settings', label: 'Settings', Icon: IconSettings, key: 's', match: (p: string) => p.startsWith('/settings') },
 ];
 
@@ -188,6 +190,7 @@ function ShellFrame() {
           <Route path="/people" component={PeopleView} />
           <Route path="/people/:id">{(p) => <PersonDetail key={p.id} id={p.id} />}</Route>
           <Route path="/activities" component={ActivitiesView} />
+          <Route path="/reports" component={ReportsView} />
           <Route path="/settings" component={SettingsView} />
           <Route path="/objects/:type">{(p) => <ObjectsView key={p.type} type={p.type} />}</Route>
           <Route path="/objects/:type/:id">{(p) => <ObjectRecordDetail key={p.id} type={p.type} id={p.id} />}</Route>

@@ -5,6 +5,7 @@ export const SHORTCUTS: [string, string][] = [
   ['g o', 'Go to organizations'],
   ['g p', 'Go to people'],
   ['g a', 'Go to activities'],
+  ['g r', 'Go to reports'],
   ['g s', 'Go to settings'],
   ['n', 'New deal (board) / new record (tables)'],
   ['/', 'Focus the search or filter box'],
