@@ -14,6 +14,7 @@ import { FormActions } from '../../components/records/FormActions.js';
 import { useRecordForm } from '../../components/records/useRecordForm.js';
 import { CustomFieldsSection } from '../../components/custom/CustomFieldsSection.js';
 import { customFormValues, customPayload } from '../../components/custom/customValues.js';
+import { useCustomFields } from '../../components/custom/useCustomFields.js';
 import { useCan } from '../../hooks/usePermissions.js';
 import { percentToProbability, probabilityToPercent } from '../../lib/format.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
@@ -115,6 +116,7 @@ export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCa
   const stageId = form.values.stageId ?? stages[0]?.id ?? null;
   const stageProbability = stages.find((s) => s.id === stageId)?.probability ?? null;
   const span = (base: number, sm: number) => ({ base, sm });
+  const hasCustomFields = useCustomFields('deals').fields.length > 0;
 
   return (
     <form onSubmit={submit} noValidate data-testid="deal-form">
@@ -239,9 +241,11 @@ export function DealForm({ deal, defaults, labelSuggestions = [], onSubmit, onCa
               <TextInput label="Lost reason" readOnly={readOnly} {...form.getInputProps('lostReason')} data-testid="deal-field-lost-reason" />
             </Grid.Col>
           )}
-          <Grid.Col span={12}>
-            <CustomFieldsSection entity="deals" form={form} readOnly={readOnly} columns={3} />
-          </Grid.Col>
+          {hasCustomFields && (
+            <Grid.Col span={12}>
+              <CustomFieldsSection entity="deals" form={form} readOnly={readOnly} columns={3} />
+            </Grid.Col>
+          )}
           <Grid.Col span={12}>
             <Textarea label="Notes" autosize minRows={3} maxRows={12} readOnly={readOnly} {...form.getInputProps('notes')} data-testid="deal-field-notes" />
           </Grid.Col>
