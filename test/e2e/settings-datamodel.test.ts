@@ -282,5 +282,13 @@ describe('Settings → Data model', () => {
     await eventually(async () => (await defaultStages()).map((s) => `${s.position}:${s.name}`).join() === '0:Qualified,1:Proposal,2:Lead,3:Negotiation', {
       message: 'Lead third on the server',
     });
+
+    // on a phone
+    await page.setViewportSize({ width: 390, height: 844 });
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(page, 'settings-datamodel-phone-pipelines');
+    await page.getByTestId('settings-fields').scrollIntoViewIfNeeded();
+    await screenshot(page, 'settings-datamodel-phone-fields');
+    await page.setViewportSize({ width: 1400, height: 900 });
   });
 });

@@ -32,7 +32,7 @@ function FieldSummary({ field }: { field: Field }) {
           {field.key}
         </Text>
         <Badge size="sm" variant="light" color="gray" tt="none">
-          {TYPE_LABELS[field.type]}
+          {TYPE_LABELS[field.type].replace(/ \(.*\)$/, '')}
           {field.type === 'reference' && field.referenceTo ? ` → ${field.referenceTo}` : ''}
         </Badge>
         {field.required && (
@@ -109,7 +109,7 @@ export function FieldsSection() {
             disabled={!canEdit}
             testId="fields-list"
             render={(f) => (
-              <Group justify="space-between" wrap="nowrap" gap="xs" data-testid={`field-${f.key}`}>
+              <Group justify="space-between" wrap="wrap" gap="xs" data-testid={`field-${f.key}`}>
                 <FieldSummary field={f} />
                 {canEdit && (
                   <Group gap={4} wrap="nowrap">

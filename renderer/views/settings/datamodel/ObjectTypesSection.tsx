@@ -9,7 +9,7 @@ import { useMemo, useState } from 'react';
 import { Alert, Badge, Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useLocalStorage } from '@mantine/hooks';
-import { IconForms, IconPencil, IconPlus } from '@tabler/icons-react';
+import { IconListDetails, IconPencil, IconPlus } from '@tabler/icons-react';
 import { ObjectTypeCreate, ObjectTypeUpdate } from '../../../../shared/schemas.js';
 import { useKith } from '../../../app/KithContext.js';
 import { useRxQuery } from '../../../hooks/useRx.js';
@@ -153,7 +153,8 @@ export function ObjectTypesSection() {
             <Group
               key={t.id}
               justify="space-between"
-              wrap="nowrap"
+              wrap="wrap"
+              gap="xs"
               px="sm"
               py={8}
               style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-sm)' }}
@@ -179,7 +180,7 @@ export function ObjectTypesSection() {
                 </Badge>
               </Group>
               <Group gap={4} wrap="nowrap">
-                <Button size="xs" variant="subtle" leftSection={<IconForms size={14} />} onClick={() => editFields(t)} aria-label={`Fields of ${t.plural}`}>
+                <Button size="xs" variant="subtle" leftSection={<IconListDetails size={14} />} onClick={() => editFields(t)} aria-label={`Fields of ${t.plural}`}>
                   Fields
                 </Button>
                 {canEdit && (

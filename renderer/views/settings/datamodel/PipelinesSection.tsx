@@ -154,11 +154,11 @@ function StageRow({ stage, deals, canEdit }: { stage: StageRecord; deals: number
             decimalScale={2}
             suffix="%"
             hideControls
-            w={90}
+            w={80}
             size="xs"
             data-testid="stage-probability"
           />
-          <Text size="xs" c="dimmed" w={64} mt={6} ta="right">
+          <Text size="xs" c="dimmed" w={64} mt={6} ta="right" visibleFrom="sm">
             {deals} {deals === 1 ? 'deal' : 'deals'}
           </Text>
           <Tooltip label={deals > 0 ? `Used by ${deals} ${deals === 1 ? 'deal' : 'deals'}: move them first` : 'Delete stage'}>
@@ -205,7 +205,7 @@ function AddStage({ pipelineId }: { pipelineId: string }) {
           decimalScale={2}
           suffix="%"
           hideControls
-          w={90}
+          w={80}
           size="xs"
           data-testid="stage-add-probability"
         />
@@ -297,10 +297,10 @@ export function PipelinesSection() {
                 <Text size="xs" c="dimmed" style={{ flex: 1 }} pl={34}>
                   Stage
                 </Text>
-                <Text size="xs" c="dimmed" w={90}>
+                <Text size="xs" c="dimmed" w={80}>
                   Probability
                 </Text>
-                <Text size="xs" c="dimmed" w={64} ta="right">
+                <Text size="xs" c="dimmed" w={64} ta="right" visibleFrom="sm">
                   In use
                 </Text>
                 <span style={{ width: 28 }} />
