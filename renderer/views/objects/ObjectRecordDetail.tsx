@@ -6,6 +6,7 @@ import { Anchor, Avatar, Breadcrumbs, Card, Grid, Group, Stack, Text, Title } fr
 import { Link, useLocation } from 'wouter';
 import { useKith } from '../../app/KithContext.js';
 import { useSave } from '../../components/forms.js';
+import { ObjectTypeIcon } from '../../components/ObjectTypeIcon.js';
 import { useObjectTypes } from '../../components/custom/useCustomFields.js';
 import { DetailSkeleton, RecordNotFound } from '../../components/records/DetailStates.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
@@ -13,7 +14,7 @@ import { ArchivedBanner, RecordActions } from '../../components/records/RecordAc
 import { RecordHistory } from '../../components/records/RecordHistory.js';
 import { useMembers } from '../../hooks/useMembers.js';
 import { useRxDoc } from '../../hooks/useRx.js';
-import { formatRelative, initials } from '../../lib/format.js';
+import { formatRelative } from '../../lib/format.js';
 import { ObjectRecordForm, type CustomRecordRow } from './ObjectRecordForm.js';
 import { useTypeRecords } from './ObjectsView.js';
 
@@ -53,7 +54,7 @@ export function ObjectRecordDetail({ type, id }: { type: string; id: string }) {
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <Group gap="md" wrap="nowrap" style={{ minWidth: 0 }}>
           <Avatar size={56} radius="md" color="initials" name={record.name}>
-            {initials(record.name)}
+            <ObjectTypeIcon icon={objectType.icon} size={28} />
           </Avatar>
           <Stack gap={4} style={{ minWidth: 0 }}>
             <Title order={2} data-testid="object-record-name" style={{ wordBreak: 'break-word' }}>

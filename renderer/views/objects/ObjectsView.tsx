@@ -4,11 +4,11 @@
  * custom-field filters; "New <singular>" creates one in the local store (offline too).
  */
 import { Avatar, Group, Modal, Text } from '@mantine/core';
-import { IconBox } from '@tabler/icons-react';
 import { useCallback, useMemo, useState } from 'react';
 import { useLocation } from 'wouter';
 import { useKith } from '../../app/KithContext.js';
 import { useSave } from '../../components/forms.js';
+import { ObjectTypeIcon } from '../../components/ObjectTypeIcon.js';
 import { useObjectTypes, type ObjectType } from '../../components/custom/useCustomFields.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
@@ -98,7 +98,7 @@ function ObjectTable({ objectType }: { objectType: ObjectType }) {
         customEntity={objectType.key}
         title={objectType.plural}
         noun={{ one: objectType.singular.toLowerCase(), many: objectType.plural.toLowerCase() }}
-        icon={<IconBox size={26} stroke={1.6} />}
+        icon={<ObjectTypeIcon icon={objectType.icon} size={26} />}
         rows={rows}
         loading={loading}
         preview={preview}
