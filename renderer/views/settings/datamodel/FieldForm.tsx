@@ -119,7 +119,13 @@ export function FieldForm({
     if (Object.keys(errors).length) return form.setErrors(errors);
     const removesOption = isSelect(field.type) && !!patch.options && [...savedValues].some((value) => !patch.options!.some((o) => o.value === value));
     const checkedByServer = patch.type !== undefined || patch.referenceTo !== undefined || removesOption;
-    const saved = await write(form, () => (checkedByServer ? crmSend(connection, 'PATCH', `/fields/${field.id}`, patch) : store.update('fields', field.id, patch)), `${body.label} saved`);
+    const viaServer = () =>
+      crmSend(connection, 'PATCH', `/fields/${field.id}`, patch).catch((e: { status?: number | null; message?: string }) => {
+        // offline: say why this change, unlike the others, needs the server
+        if (e.status === null) throw new Error(`A change of type, reference target or options is checked by the server against the values records hold, and it cannot be reached: ${e.message}`);
+        throw e;
+      });
+    const saved = await write(form, () => (checkedByServer ? viaServer() : store.update('fields', field.id, patch)), `${body.label} saved`);
     if (saved) onClose();
   }
 
