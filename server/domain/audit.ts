@@ -27,7 +27,9 @@ export interface AuditInput {
 
 export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<void> {
   // a write by an automation names it and its run
-  const detail = ctx.automation ? { ...entry.detail, automationId: ctx.automation.automationId, runId: ctx.automation.runId } : entry.detail;
+  let detail = ctx.automation ? { ...entry.detail, automationId: ctx.automation.automationId, runId: ctx.automation.runId } : entry.detail;
+  // a write of an operation (merge, bulk, undo) names it
+  if (ctx.operationId) detail = { ...detail, operationId: ctx.operationId };
   await tx
     .insertInto('auditEntries')
     .values({
@@ -44,6 +46,7 @@ export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<v
       actorKeyId: ctx.keyId,
       source: ctx.source,
       at: nowIso(),
+      ...(ctx.operationId ? { operationId: ctx.operationId } : {}),
     })
     .execute();
   await enqueueEvents(tx, ctx, entry); // the webhook deliveries it causes, in the same transaction
@@ -52,8 +55,9 @@ export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<v
 
 function toEntry(row: Row): AuditEntryRecord {
   const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : null);
+  const { operationId: _operationId, ...rest } = row; // the index column; detail.operationId says it
   return {
-    ...(row as AuditEntryRecord),
+    ...(rest as AuditEntryRecord),
     seq: Number(row.seq),
     before: parse(row.before),
     after: parse(row.after),
@@ -66,6 +70,7 @@ export const AuditQuery = z.strictObject({
   entityType: z.string().optional(),
   entityId: z.string().optional(),
   action: z.enum(['create', 'update', 'archive', 'restore', 'delete', 'merge', 'conflict', 'rejected']).optional(),
+  operationId: z.string().optional().describe('Only the entries of this merge, bulk operation or undo'),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional().describe('nextCursor of the previous page, unchanged; anything else is refused with 400'),
   workspace: z.string().optional(),
@@ -87,6 +92,7 @@ export async function listAudit(db: Db, ctx: Ctx, input: unknown): Promise<{ dat
   if (query.entityType) q = q.where('entityType', '=', query.entityType);
   if (query.entityId) q = q.where('entityId', '=', query.entityId);
   if (query.action) q = q.where('action', '=', query.action);
+  if (query.operationId) q = q.where('operationId', '=', query.operationId);
   if (query.cursor !== undefined) {
     const seq = /^\d{1,15}$/.test(query.cursor) ? Number(query.cursor) : NaN;
     if (!Number.isSafeInteger(seq)) throw badCursor();

@@ -35,6 +35,11 @@ export interface Ctx {
    * (e.g. that the limit stopped a run).
    */
   automation?: { automationId: string; runId: string; depth: number; notes: string[] };
+  /**
+   * The operation a write belongs to (a merge, a bulk operation, an undo): every audit entry it
+   * writes carries the id (column `operationId`, and `detail.operationId`), so it can be undone as one.
+   */
+  operationId?: string;
 }
 
 /** True when the caller's role is `role` or above (shared/permissions.ts ranks the roles). */

@@ -173,16 +173,21 @@ export class RecordService {
             currentVersion: before.version,
           });
         }
-        if (fields.length === 0) return before;
+        if (fields.length === 0) {
+          if (options.audit)
+            await writeAudit(s.tx, ctx, { entityType: info.entityType, entityId: id, action: options.audit.action, before, after: before, changedFields: [], detail: options.audit.detail });
+          return before;
+        }
         await hooks.beforeUpdate?.(s, before, next);
         const stored = await this.put(s, collection, next, false);
         await writeAudit(s.tx, ctx, {
           entityType: info.entityType,
           entityId: id,
-          action: 'update',
+          action: options.audit?.action ?? 'update',
           before,
           after: stored,
           changedFields: fields,
+          detail: options.audit?.detail,
         });
         await hooks.afterWrite?.(s, before, stored);
         return stored;
@@ -210,6 +215,28 @@ export class RecordService {
       return stored;
     };
     return ruled(() => (scope ? run(scope) : this.transaction(ctx, run)));
+  }
+
+  /**
+   * Brings a deleted record (a merge's source, a bulk delete) back as `snapshot` says it was, with
+   * a fresh version, validated like any write (its references must exist); audited as `restore`.
+   * Who may delete records of the collection may do it; `role` overrides that (a merge's undo).
+   */
+  async undelete(ctx: Ctx, collection: CollectionName, snapshot: Row, scope: WriteScope, role?: Role): Promise<AnyRecord> {
+    const info = this.registryEntry(collection);
+    this.permit(ctx, collection, 'delete', `bring back deleted ${info.label}s`, role);
+    return ruled(async () => {
+      const id = String(snapshot.id);
+      const stored = await findStored(scope.tx, collection, id);
+      if (!stored || stored.record.workspaceId !== ctx.workspaceId) throw notFound(info.label, id);
+      if (!stored.deleted) throw conflict(`${info.label} ${id} is not deleted`, { id });
+      const record = { ...stored.record, ...snapshot, id, workspaceId: ctx.workspaceId } as AnyRecord;
+      // as an update of the tombstone: what it still names need not be live (like any stored record's references)
+      await validateRecord(this.ruleContext(scope.tx, ctx), collection, record, stored.record);
+      const back = await this.put(scope, collection, record, false, false);
+      await writeAudit(scope.tx, ctx, { entityType: info.entityType, entityId: id, action: 'restore', before: null, after: back, changedFields: [], detail: { undeleted: true } });
+      return back;
+    });
   }
 
   /**

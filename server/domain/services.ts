@@ -20,6 +20,9 @@ import { WebhookService } from './webhooks/service.js';
 import { mailerFromEnv, type Mailer } from './mail/mailer.js';
 import { targetPolicyFromEnv } from './webhooks/targets.js';
 import { StageOrder } from '../../shared/schemas.js';
+import { BulkService } from './bulk.js';
+import { MergeService } from './merge.js';
+import { undoOperation, type UndoResult } from './operations.js';
 
 /** The server-only work of the entities that have some (their rules are shared: shared/entities/). */
 export const ENTITY_HOOKS: EntityHookTable = {
@@ -45,6 +48,12 @@ export interface Services {
   schema(ctx: Ctx): Promise<SchemaDescription>;
   /** Outgoing mail (invites), when KITH_SMTP_URL configures a server. */
   mail: Mailer;
+  /** Duplicates, merges (and their undo) and upserts of people and organizations. */
+  merge: MergeService;
+  /** Bulk operations over ids or a list filter. */
+  bulk: BulkService;
+  /** Reverts a merge or bulk operation by its operation id. */
+  undoOperation(ctx: Ctx, operationId: string): Promise<UndoResult>;
 }
 
 export function createServices(store: Store): Services {
@@ -60,6 +69,9 @@ export function createServices(store: Store): Services {
     automations: new AutomationService(records, targetPolicyFromEnv()),
     schema: (ctx) => describeSchema(store, ctx),
     mail: mailerFromEnv(),
+    merge: new MergeService(records),
+    bulk: new BulkService(records),
+    undoOperation: (ctx, operationId) => undoOperation(records, ctx, operationId),
     reorderStages: async (ctx, pipelineId, input) => {
       const { stageIds } = parseInput(StageOrder, input);
       requireWrite(ctx, requiredRole('stages', 'update') ?? 'OWNER', 'reorder stages');

@@ -9,6 +9,7 @@ import { activityTools } from './tools/activities.js';
 import { addonInfoTool } from './tools/addon.js';
 import { auditTool } from './tools/audit.js';
 import { automationTools } from './tools/automations.js';
+import { mergeTools } from './tools/merge.js';
 import { contextTools } from './tools/context.js';
 import { dealContactTools, dealTools } from './tools/deals.js';
 import { objectTools } from './tools/objects.js';
@@ -41,6 +42,7 @@ export function catalogue(): ToolDef[] {
     ...objectTools(), // crm.object.*, crm.record.* (custom object types)
     ...webhookTools(),
     ...automationTools(),
+    ...mergeTools(), // crm.duplicates.list, crm.merge, crm.bulk, crm.person|organization.upsert, crm.activity.update
   );
   cached = tools;
   return tools;

@@ -46,16 +46,19 @@ export function crmRouter(services: Services): Router {
   router.use(requireJsonBody);
   router.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  for (const route of routes) register(router, route);
-  // a known path with a method it does not answer: 405 naming the methods it does (OPTIONS lists them)
-  for (const [routePath, methods] of allowedMethods(routes)) {
-    const allow = methods.join(', ');
-    router.all(routePath, (req, res) => {
+  // a known path with a method it does not answer: 405 naming the methods it does (OPTIONS lists them),
+  // registered right after the path's last route, so GET /people/merge is a 405, not GET /people/:id
+  const allowed = allowedMethods(routes);
+  routes.forEach((route, i) => {
+    register(router, route);
+    if (routes.slice(i + 1).some((r) => r.path === route.path)) return;
+    const allow = allowed.get(route.path)!.join(', ');
+    router.all(route.path, (req, res) => {
       res.setHeader('Allow', allow);
       if (req.method === 'OPTIONS') return void res.status(204).end();
       sendProblem(res, problem(405, 'Method not allowed', `${req.method} is not allowed on /crm${req.path}; it answers ${allow}`));
     });
-  }
+  });
 
   router.use((req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} /crm${req.path}; see /crm/openapi.json`)));
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {

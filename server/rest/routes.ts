@@ -37,6 +37,8 @@ import { automationRoutes } from './automationRoutes.js';
 import { memberRoutes } from './members.js';
 import { webhookRoutes } from './webhookRoutes.js';
 import { objectRoutes } from './objects.js';
+import { mergeRoutes } from './mergeRoutes.js';
+import { Warning } from '../domain/merge.js';
 import type { RouteDef } from './routeTable.js';
 
 import { CRM_VERSION } from '../../shared/version.js';
@@ -65,6 +67,8 @@ interface CollectionRoutes {
   noun: string;
   /** Routes the collection does not have (custom fields are archived, never deleted). */
   without?: 'delete'[];
+  /** A create answers `warnings` naming the records it likely duplicates (people by email, organizations by domain). */
+  warnings?: boolean;
 }
 
 function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
@@ -88,13 +92,14 @@ function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
       summary: `Create a ${c.noun}`,
       description: 'May carry a client id: repeating the same create returns the record (200); the same id with other content is 409.',
       body: c.create,
-      response: record,
+      response: c.warnings ? record.extend({ warnings: z.array(Warning).optional().describe('Records this one likely duplicates (created all the same)') }) : record,
       status: 201,
       etag: true,
       handler: async (ctx, req, res) => {
         const { record: created, created: isNew } = await records.create(ctx, c.collection, req.body);
         res.status(isNew ? 201 : 200).location(`/crm${c.path}/${created.id}`);
-        return created;
+        const warnings = c.warnings && isNew ? await services.merge.duplicateWarnings(ctx, c.collection, created) : [];
+        return warnings.length > 0 ? { ...created, warnings } : created;
       },
     },
     {
@@ -194,8 +199,17 @@ export function crmRoutes(services: Services): RouteDef[] {
     ...webhookRoutes(services),
     ...automationRoutes(services),
     ...objectRoutes(services),
-    ...collectionRoutes(services, { collection: 'organizations', path: '/organizations', tag: 'Organizations', create: OrganizationCreate, update: OrganizationUpdate, noun: 'organization' }),
-    ...collectionRoutes(services, { collection: 'people', path: '/people', tag: 'People', create: PersonCreate, update: PersonUpdate, noun: 'person' }),
+    ...mergeRoutes(services), // before the collections: /people/merge is not /people/:id
+    ...collectionRoutes(services, {
+      collection: 'organizations',
+      path: '/organizations',
+      tag: 'Organizations',
+      create: OrganizationCreate,
+      update: OrganizationUpdate,
+      noun: 'organization',
+      warnings: true,
+    }),
+    ...collectionRoutes(services, { collection: 'people', path: '/people', tag: 'People', create: PersonCreate, update: PersonUpdate, noun: 'person', warnings: true }),
     ...collectionRoutes(services, { collection: 'deals', path: '/deals', tag: 'Deals', create: DealCreate, update: DealUpdate, noun: 'deal' }),
     ...collectionRoutes(services, { collection: 'pipelines', path: '/pipelines', tag: 'Pipelines', create: PipelineCreate, update: PipelineUpdate, noun: 'pipeline' }),
     ...collectionRoutes(services, { collection: 'activities', path: '/activities', tag: 'Activities', create: ActivityCreate, update: ActivityUpdate, noun: 'activity' }),

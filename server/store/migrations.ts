@@ -194,6 +194,20 @@ const automations: string[] = [
   `CREATE INDEX "automationRuns_pending" ON "automationRuns" ("nextAttemptAt", "seq") WHERE "state" = 'pending'`,
 ];
 
+/**
+ * Merges and bulk operations (SPEC §3): every audit entry of one carries its operation id (an
+ * index column, so an undo finds them), and each operation is a row saying what it was and
+ * whether it was undone.
+ */
+const mergeBulk: string[] = [
+  `ALTER TABLE "auditEntries" ADD COLUMN "operationId" TEXT`,
+  `CREATE INDEX "auditEntries_operation" ON "auditEntries" ("workspaceId", "operationId", "seq") WHERE "operationId" IS NOT NULL`,
+  `CREATE TABLE "operations" (
+    "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "kind" TEXT NOT NULL,
+    "collection" TEXT NOT NULL, "action" TEXT NOT NULL, "actorUserId" TEXT, "source" TEXT NOT NULL, "undoOf" TEXT,
+    "undoneBy" TEXT, "createdAt" TEXT NOT NULL)`,
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -210,4 +224,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   // 0006 is left to work in progress beside automations (Kysely runs migrations in name order)
   '0007_automations': run(automations),
   '0005_oauth': run(oauth),
+  '0009_merge_bulk': run(mergeBulk),
 };

@@ -43,9 +43,15 @@ const SPEC_TOOLS = [
   'crm.object.create',
   'crm.object.update',
   ...['list', 'get', 'create', 'update', 'archive'].map((v) => `crm.record.${v}`),
+  'crm.activity.update',
+  'crm.person.upsert',
+  'crm.organization.upsert',
+  'crm.duplicates.list',
+  'crm.merge',
+  'crm.bulk',
 ];
 
-const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete|run)$/.test(n));
+const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete|run|upsert|merge|bulk)$/.test(n));
 /** Read tools only owners see (the workspace's integrations). */
 const OWNER_READ_TOOLS = ['crm.webhook.list', 'crm.automation.list'];
 

@@ -48,6 +48,11 @@ export interface WriteOptions {
    * header there, so a malformed header does not hide a bad body either.
    */
   ifVersion?: number | (() => number | undefined);
+  /**
+   * The audit entry of the write is this action with this detail (a merge's target: one `merge`
+   * entry with every snapshot), written even when no field changes.
+   */
+  audit?: { action: 'merge'; detail: Row };
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;

@@ -67,7 +67,10 @@ function entityTools(spec: EntitySpec): ToolDef[] {
       async run(services, ctx, args) {
         requireWrite(ctx, 'MEMBER', `create ${plural}`);
         const input = await resolveNamedRefs(services, ctx, args, spec.refs);
-        return present((await services.records.create(ctx, collection, input)).record);
+        const { record, created } = await services.records.create(ctx, collection, input);
+        // created all the same; the result says which record it likely duplicates
+        const warnings = created ? await services.merge.duplicateWarnings(ctx, collection, record) : [];
+        return { ...present(record), ...(warnings.length > 0 ? { warnings } : {}) };
       },
     },
     {
