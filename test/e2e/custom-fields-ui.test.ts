@@ -3,6 +3,8 @@
  * server. The owner defines the fields over REST (`POST /crm/fields`, `POST /crm/objects`); a
  * MEMBER then works with them in the app:
  *
+ * - gives an organization a value of every other type (money, dates, yes/no, multi-select, URL,
+ *   email, phone, long text, a reference to a person) and the server stores them;
  * - fills a select field ("Tier") on a deal from its page, and it reaches the server; logs a call
  *   with an activity field from the composer;
  * - filters the board by Tier = gold and sees only that deal; picks Tier as a card field and sees
@@ -40,11 +42,11 @@ async function get(path: string): Promise<any> {
 }
 
 /** Picks `option` in a Mantine Select/MultiSelect (optionally after typing `search`). */
-async function choose(testId: string, option: string, search?: string): Promise<void> {
+async function choose(testId: string, option: string, search?: string, exact = true): Promise<void> {
   const input = page.getByTestId(testId);
   await input.click();
   if (search !== undefined) await input.fill(search);
-  await page.getByRole('option', { name: option, exact: true }).first().click();
+  await page.getByRole('option', { name: option, exact }).first().click();
 }
 
 /** The error Mantine shows for an input (its aria-describedby error element), or null. */
@@ -82,6 +84,31 @@ beforeAll(async () => {
   });
   await post('/crm/fields', { entity: 'activities', key: 'outcome', label: 'Outcome', type: 'text' });
   await post('/crm/fields', { entity: 'people', key: 'headcount', label: 'Headcount', type: 'number', required: true });
+  // one field of every other type on organizations
+  for (const field of [
+    { key: 'summary', label: 'Summary', type: 'long_text' },
+    { key: 'budget', label: 'Budget', type: 'money' },
+    { key: 'since', label: 'Customer since', type: 'date' },
+    { key: 'kickoff', label: 'Kickoff', type: 'datetime' },
+    { key: 'active', label: 'Active', type: 'boolean' },
+    {
+      key: 'regions',
+      label: 'Regions',
+      type: 'multi_select',
+      options: [
+        { value: 'emea', label: 'EMEA', color: 'blue' },
+        { value: 'apac', label: 'APAC', color: 'grape' },
+        { value: 'amer', label: 'AMER', color: 'teal' },
+      ],
+    },
+    { key: 'site', label: 'Status page', type: 'url' },
+    { key: 'billing', label: 'Billing email', type: 'email' },
+    { key: 'hotline', label: 'Hotline', type: 'phone' },
+    { key: 'champion', label: 'Champion', type: 'reference', referenceTo: 'people' },
+  ]) {
+    await post('/crm/fields', { entity: 'organizations', ...field });
+  }
+  ids.ada = (await post('/crm/people', { name: 'Ada Lovelace', organizationId: ids.acme, custom: { headcount: 1 } })).id;
   await post('/crm/objects', { key: 'project', singular: 'Project', plural: 'Projects' });
   await post('/crm/fields', { entity: 'project', key: 'client', label: 'Client', type: 'reference', referenceTo: 'organizations' });
 
@@ -115,6 +142,55 @@ describe('custom fields in the app, as a member', () => {
     const call = await eventually(async () => (await get(`/crm/activities?dealId=${ids.acmeDeal}`)).data.find((a: any) => a.subject === 'Renewal call'), { message: 'the call on the server' });
     assert.equal(call.custom.outcome, 'Wants gold support');
     await screenshot(page, 'custom-fields-deal');
+  });
+
+  test('an organization takes a value of every type from its page; the server stores them', async () => {
+    await navigate(page, `/organizations/${ids.acme}`);
+    await page.getByTestId('organization-detail').waitFor();
+    await page.getByTestId('custom-field-summary').fill('Long-standing customer.\nRenews every spring.');
+    await page.getByTestId('custom-field-budget-amount').fill('12500.5');
+    await page.getByTestId('custom-field-budget-currency').fill('eur');
+    await page.getByTestId('custom-field-active').getByText('Yes', { exact: true }).click();
+    await page.getByTestId('custom-field-regions').getByText('EMEA', { exact: true }).click();
+    await page.getByTestId('custom-field-regions').getByText('AMER', { exact: true }).click();
+    await page.getByTestId('custom-field-site').fill('https://status.acme.example');
+    await page.getByTestId('custom-field-billing').fill('Billing@Acme.example');
+    await page.getByTestId('custom-field-hotline').fill('+1 (555) 010-0200');
+    await choose('custom-field-champion', 'Ada Lovelace', 'Ada', false); // the option also names her organization
+    await page.getByTestId('custom-field-since').click();
+    await page.locator('[data-today]').first().click();
+    await page.getByTestId('custom-field-kickoff').click();
+    await page.locator('[data-today]').first().click();
+    await page.locator('.mantine-DateTimePicker-submitButton').click();
+    await page.getByTestId('organization-form-submit').click();
+    const custom = await eventually(
+      async () => {
+        const c = (await get(`/crm/organizations/${ids.acme}`)).custom;
+        return c?.budget && c;
+      },
+      { message: 'the values on the server' },
+    );
+    const today = await page.evaluate(() => {
+      const d = new Date();
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    });
+    assert.deepEqual(
+      { ...custom, kickoff: typeof custom.kickoff },
+      {
+        summary: 'Long-standing customer.\nRenews every spring.',
+        budget: { amount: 12500.5, currency: 'EUR' },
+        since: today,
+        kickoff: 'string',
+        active: true,
+        regions: ['emea', 'amer'],
+        site: 'https://status.acme.example',
+        billing: 'billing@acme.example',
+        hotline: '+1 (555) 010-0200',
+        champion: ids.ada,
+      },
+    );
+    await screenshot(page, 'custom-fields-organization');
+    assert.match(custom.kickoff, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 
   test('the board filters by Tier = gold and shows Tier on the cards once chosen', async () => {
@@ -181,7 +257,7 @@ describe('custom fields in the app, as a member', () => {
     await post('/crm/people', { name: 'Alan Turing', custom: { headcount: 3 } });
     await navigate(page, '/people');
     await page.getByTestId('people-table').waitFor();
-    await eventually(async () => (await page.getByTestId('people-table').getAttribute('data-row-count')) === '2', { message: 'two people listed' });
+    await eventually(async () => (await page.getByTestId('people-table').getAttribute('data-row-count')) === '3', { message: 'three people listed' });
     await page.getByTestId('people-columns').click();
     await page.getByTestId('people-column-headcount').click();
     await page.keyboard.press('Escape');
