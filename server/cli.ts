@@ -2,8 +2,10 @@
  * `kith` — the admin command line: workspaces, users, memberships and API keys, working directly
  * on the data directory (KITH_DATA_DIR or --data-dir), with or without a server running.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { backupJson, restoreBackup } from './domain/backup.js';
 import { DomainError } from './domain/errors.js';
 import { openServices, type Services } from './domain/services.js';
 
@@ -25,6 +27,8 @@ Usage: kith <command> [options]        (data: --data-dir DIR or KITH_DATA_DIR, d
   key list [--user EMAIL]
   key create <email> [--workspace SLUG] [--read-only] [--expires ISO-DATE] [--name N]
   key revoke <key-id | key-prefix | raw key>
+  backup <workspace> [--out FILE]                   the whole workspace as one JSON document (stdout unless --out)
+  restore <file> --workspace <new-slug> [--name N] [--owner EMAIL]   into a new workspace (creates the data dir if needed)
 
 Options: --json prints machine-readable output.  The raw key of "key create" is shown once.`;
 
@@ -53,7 +57,7 @@ async function run(services: Services, args: string[], flags: Record<string, str
   const { accounts } = services;
   const [group, action, ...rest] = args;
   const str = (name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-  switch (`${group} ${action ?? ''}`.trim()) {
+  switch (group === 'backup' || group === 'restore' ? group : `${group} ${action ?? ''}`.trim()) {
     case 'init': {
       const result = await accounts.bootstrap({ email: str('email'), name: str('name') });
       if (!result) throw new DomainError('conflict', 'this data directory is already set up');
@@ -160,6 +164,29 @@ async function run(services: Services, args: string[], flags: Record<string, str
       const info = await accounts.revokeApiKey(rest[0], { userId: null, source: 'cli' });
       return out(info, () => `Revoked key ${info.prefix}… (${info.id}) at ${info.revokedAt}`);
     }
+    case 'backup': {
+      const slug = action;
+      const ctx = await services.accounts.ownerContext(slug ?? '', 'cli');
+      const target: NodeJS.WritableStream = str('out') ? fs.createWriteStream(str('out')!) : process.stdout;
+      for await (const chunk of backupJson(services.store, ctx)) if (!target.write(chunk)) await new Promise<void>((resolve) => target.once('drain', () => resolve()));
+      if (target !== process.stdout) await new Promise<void>((resolve, reject) => (target as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+      else process.stdout.write('\n');
+      return;
+    }
+    case 'restore': {
+      const file = action;
+      if (!file || !str('workspace')) throw new DomainError('usage', 'kith restore <file> --workspace <new-slug> [--name N] [--owner EMAIL]');
+      const owner = str('owner') ? await accounts.findUser(str('owner')!) : null;
+      const document: unknown = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+      const { workspace, restored } = await restoreBackup(services.store, document, { slug: str('workspace'), ...(str('name') ? { name: str('name') } : {}) }, owner?.id ?? null);
+      return out(
+        { workspace, restored },
+        () =>
+          `Restored into workspace ${workspace.slug} (${workspace.id}): ${Object.entries(restored)
+            .map(([t, n]) => `${t} ${n}`)
+            .join(', ')}`,
+      );
+    }
     default:
       throw new DomainError('usage', group ? `unknown command '${args.join(' ')}'\n\n${HELP}` : HELP);
   }
@@ -220,6 +247,7 @@ async function main(): Promise<number> {
         workspace: { type: 'string' },
         'read-only': { type: 'boolean' },
         expires: { type: 'string' },
+        out: { type: 'string' },
       },
     });
   } catch (error) {
@@ -232,7 +260,7 @@ async function main(): Promise<number> {
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const dataDir = path.resolve(values['data-dir'] ?? process.env.KITH_DATA_DIR ?? 'data');
-  const services = await openServices(dataDir, { create: positionals[0] === 'init' });
+  const services = await openServices(dataDir, { create: positionals[0] === 'init' || positionals[0] === 'restore' });
   try {
     const out: Out = (value, human) => process.stdout.write((values.json ? JSON.stringify(value, null, 2) : human()) + '\n');
     await run(services, positionals, values, out);

@@ -70,6 +70,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   services.automations.wake = () => automations.kick();
   services.automations.settle = () => automations.settle();
   automations.start();
+  // import commits a process left unfinished are resumed (server/domain/imports/)
+  services.imports.startWorker(options.log ?? undefined);
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   if (first) {
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await stopped;
         clearInterval(sweep);
         clearTimeout(forced);
+        await services.imports.stopWorker();
         await automations.stop();
         await webhooks.stop();
         await store.close();

@@ -151,6 +151,10 @@ function build(collection: CollectionName) {
     archived: ArchivedFilter.optional().describe('false (default): active records; true: archived ones; all: both'),
     ...operatorParams(collection),
     count: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().describe('true: the answer carries total, the number of records matching'),
+    format: z
+      .enum(['json', 'csv'], { error: 'must be json or csv' })
+      .optional()
+      .describe('csv: every matching record as CSV (streamed; header row of field keys, custom.<key> columns; limit and cursor do not apply). Also Accept: text/csv'),
     workspace: z.string().optional().describe('Workspace slug or id (instead of X-Kith-Workspace)'),
   };
   // custom.<key> and custom.<key>[op] are checked against the workspace's fields by the list (server/domain/records/list.ts); any other unknown parameter is refused here

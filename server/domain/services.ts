@@ -14,6 +14,7 @@ import { parseInput } from './errors.js';
 import { RecordService } from './records.js';
 import type { EntityHookTable } from './records/scope.js';
 import { ObjectService } from './objects.js';
+import { ImportService } from './imports/service.js';
 import { describeSchema, type SchemaDescription } from './schema.js';
 import { ViewService } from './views.js';
 import { WebhookService } from './webhooks/service.js';
@@ -38,6 +39,8 @@ export interface Services {
   accounts: AccountService;
   views: ViewService;
   objects: ObjectService;
+  /** Imports: validation sessions and their durable commits (the running server resumes interrupted ones). */
+  imports: ImportService;
   audit(ctx: Ctx, query: unknown): ReturnType<typeof listAudit>;
   reorderStages(ctx: Ctx, pipelineId: string, input: unknown): ReturnType<typeof reorderStages>;
   /** Webhook endpoints and their delivery log (the running server sends the outbox). */
@@ -64,6 +67,7 @@ export function createServices(store: Store): Services {
     accounts: new AccountService(store, records),
     views: new ViewService(records),
     objects: new ObjectService(records),
+    imports: new ImportService(records),
     audit: (ctx, query) => listAudit(store.db, ctx, query),
     webhooks: new WebhookService(store.db, targetPolicyFromEnv()),
     automations: new AutomationService(records, targetPolicyFromEnv()),

@@ -12,6 +12,8 @@ import { parseInput } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import type { RouteDef } from './routeTable.js';
 import { parseIfMatch } from './routes.js';
+import { csvText, streamText, wantsCsv } from './csv.js';
+import { exportRows } from '../domain/export.js';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 const page = (record: z.ZodType) => z.object({ data: z.array(record), nextCursor: z.string().nullable(), total: z.number().int().optional() });
@@ -71,9 +73,12 @@ export function objectRoutes(services: Services): RouteDef[] {
       summary: "A custom object type's records (filters, operators and custom.<key> as on every list)",
       query: RecordsQuery,
       response: page(record),
-      handler: async (ctx, req) => {
+      csvResponse: true,
+      handler: async (ctx, req, res) => {
         await objects.type(ctx, param(req, 'type'));
-        return records.list(ctx, 'records', { ...parseInput(RecordsQuery, req.query), type: param(req, 'type') });
+        const query = { ...parseInput(RecordsQuery, req.query), type: param(req, 'type') };
+        if (wantsCsv(req)) return streamText(res, 'text/csv; charset=utf-8', `${param(req, 'type')}.csv`, csvText(exportRows(records, ctx, 'records', query)));
+        return records.list(ctx, 'records', query);
       },
     },
     etagged(

@@ -103,7 +103,7 @@ export function routeStatuses(route: RouteDef): Record<string, string> {
     statuses['409'] = success === 201 ? 'The id is taken by a record with other content, or the record already exists (a deal contact)' : 'Other records depend on it';
   }
   if (route.etag && route.method === 'patch') statuses['412'] = 'If-Match does not match the current version (checked after the body is valid)';
-  if (hasBody) {
+  if (hasBody && !route.largeBody) {
     statuses['413'] = 'Body larger than 1 MB';
     statuses['415'] = 'Body is not application/json';
   }
@@ -136,7 +136,10 @@ export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): JsonSchema {
             ...(route.etag ? { ETag: { description: 'The record version, for If-Match', schema: { type: 'string', pattern: '^"\\d+"$' } } } : {}),
             ...(code === 201 && success === 201 ? { Location: { description: 'URL of the new record', schema: { type: 'string' } } } : {}),
           },
-          content: { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output', codes) : { type: 'object' } } },
+          content: {
+            'application/json': { schema: route.response ? jsonSchema(route.response, 'output', codes) : { type: 'object' } },
+            ...(route.csvResponse ? { 'text/csv': { schema: { type: 'string', description: 'format=csv or Accept: text/csv: every matching record, a header row of field keys' } } } : {}),
+          },
         };
       } else responses[status] = problemResponse(description);
     }
@@ -165,7 +168,19 @@ export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): JsonSchema {
       ],
       // every query parameter is listed above: any other is refused with 422
       'x-additional-query-parameters': false,
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input', codes) } } } } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': { schema: jsonSchema(route.body, 'input', codes) },
+                ...(route.csvBody ? { 'text/csv': { schema: { type: 'string', description: 'The file (UTF-8, a header row; options in the query)' } } } : {}),
+              },
+            },
+          }
+        : route.largeBody
+          ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'A backup document (GET /crm/workspace/backup)' } } } } }
+          : {}),
       responses,
     };
   }

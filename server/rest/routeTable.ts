@@ -25,10 +25,19 @@ export interface RouteDef {
   etag?: boolean;
   /** Statuses the route answers besides those that follow from what it is (server/rest/openapi.ts routeStatuses), with what causes each. */
   statuses?: Record<string, string>;
+  /** Also takes a `text/csv` body (streamed to the handler as the request itself, up to CSV_BODY_LIMIT): imports. */
+  csvBody?: boolean;
+  /** Also answers `text/csv` (format=csv or Accept: text/csv): list exports, streamed by the handler. */
+  csvResponse?: boolean;
+  /** Takes a JSON body larger than the JSON limit (read by the handler itself): a workspace restore. */
+  largeBody?: boolean;
   /** Usable while crm.core is disabled (feature gate, workspace settings). */
   ungated?: boolean;
   handler(ctx: Ctx, req: Request, res: Response): Promise<unknown>;
 }
+
+/** The largest CSV an import takes, and the largest backup a restore over REST takes (bytes). */
+export const CSV_BODY_LIMIT = 200 * 1024 * 1024;
 
 /** The query of a route that declares none: only the workspace selector. */
 export const NoQuery = z.strictObject({ workspace: z.string().optional().describe('Workspace slug or id (instead of X-Kith-Workspace)') });

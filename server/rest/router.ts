@@ -12,7 +12,7 @@ import { requireJsonBody } from '../http/body.js';
 import { parseInput } from '../domain/errors.js';
 import { featureDisabled, problem, sendProblem, toProblem } from '../http/problem.js';
 import { buildOpenApi } from './openapi.js';
-import { allowedMethods, queryOf, type RouteDef } from './routeTable.js';
+import { allowedMethods, CSV_BODY_LIMIT, queryOf, type RouteDef } from './routeTable.js';
 import { crmRoutes } from './routes.js';
 
 export const BODY_LIMIT = '1mb';
@@ -43,6 +43,8 @@ export function crmRouter(services: Services): Router {
   router.get(['/docs', '/docs/'], (_req, res) => void res.type('html').send(DOCS_HTML));
 
   router.use(requireContext(services, 'rest'));
+  // routes that read their own body (a CSV import, a restore) come before the JSON parser
+  for (const route of routes) if (route.csvBody || route.largeBody) register(router, route, true);
   router.use(requireJsonBody);
   router.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
@@ -50,7 +52,7 @@ export function crmRouter(services: Services): Router {
   // registered right after the path's last route, so GET /people/merge is a 405, not GET /people/:id
   const allowed = allowedMethods(routes);
   routes.forEach((route, i) => {
-    register(router, route);
+    if (!route.csvBody && !route.largeBody) register(router, route); // the others are registered above
     if (routes.slice(i + 1).some((r) => r.path === route.path)) return;
     const allow = allowed.get(route.path)!.join(', ');
     router.all(route.path, (req, res) => {
@@ -69,8 +71,20 @@ export function crmRouter(services: Services): Router {
   return router;
 }
 
-function register(router: Router, route: RouteDef): void {
-  router[route.method](route.path, async (req: Request, res: Response) => {
+/** A CSV body, or JSON up to the JSON limit (a large-body route reads it itself). */
+const ownBody = (route: RouteDef) => async (req: Request, res: Response, next: NextFunction) => {
+  if (route.csvBody && req.is('text/csv')) {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > CSV_BODY_LIMIT) return sendProblem(res, problem(413, 'Payload too large', `a CSV body may be at most ${CSV_BODY_LIMIT / 1024 / 1024} MB`));
+    return next();
+  }
+  if (route.largeBody && req.is(['application/json'])) return next();
+  requireJsonBody(req, res, () => express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] })(req, res, next));
+};
+
+function register(router: Router, route: RouteDef, readsBody = false): void {
+  const handlers = readsBody ? [ownBody(route)] : [];
+  router[route.method](route.path, ...handlers, async (req: Request, res: Response) => {
     const ctx = res.locals.ctx as Ctx;
     try {
       if (!route.ungated && !featureEnabled(ctx)) {
@@ -80,6 +94,7 @@ function register(router: Router, route: RouteDef): void {
       // the route's success status, unless the handler sets another (e.g. 200 for a repeated create)
       res.status(route.status ?? 200);
       const result = await route.handler(ctx, req, res);
+      if (res.headersSent) return; // streamed by the handler (a CSV export, a backup)
       const status = res.statusCode;
       if (status === 204 || result === undefined) return void res.status(204).end();
       const version = (result as { version?: unknown }).version;
@@ -88,6 +103,8 @@ function register(router: Router, route: RouteDef): void {
     } catch (error) {
       const p = toProblem(error);
       if (p.status >= 500) console.error(error);
+      // a stream cut short by an error ends abruptly: the client sees an incomplete body, never a partial file as whole
+      if (res.headersSent) return void res.destroy(error as Error);
       sendProblem(res, p);
     }
   });

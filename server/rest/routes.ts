@@ -40,6 +40,9 @@ import { objectRoutes } from './objects.js';
 import { mergeRoutes } from './mergeRoutes.js';
 import { Warning } from '../domain/merge.js';
 import type { RouteDef } from './routeTable.js';
+import { csvText, streamText, wantsCsv } from './csv.js';
+import { exportRows } from '../domain/export.js';
+import { importRoutes } from './importRoutes.js';
 
 import { CRM_VERSION } from '../../shared/version.js';
 
@@ -83,7 +86,8 @@ function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
       description: 'Cursor-paginated (pass nextCursor back unchanged; any other cursor is 400). Only the parameters listed are accepted: any other is refused with 422. Default sort -createdAt.',
       query: listQuerySchema(c.collection),
       response: page(record),
-      handler: (ctx, req) => records.list(ctx, c.collection, req.query),
+      csvResponse: true,
+      handler: (ctx, req, res) => (wantsCsv(req) ? streamText(res, 'text/csv; charset=utf-8', `${c.collection}.csv`, csvText(exportRows(records, ctx, c.collection, req.query))) : records.list(ctx, c.collection, req.query)),
     },
     {
       method: 'post',
@@ -199,6 +203,7 @@ export function crmRoutes(services: Services): RouteDef[] {
     ...webhookRoutes(services),
     ...automationRoutes(services),
     ...objectRoutes(services),
+    ...importRoutes(services),
     ...mergeRoutes(services), // before the collections: /people/merge is not /people/:id
     ...collectionRoutes(services, {
       collection: 'organizations',

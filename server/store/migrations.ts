@@ -208,6 +208,26 @@ const mergeBulk: string[] = [
     "undoneBy" TEXT, "createdAt" TEXT NOT NULL)`,
 ];
 
+/**
+ * Imports (SPEC §3, issue 13): a session per validated file (state, counts, the commit's durable
+ * progress and lease) and its rows with their planned outcome, the input the commit writes and the
+ * errors by column. A commit writes rows in chunks, each chunk's records and its `committed` marks
+ * in one transaction; a commit cut short by a crash is resumed from the first unmarked row.
+ */
+const imports: string[] = [
+  `CREATE TABLE "imports" (
+    "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "entity" TEXT NOT NULL,
+    "type" TEXT, "mode" TEXT NOT NULL, "match" TEXT NOT NULL, "state" TEXT NOT NULL, "rowsMode" TEXT, "total" INTEGER NOT NULL,
+    "counts" TEXT NOT NULL, "plan" TEXT NOT NULL DEFAULT '{}', "done" INTEGER NOT NULL DEFAULT 0, "leaseUntil" INTEGER,
+    "error" TEXT, "actor" TEXT NOT NULL, "createdAt" TEXT NOT NULL, "expiresAt" TEXT NOT NULL, "committedAt" TEXT)`,
+  `CREATE INDEX "imports_workspace" ON "imports" ("workspaceId", "createdAt")`,
+  `CREATE INDEX "imports_state" ON "imports" ("state")`,
+  `CREATE TABLE "importRows" (
+    "importId" TEXT NOT NULL REFERENCES "imports"("id") ON DELETE CASCADE, "row" INTEGER NOT NULL, "outcome" TEXT NOT NULL,
+    "targetId" TEXT, "input" TEXT, "errors" TEXT, "committed" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY ("importId", "row"))`,
+  `CREATE INDEX "importRows_outcome" ON "importRows" ("importId", "outcome", "row")`,
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -224,5 +244,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   // 0006 is left to work in progress beside automations (Kysely runs migrations in name order)
   '0007_automations': run(automations),
   '0005_oauth': run(oauth),
+  '0008_import': run(imports),
   '0009_merge_bulk': run(mergeBulk),
 };

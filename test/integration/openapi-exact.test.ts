@@ -57,6 +57,7 @@ function fixtureIds(route: RouteDef): Record<string, string> {
       automations: ids.automation,
       objects: ids.record,
       keys: ids.key,
+      imports: ids.import,
     }[collection] ?? '';
   return { id, personId: ids.person, deliveryId: ids.delivery, type: 'fixture_project', name: 'fixture_secret' };
 }
@@ -89,6 +90,7 @@ beforeAll(async () => {
   ids.webhook = await post('/crm/webhooks', { url: 'https://hooks.example.invalid/kith', events: ['deal.won'], active: false });
   ids.delivery = (await server.api('POST', `/crm/webhooks/${ids.webhook}/test`)).body.id;
   ids.key = await post('/crm/keys', { name: 'Fixture key' });
+  ids.import = (await server.api('POST', '/crm/imports', { entity: 'organizations', rows: [{ name: 'Imported fixture' }] })).body.id;
   ids.automation = await post('/crm/automations', { name: 'Fixture automation', active: false, trigger: { event: 'deal.won' }, steps: [{ type: 'add_label', label: 'won' }] });
   assert.equal((await server.api('PUT', '/crm/automation-secrets/fixture_secret', { value: 'fixture' })).status, 200);
 });
@@ -142,7 +144,7 @@ describe('the document lists every route with its parameters', () => {
       const params = operation(route).parameters as { name: string; in: string; schema: any }[];
       const names = params.filter((p) => p.in === 'query').map((p) => p.name);
       const filters = [...COLLECTIONS[collection].filterFields, ...Object.keys(DERIVED_FILTERS[collection] ?? {}), ...Object.keys(operatorParams(collection))];
-      const common = ['limit', 'cursor', 'q', 'sort', 'label', 'updatedSince', 'archived', 'workspace', 'count'];
+      const common = ['limit', 'cursor', 'q', 'sort', 'label', 'updatedSince', 'archived', 'workspace', 'count', 'format'];
       assert.deepEqual(names.filter((n) => !common.includes(n)).sort(), [...filters].sort(), collection);
       assert.deepEqual(params.find((p) => p.name === 'sort')!.schema.enum, sortValues(collection), collection);
     }
