@@ -7,7 +7,7 @@ import { useEffect, useRef } from 'react';
 import { AppShell, Badge, Box, Burger, Group, Kbd, Modal, NavLink, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
-import { IconBuilding, IconChartBar, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
+import { IconBox, IconBuilding, IconChartBar, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { useKith } from './KithContext.js';
 import { SHORTCUTS } from './shortcuts.js';
@@ -18,6 +18,7 @@ import { QuickCreateProvider, useQuickCreate } from '../components/create/QuickC
 import { Logo } from '../components/Logo.js';
 import { BoardView } from '../views/board/BoardView.js';
 import { DealDetail } from '../views/deals/DealDetail.js';
+import { DealsView } from '../views/deals/DealsView.js';
 import { SettingsView } from '../views/settings/SettingsView.js';
 import { NotFound } from '../views/NotFound.js';
 import { OrganizationsView } from '../views/organizations/OrganizationsView.js';
@@ -29,7 +30,6 @@ import { ReportsView } from '../views/reports/ReportsView.js';
 import { ObjectsView } from '../views/objects/ObjectsView.js';
 import { ObjectRecordDetail } from '../views/objects/ObjectRecordDetail.js';
 import { useObjectTypes } from '../components/custom/useCustomFields.js';
-import { ObjectTypeIcon } from '../components/ObjectTypeIcon.js';
 
 const NAV = [
   { href: '/', label: 'Board', Icon: IconLayoutKanban, key: 'b', match: (p: string) => p === '/' || p.startsWith('/deals') },
@@ -171,7 +171,7 @@ function ShellFrame() {
               component={Link}
               href={`/objects/${t.key}`}
               label={t.plural}
-              leftSection={<ObjectTypeIcon icon={t.icon} />}
+              leftSection={<IconBox size={18} stroke={1.6} />}
               active={location === `/objects/${t.key}` || location.startsWith(`/objects/${t.key}/`)}
               onClick={nav.close}
               data-testid={`nav-object-${t.key}`}
@@ -185,6 +185,7 @@ function ShellFrame() {
       <AppShell.Main bg="var(--kith-surface)">
         <Switch>
           <Route path="/" component={BoardView} />
+          <Route path="/deals" component={DealsView} />
           <Route path="/deals/:id">{(p) => <DealDetail key={p.id} id={p.id} />}</Route>
           <Route path="/organizations" component={OrganizationsView} />
           <Route path="/organizations/:id">{(p) => <OrganizationDetail key={p.id} id={p.id} />}</Route>

@@ -5,7 +5,7 @@
  * may not edit deals gets the same board to read: no drag, no card menu, no "New deal".
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ActionIcon, Box, Button, Center, Checkbox, CloseButton, EmptyState, Group, Menu, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
+import { Box, Button, Center, Checkbox, CloseButton, EmptyState, Group, Menu, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
 import { useHotkeys, useLocalStorage } from '@mantine/hooks';
 import {
   DndContext,
@@ -22,8 +22,8 @@ import {
   type KeyboardCoordinateGetter,
   type DragStartEvent,
 } from '@dnd-kit/core';
-import { IconLayoutCards, IconLayoutKanban, IconPlus, IconSearch, IconThumbDown, IconTrophy } from '@tabler/icons-react';
-import { useLocation } from 'wouter';
+import { IconLayoutCards, IconLayoutKanban, IconPlus, IconSearch, IconTable, IconThumbDown, IconTrophy } from '@tabler/icons-react';
+import { Link, useLocation } from 'wouter';
 import type { DealContactRecord, DealRecord, OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useRxQuery } from '../../hooks/useRx.js';
@@ -254,6 +254,9 @@ export function BoardView() {
             ]}
             data-testid="status-filter"
           />
+          <Button component={Link} href="/deals" size="xs" variant="subtle" leftSection={<IconTable size={14} />} data-testid="deals-table-link">
+            Table
+          </Button>
         </Group>
         <Group gap="sm" wrap="wrap">
           <TextInput
@@ -307,9 +310,9 @@ export function BoardView() {
           {dealFields.length > 0 && (
             <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
               <Menu.Target>
-                <ActionIcon variant="default" size={36} aria-label="Card fields" title="Card fields: the custom fields shown on this pipeline's cards" data-testid="card-fields">
-                  <IconLayoutCards size={18} stroke={1.6} />
-                </ActionIcon>
+                <Button variant="default" size="sm" leftSection={<IconLayoutCards size={16} />} data-testid="card-fields">
+                  Card fields
+                </Button>
               </Menu.Target>
               <Menu.Dropdown data-testid="card-fields-menu">
                 <Menu.Label>Shown on this pipeline's cards</Menu.Label>
