@@ -75,7 +75,7 @@ test('create warns about a duplicate in the result text; duplicates.list, merge 
   const orgResult = await callTool(agent, 'crm.organization.create', { name: 'Initech again', website: 'initech.example' });
   assert.match(orgResult.content[0].text, /"field":"domain"/);
 
-  const groups = (await toolOk(agent, 'crm.duplicates.list', { entity: 'person' })).data;
+  const groups = (await toolOk(agent, 'crm.duplicates.list')).data;
   const group = groups.find((g: any) => g.value === 'linus@example.com');
   assert.deepEqual(
     group.records.map((r: any) => r.id),
