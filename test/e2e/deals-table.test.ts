@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { seedDataDir } from '../../bench/seed.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
-import { assertWebBuilt, eventually, launchBrowser, navigate, newPage, screenshot, waitForSynced, WEB_DIR } from './helpers.js';
+import { assertWebBuilt, eventually, launchBrowser, newPage, screenshot, waitForSynced, WEB_DIR } from './helpers.js';
 
 const DEALS = 2_000;
 
