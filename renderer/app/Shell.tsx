@@ -7,7 +7,7 @@ import { useEffect, useRef } from 'react';
 import { AppShell, Badge, Box, Burger, Group, Kbd, Modal, NavLink, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
-import { IconBox, IconBuilding, IconChartBar, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
+import { IconBuilding, IconChartBar, IconKeyboard, IconLayoutKanban, IconSearch, IconSettings, IconTimeline, IconUsers } from '@tabler/icons-react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { useKith } from './KithContext.js';
 import { SHORTCUTS } from './shortcuts.js';
@@ -30,6 +30,7 @@ import { ReportsView } from '../views/reports/ReportsView.js';
 import { ObjectsView } from '../views/objects/ObjectsView.js';
 import { ObjectRecordDetail } from '../views/objects/ObjectRecordDetail.js';
 import { useObjectTypes } from '../components/custom/useCustomFields.js';
+import { ObjectTypeIcon } from '../components/ObjectTypeIcon.js';
 
 const NAV = [
   { href: '/', label: 'Board', Icon: IconLayoutKanban, key: 'b', match: (p: string) => p === '/' || p.startsWith('/deals') },
@@ -171,7 +172,7 @@ function ShellFrame() {
               component={Link}
               href={`/objects/${t.key}`}
               label={t.plural}
-              leftSection={<IconBox size={18} stroke={1.6} />}
+              leftSection={<ObjectTypeIcon icon={t.icon} />}
               active={location === `/objects/${t.key}` || location.startsWith(`/objects/${t.key}/`)}
               onClick={nav.close}
               data-testid={`nav-object-${t.key}`}

@@ -5,7 +5,7 @@
  * may not edit deals gets the same board to read: no drag, no card menu, no "New deal".
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Button, Center, Checkbox, CloseButton, EmptyState, Group, Menu, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Box, Button, Center, Checkbox, CloseButton, EmptyState, Group, Menu, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Text, TextInput, Title } from '@mantine/core';
 import { useHotkeys, useLocalStorage } from '@mantine/hooks';
 import {
   DndContext,
@@ -310,9 +310,9 @@ export function BoardView() {
           {dealFields.length > 0 && (
             <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
               <Menu.Target>
-                <Button variant="default" size="sm" leftSection={<IconLayoutCards size={16} />} data-testid="card-fields">
-                  Card fields
-                </Button>
+                <ActionIcon variant="default" size={36} aria-label="Card fields" title="Card fields: the custom fields shown on this pipeline's cards" data-testid="card-fields">
+                  <IconLayoutCards size={18} stroke={1.6} />
+                </ActionIcon>
               </Menu.Target>
               <Menu.Dropdown data-testid="card-fields-menu">
                 <Menu.Label>Shown on this pipeline's cards</Menu.Label>
