@@ -94,6 +94,7 @@ interface PlannedRow {
 
 type Source = { csv: Readable | string; delimiter?: string } | { rows: Row[] };
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const norm = (s: unknown) => String(s).trim().toLowerCase();
 
 export class ImportService {
@@ -166,6 +167,7 @@ export class ImportService {
       .execute();
     let buffer: PlannedRow[] = [];
     const flush = async () => {
+      await yieldToEventLoop();
       if (buffer.length === 0) return;
       const rows = buffer;
       buffer = [];
@@ -358,6 +360,8 @@ export class ImportService {
     const opCtx: Ctx = { ...ctx, operationId: id };
     const planned = new Map(Object.entries(plan.planned));
     for (;;) {
+      // SQLite answers synchronously: let other requests (progress reads among them) in between chunks
+      await yieldToEventLoop();
       // a stopping server leaves the rest to the next process (its lease runs out, the worker there resumes)
       if (this.stopping) return;
       const rows = await this.db
