@@ -64,9 +64,11 @@ function filterQuery(filter: Row): Row {
 export class BulkService {
   constructor(private readonly records: RecordService) {}
 
-  private async select(ctx: Ctx, collection: BulkCollection, input: { ids?: string[]; filter?: Row }): Promise<string[]> {
+  private async select(ctx: Ctx, collection: BulkCollection, input: { ids?: string[]; filter?: Row }, action: string): Promise<string[]> {
     if (input.ids) return [...new Set(input.ids)];
     const query = filterQuery(input.filter!);
+    // restoring is about archived records: a filter that does not say otherwise looks at them
+    if (action === 'restore' && query.archived === undefined) query.archived = 'true';
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
@@ -104,7 +106,7 @@ export class BulkService {
     if (action === 'moveStage')
       parseInput(z.union([z.strictObject({ stageId: Id }), z.strictObject({ stage: z.string().trim().min(1) })], { error: 'give {stageId} or {stage: name}' }), values, 'values');
     if (action === 'update' && Object.keys(values).length === 0) throw invalid('values', 'the fields to set, e.g. {"ownerId": "…"}');
-    const ids = await this.select(ctx, collection, input);
+    const ids = await this.select(ctx, collection, input, action);
     const dryRun = input.dryRun === true;
 
     try {

@@ -242,6 +242,13 @@ describe('bulk operations', () => {
     const again = await post('/crm/people/bulk', { filter: { label: 'lapsed' }, action: 'archive' }, 200);
     assert.equal(again.matched, 0, 'archived records are not in the default list');
 
+    // restore by the same filter looks at archived records; its own undo archives them again
+    const restored = await post('/crm/people/bulk', { filter: { label: 'lapsed' }, action: 'restore' }, 200);
+    assert.equal(restored.changed, 3);
+    assert.equal((await get('/crm/people?label=lapsed')).data.length, 3);
+    await post(`/crm/operations/${restored.operationId}/undo`, undefined, 200);
+    assert.equal((await get('/crm/people?label=lapsed')).data.length, 0);
+
     const undone = await post(`/crm/operations/${done.operationId}/undo`, undefined, 200);
     assert.equal(undone.changed, 3);
     assert.equal((await get('/crm/people?label=lapsed')).data.length, 3);
