@@ -30,7 +30,7 @@ export function mergeTools(): ToolDef[] {
     {
       name: 'crm.duplicates.list',
       title: 'Likely duplicates',
-      description: 'Groups of likely duplicate people (same email or name) and organizations (same domain or name), for crm.merge.',
+      description: 'Groups of likely duplicate people (same email or name) and organizations (same domain or name) to merge.',
       input: z.strictObject({}),
       output: Result,
       ...READ,
@@ -39,7 +39,7 @@ export function mergeTools(): ToolDef[] {
     {
       name: 'crm.merge',
       title: 'Merge records',
-      description: 'Merge people or organizations sourceIds into targetId: references move, labels unite, fields {field: id} pick values.',
+      description: 'Merge people or organizations sourceIds into targetId: references move; fields {field: id} picks values.',
       input: z.strictObject({ targetId: Id, sourceIds: z.array(Id), fields: Obj.optional() }),
       output: Result,
       writeRole: 'MEMBER',
@@ -55,7 +55,7 @@ export function mergeTools(): ToolDef[] {
     {
       name: 'crm.bulk',
       title: 'Bulk change',
-      description: 'Act on records by ids or filter (as list tools): update (values: patch), addLabels (values.labels)…; dryRun first; undo: operationId',
+      description: 'Act on records by ids or filter (as list tools): update (values: patch), addLabels (values.labels)…; dryRun first',
       input: z.strictObject({
         entity: z.enum(['organization', 'person', 'deal', 'activity']).optional(),
         ids: z.array(Id).optional(),
@@ -86,7 +86,7 @@ export function mergeTools(): ToolDef[] {
     {
       name: 'crm.person.upsert',
       title: 'Upsert a person',
-      description: 'Update the person with this email where it differs, or create them (organization by exact name); says what it did.',
+      description: 'Update the person with this email where it differs, or create them; their organization by exact name.',
       input: z.strictObject({ email: z.string(), name: opt, phone: opt, title: opt, organization: nameRef(), labels, custom: Obj.optional() }),
       output: Result,
       writeRole: 'MEMBER',
@@ -101,7 +101,7 @@ export function mergeTools(): ToolDef[] {
     {
       name: 'crm.organization.upsert',
       title: 'Upsert an organization',
-      description: 'Update the organization with this website domain, else this name, where it differs, or create it; says what it did.',
+      description: 'Update the organization with this website domain, else with this name, where it differs; or create it.',
       input: z.strictObject({ name: z.string(), website: opt, labels, custom: Obj.optional() }),
       output: Result,
       writeRole: 'MEMBER',
@@ -115,7 +115,7 @@ export function mergeTools(): ToolDef[] {
     {
       name: 'crm.activity.update',
       title: 'Update an activity',
-      description: 'Change the subject, body or due time of an activity by id (a UUID); crm.activity.complete completes a follow-up.',
+      description: 'Change the subject, body or due time of an activity by id (a UUID); crm.activity.complete completes it.',
       input: z.strictObject({ id: Id, subject: opt, body: opt, dueAt: opt }),
       output: RecordOut,
       writeRole: 'MEMBER',
