@@ -11,6 +11,7 @@ import { auditTool } from './tools/audit.js';
 import { automationTools } from './tools/automations.js';
 import { mergeTools } from './tools/merge.js';
 import { contextTools } from './tools/context.js';
+import { importTools } from './tools/imports.js';
 import { dealContactTools, dealTools } from './tools/deals.js';
 import { objectTools } from './tools/objects.js';
 import { pipelineTools } from './tools/pipelines.js';
@@ -42,6 +43,7 @@ export function catalogue(): ToolDef[] {
     ...objectTools(), // crm.object.*, crm.record.* (custom object types)
     ...webhookTools(),
     ...automationTools(),
+    ...importTools(),
     ...mergeTools(), // crm.duplicates.list, crm.merge, crm.bulk, crm.person|organization.upsert, crm.activity.update
   );
   cached = tools;

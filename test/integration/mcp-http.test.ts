@@ -49,9 +49,10 @@ const SPEC_TOOLS = [
   'crm.duplicates.list',
   'crm.merge',
   'crm.bulk',
+  ...['validate', 'inspect', 'commit'].map((v) => `crm.import.${v}`),
 ];
 
-const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete|run|upsert|merge|bulk)$/.test(n));
+const WRITE_TOOLS = SPEC_TOOLS.filter((n) => /\.(create|update|archive|add|complete|reorder|remove|delete|run|upsert|merge|bulk|validate|commit)$/.test(n));
 /** Read tools only owners see (the workspace's integrations). */
 const OWNER_READ_TOOLS = ['crm.webhook.list', 'crm.automation.list'];
 
@@ -113,17 +114,23 @@ describe('hosted /mcp with the SDK client', () => {
       const writes = WRITE_TOOLS.includes(tool.name);
       assert.equal(a.readOnlyHint, !writes, `${tool.name} readOnlyHint`);
       assert.equal(a.openWorldHint, false, `${tool.name} openWorldHint`);
-      // the MCP spec gives destructiveHint and idempotentHint meaning only when readOnlyHint is false
+      // the MCP spec gives destructiveHint and idempotentHint meaning only when readOnlyHint is false;
+      // a write tool leaves out a hint equal to the spec's default (destructive true, idempotent false)
       if (writes) {
-        assert.equal(typeof a.destructiveHint, 'boolean', `${tool.name} destructiveHint`);
-        assert.equal(typeof a.idempotentHint, 'boolean', `${tool.name} idempotentHint`);
-      }
+        assert.notEqual(a.destructiveHint, true, `${tool.name} destructiveHint: true is the default, left out`);
+        assert.notEqual(a.idempotentHint, false, `${tool.name} idempotentHint: false is the default, left out`);
+      } else assert.ok(a.destructiveHint === undefined && a.idempotentHint === undefined, tool.name);
     }
     const byName = new Map(tools.map((t) => [t.name, t]));
-    assert.equal(byName.get('crm.organization.create')!.annotations!.destructiveHint, false);
-    assert.equal(byName.get('crm.organization.create')!.annotations!.idempotentHint, false);
-    assert.equal(byName.get('crm.deal.update')!.annotations!.destructiveHint, true);
-    assert.equal(byName.get('crm.deal.update')!.annotations!.idempotentHint, true);
+    // the hints as a client reads them (an absent one has the spec's default: destructive true, idempotent false)
+    const hints = (name: string) => {
+      const a = byName.get(name)!.annotations!;
+      return { destructive: a.destructiveHint ?? true, idempotent: a.idempotentHint ?? false };
+    };
+    assert.deepEqual(hints('crm.organization.create'), { destructive: false, idempotent: false });
+    assert.deepEqual(hints('crm.deal.update'), { destructive: true, idempotent: true });
+    assert.deepEqual(hints('crm.import.validate'), { destructive: false, idempotent: false });
+    assert.deepEqual(hints('crm.import.commit'), { destructive: true, idempotent: false });
     // list tools page with limit/cursor; deal.update takes a stage by name
     const listProps = Object.keys((byName.get('crm.deal.list')!.inputSchema as any).properties);
     for (const p of ['limit', 'cursor', 'status', 'stage', 'q']) assert.ok(listProps.includes(p), `crm.deal.list takes ${p}`);

@@ -317,7 +317,7 @@ export class ImportService {
       throw new DomainError(
         'conflict',
         `${counts.error} row${counts.error > 1 ? 's are' : ' is'} in error (rows ${bad.map((r) => r.row).join(', ')}${counts.error > 10 ? ', …' : ''}); nothing was written. Fix the file and validate again, or commit rows: valid`,
-        bad.map((r) => ({ path: `rows.${String(r.row)}`, message: 'in error: see GET /crm/imports/:id/rows?outcome=error' })),
+        [],
         { errorRows: counts.error },
       );
     }
