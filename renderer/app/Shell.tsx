@@ -13,6 +13,7 @@ import { useKith } from './KithContext.js';
 import { SHORTCUTS } from './shortcuts.js';
 import { SyncIndicator } from '../components/SyncIndicator.js';
 import { UserMenu } from './UserMenu.js';
+import { OverdueCount } from '../components/OverdueCount.js';
 import { CommandPalette, PaletteHint } from '../components/CommandPalette.js';
 import { QuickCreateProvider, useQuickCreate } from '../components/create/QuickCreate.js';
 import { Logo } from '../components/Logo.js';
@@ -101,9 +102,12 @@ function ShellFrame() {
       label={label}
       leftSection={<Icon size={18} stroke={1.6} />}
       rightSection={
-        <Text size="xs" c="dimmed">
-          g {key}
-        </Text>
+        <Group gap={6} wrap="nowrap">
+          {href === '/activities' && <OverdueCount />}
+          <Text size="xs" c="dimmed">
+            g {key}
+          </Text>
+        </Group>
       }
       active={match(location)}
       onClick={nav.close}

@@ -24,7 +24,7 @@ import {
 } from '@dnd-kit/core';
 import { IconLayoutCards, IconLayoutKanban, IconPlus, IconSearch, IconTable, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import { Link, useLocation } from 'wouter';
-import type { DealContactRecord, DealRecord, OrganizationRecord, PersonRecord } from '../../../shared/schemas.js';
+import type { ActivityRecord, DealContactRecord, DealRecord, OrganizationRecord, PersonRecord, StageChangeRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useRxQuery } from '../../hooks/useRx.js';
 import { useMembers } from '../../hooks/useMembers.js';
@@ -40,6 +40,7 @@ import { useDealOutcome } from '../deals/outcome.js';
 import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type DealSearchMatches, type StatusFilter } from './boardModel.js';
 import { BoardColumn, TotalsLine } from './BoardColumn.js';
 import { DealCardOverlay, type DealCardActions } from './DealCard.js';
+import { DealHealthContext, healthIndex, type HealthIndex } from './dealHealth.js';
 
 /** Keyboard dragging: left/right arrows jump straight to the previous/next stage column. */
 const columnKeyboardCoordinates: KeyboardCoordinateGetter = (event, { context: { droppableRects, droppableContainers, collisionRect } }) => {
@@ -105,6 +106,18 @@ function useSearchMatches(search: string): DealSearchMatches | null {
   );
 }
 
+/** The health of the pipeline's deals: stage changes and open follow-ups from the local store, re-evaluated each minute (overdue marks). */
+function useDealHealth(pipelineId: string | null): HealthIndex {
+  const { data: changes } = useRxQuery<StageChangeRecord>('stageChanges', pipelineId ? { selector: { pipelineId } } : null);
+  const { data: followUps } = useRxQuery<ActivityRecord>('activities', { selector: { type: 'follow_up', completedAt: null } });
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  return useMemo(() => healthIndex(changes, followUps, now), [changes, followUps, now]);
+}
+
 export function BoardView() {
   const store = useKith();
   const { can } = usePermissions();
@@ -137,6 +150,7 @@ export function BoardView() {
 
   const dealQuery = useMemo(() => (validPipelineId ? { selector: { pipelineId: validPipelineId } } : null), [validPipelineId]);
   const { data: allDeals, loading: dealsLoading } = useRxQuery<DealRecord>('deals', dealQuery);
+  const health = useDealHealth(validPipelineId);
   const matches = useSearchMatches(filters.search);
   const visible = useMemo(() => {
     const deals = filterDeals(allDeals, filters, matches);
@@ -229,175 +243,177 @@ export function BoardView() {
   }
 
   return (
-    <Box style={{ display: 'flex', flexDirection: 'column', height: 'calc(100vh - 56px - 2 * var(--mantine-spacing-md))' }} data-testid="board">
-      <Group justify="space-between" mb="sm" wrap="wrap" gap="sm">
-        <Group gap="sm" wrap="wrap">
-          <Title order={3}>Pipeline</Title>
-          <Select
-            aria-label="Pipeline"
-            data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
-            value={validPipelineId}
-            onChange={(v) => v && setStoredPipeline(v)}
-            allowDeselect={false}
-            w={160}
-            data-testid="pipeline-switcher"
-          />
-          <SegmentedControl
-            size="xs"
-            value={filters.status}
-            onChange={(v) => setFilters((f) => ({ ...f, status: v as StatusFilter }))}
-            data={[
-              { value: 'open', label: 'Open' },
-              { value: 'won', label: 'Won' },
-              { value: 'lost', label: 'Lost' },
-              { value: 'all', label: 'All' },
-            ]}
-            data-testid="status-filter"
-          />
-          <Button component={Link} href="/deals" size="xs" variant="subtle" leftSection={<IconTable size={14} />} data-testid="deals-table-link">
-            Table
-          </Button>
-        </Group>
-        <Group gap="sm" wrap="wrap">
-          <TextInput
-            ref={searchRef}
-            placeholder="Filter deals  ( / )"
-            leftSection={<IconSearch size={14} />}
-            value={filters.search}
-            onChange={(e) => {
-              const search = e.currentTarget.value;
-              setFilters((f) => ({ ...f, search }));
-            }}
-            rightSection={filters.search ? <CloseButton size="sm" onClick={() => setFilters((f) => ({ ...f, search: '' }))} aria-label="Clear filter" /> : null}
-            w={170}
-            data-testid="board-search"
-          />
-          <Select
-            placeholder="Any owner"
-            aria-label="Owner"
-            clearable
-            data={[{ value: UNASSIGNED, label: 'Unassigned' }, ...members.map((m) => ({ value: m.id, label: m.name || m.email }))]}
-            value={filters.ownerId}
-            onChange={(v) => setFilters((f) => ({ ...f, ownerId: v }))}
-            w={140}
-            data-testid="owner-filter"
-          />
-          <MultiSelect
-            placeholder={filters.labels.length ? undefined : 'Any label'}
-            aria-label="Labels"
-            clearable
-            searchable
-            data={labelOptions}
-            value={filters.labels}
-            onChange={(v) => setFilters((f) => ({ ...f, labels: v }))}
-            w={170}
-            nothingFoundMessage="No such label"
-            data-testid="label-filter"
-          />
-          <CustomFieldFilter fields={dealFields} value={customFilter} onChange={setCustomFilter} testId="board-custom-filter" />
-          {filtersActive && (
-            <Button
-              variant="subtle"
+    <DealHealthContext.Provider value={health}>
+      <Box style={{ display: 'flex', flexDirection: 'column', height: 'calc(100vh - 56px - 2 * var(--mantine-spacing-md))' }} data-testid="board">
+        <Group justify="space-between" mb="sm" wrap="wrap" gap="sm">
+          <Group gap="sm" wrap="wrap">
+            <Title order={3}>Pipeline</Title>
+            <Select
+              aria-label="Pipeline"
+              data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
+              value={validPipelineId}
+              onChange={(v) => v && setStoredPipeline(v)}
+              allowDeselect={false}
+              w={160}
+              data-testid="pipeline-switcher"
+            />
+            <SegmentedControl
               size="xs"
-              onClick={() => {
-                setFilters({ ownerId: null, labels: [], search: '', status: 'open' });
-                setCustomFilter(null);
+              value={filters.status}
+              onChange={(v) => setFilters((f) => ({ ...f, status: v as StatusFilter }))}
+              data={[
+                { value: 'open', label: 'Open' },
+                { value: 'won', label: 'Won' },
+                { value: 'lost', label: 'Lost' },
+                { value: 'all', label: 'All' },
+              ]}
+              data-testid="status-filter"
+            />
+            <Button component={Link} href="/deals" size="xs" variant="subtle" leftSection={<IconTable size={14} />} data-testid="deals-table-link">
+              Table
+            </Button>
+          </Group>
+          <Group gap="sm" wrap="wrap">
+            <TextInput
+              ref={searchRef}
+              placeholder="Filter deals  ( / )"
+              leftSection={<IconSearch size={14} />}
+              value={filters.search}
+              onChange={(e) => {
+                const search = e.currentTarget.value;
+                setFilters((f) => ({ ...f, search }));
               }}
-            >
-              Reset
-            </Button>
-          )}
-          {dealFields.length > 0 && (
-            <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
-              <Menu.Target>
-                <ActionIcon variant="default" size={36} aria-label="Card fields" title="Card fields: the custom fields shown on this pipeline's cards" data-testid="card-fields">
-                  <IconLayoutCards size={18} stroke={1.6} />
-                </ActionIcon>
-              </Menu.Target>
-              <Menu.Dropdown data-testid="card-fields-menu">
-                <Menu.Label>Shown on this pipeline's cards</Menu.Label>
-                {dealFields.map((f) => (
-                  <Menu.Item
-                    key={f.key}
-                    onClick={() => toggleCardField(f.key)}
-                    leftSection={<Checkbox size="xs" checked={chosenCardKeys.includes(f.key)} onChange={() => undefined} tabIndex={-1} aria-hidden />}
-                    role="menuitemcheckbox"
-                    aria-checked={chosenCardKeys.includes(f.key)}
-                    data-testid={`card-field-${f.key}`}
-                  >
-                    {f.label}
-                  </Menu.Item>
-                ))}
-              </Menu.Dropdown>
-            </Menu>
-          )}
-          {canCreate && (
-            <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })} data-testid="new-deal">
-              New deal
-            </Button>
-          )}
+              rightSection={filters.search ? <CloseButton size="sm" onClick={() => setFilters((f) => ({ ...f, search: '' }))} aria-label="Clear filter" /> : null}
+              w={170}
+              data-testid="board-search"
+            />
+            <Select
+              placeholder="Any owner"
+              aria-label="Owner"
+              clearable
+              data={[{ value: UNASSIGNED, label: 'Unassigned' }, ...members.map((m) => ({ value: m.id, label: m.name || m.email }))]}
+              value={filters.ownerId}
+              onChange={(v) => setFilters((f) => ({ ...f, ownerId: v }))}
+              w={140}
+              data-testid="owner-filter"
+            />
+            <MultiSelect
+              placeholder={filters.labels.length ? undefined : 'Any label'}
+              aria-label="Labels"
+              clearable
+              searchable
+              data={labelOptions}
+              value={filters.labels}
+              onChange={(v) => setFilters((f) => ({ ...f, labels: v }))}
+              w={170}
+              nothingFoundMessage="No such label"
+              data-testid="label-filter"
+            />
+            <CustomFieldFilter fields={dealFields} value={customFilter} onChange={setCustomFilter} testId="board-custom-filter" />
+            {filtersActive && (
+              <Button
+                variant="subtle"
+                size="xs"
+                onClick={() => {
+                  setFilters({ ownerId: null, labels: [], search: '', status: 'open' });
+                  setCustomFilter(null);
+                }}
+              >
+                Reset
+              </Button>
+            )}
+            {dealFields.length > 0 && (
+              <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
+                <Menu.Target>
+                  <ActionIcon variant="default" size={36} aria-label="Card fields" title="Card fields: the custom fields shown on this pipeline's cards" data-testid="card-fields">
+                    <IconLayoutCards size={18} stroke={1.6} />
+                  </ActionIcon>
+                </Menu.Target>
+                <Menu.Dropdown data-testid="card-fields-menu">
+                  <Menu.Label>Shown on this pipeline's cards</Menu.Label>
+                  {dealFields.map((f) => (
+                    <Menu.Item
+                      key={f.key}
+                      onClick={() => toggleCardField(f.key)}
+                      leftSection={<Checkbox size="xs" checked={chosenCardKeys.includes(f.key)} onChange={() => undefined} tabIndex={-1} aria-hidden />}
+                      role="menuitemcheckbox"
+                      aria-checked={chosenCardKeys.includes(f.key)}
+                      data-testid={`card-field-${f.key}`}
+                    >
+                      {f.label}
+                    </Menu.Item>
+                  ))}
+                </Menu.Dropdown>
+              </Menu>
+            )}
+            {canCreate && (
+              <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })} data-testid="new-deal">
+                New deal
+              </Button>
+            )}
+          </Group>
         </Group>
-      </Group>
-      <Group gap="lg" mb="sm" data-testid="board-summary">
-        <Text size="sm" c="dimmed">
-          <Text span fw={600} c="bright" data-testid="board-deal-count">
-            {visible.filter((d) => stageProbability.has(d.stageId)).length}
-          </Text>{' '}
-          {filters.status === 'all' ? '' : filters.status} deals
-        </Text>
-        {summary.length > 0 && <TotalsLine totals={summary} testId="board-totals" />}
-      </Group>
+        <Group gap="lg" mb="sm" data-testid="board-summary">
+          <Text size="sm" c="dimmed">
+            <Text span fw={600} c="bright" data-testid="board-deal-count">
+              {visible.filter((d) => stageProbability.has(d.stageId)).length}
+            </Text>{' '}
+            {filters.status === 'all' ? '' : filters.status} deals
+          </Text>
+          {summary.length > 0 && <TotalsLine totals={summary} testId="board-totals" />}
+        </Group>
 
-      {loading ? (
-        <Group align="flex-start" gap="md" wrap="nowrap" data-testid="board-loading">
-          {[0, 1, 2, 3].map((i) => (
-            <Skeleton key={i} w={290} h={360} radius="md" />
-          ))}
-        </Group>
-      ) : (
-        <DndContext sensors={sensors} collisionDetection={collisions} accessibility={accessibility} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(null)}>
-          <Box style={{ flex: 1, minHeight: 0, display: 'flex', gap: 12, overflowX: 'auto', alignItems: 'stretch', paddingBottom: 4 }}>
-            {columns.map((column) => (
-              <BoardColumn
-                key={column.stage.id}
-                column={column}
-                stages={stages}
-                organizationNames={organizationNames}
-                ownerNames={ownerNames}
-                actions={actions}
-                readOnly={!canMove}
-                cardFields={cardFields}
-              />
+        {loading ? (
+          <Group align="flex-start" gap="md" wrap="nowrap" data-testid="board-loading">
+            {[0, 1, 2, 3].map((i) => (
+              <Skeleton key={i} w={290} h={360} radius="md" />
             ))}
-          </Box>
-          {allDeals.length === 0 && canCreate && (
-            <Center py="md">
-              <EmptyState icon={<IconLayoutKanban />} title="No deals in this pipeline yet" description="Create a deal, then drag it across the stages as it progresses.">
-                <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })}>
-                  Create your first deal
-                </Button>
-              </EmptyState>
-            </Center>
-          )}
-          {dragging && (
-            <Group mt="sm" gap="md" wrap="nowrap">
-              <OutcomeZone outcome="won" />
-              <OutcomeZone outcome="lost" />
-            </Group>
-          )}
-          <DragOverlay dropAnimation={null}>
-            {dragging ? (
-              <DealCardOverlay
-                deal={dragging}
-                organizationName={dragging.organizationId ? (organizationNames.get(dragging.organizationId) ?? null) : null}
-                ownerName={dragging.ownerId ? (ownerNames.get(dragging.ownerId) ?? null) : null}
-                fields={cardFields}
-              />
-            ) : null}
-          </DragOverlay>
-        </DndContext>
-      )}
-      {outcome.modal}
-    </Box>
+          </Group>
+        ) : (
+          <DndContext sensors={sensors} collisionDetection={collisions} accessibility={accessibility} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(null)}>
+            <Box style={{ flex: 1, minHeight: 0, display: 'flex', gap: 12, overflowX: 'auto', alignItems: 'stretch', paddingBottom: 4 }}>
+              {columns.map((column) => (
+                <BoardColumn
+                  key={column.stage.id}
+                  column={column}
+                  stages={stages}
+                  organizationNames={organizationNames}
+                  ownerNames={ownerNames}
+                  actions={actions}
+                  readOnly={!canMove}
+                  cardFields={cardFields}
+                />
+              ))}
+            </Box>
+            {allDeals.length === 0 && canCreate && (
+              <Center py="md">
+                <EmptyState icon={<IconLayoutKanban />} title="No deals in this pipeline yet" description="Create a deal, then drag it across the stages as it progresses.">
+                  <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })}>
+                    Create your first deal
+                  </Button>
+                </EmptyState>
+              </Center>
+            )}
+            {dragging && (
+              <Group mt="sm" gap="md" wrap="nowrap">
+                <OutcomeZone outcome="won" />
+                <OutcomeZone outcome="lost" />
+              </Group>
+            )}
+            <DragOverlay dropAnimation={null}>
+              {dragging ? (
+                <DealCardOverlay
+                  deal={dragging}
+                  organizationName={dragging.organizationId ? (organizationNames.get(dragging.organizationId) ?? null) : null}
+                  ownerName={dragging.ownerId ? (ownerNames.get(dragging.ownerId) ?? null) : null}
+                  fields={cardFields}
+                />
+              ) : null}
+            </DragOverlay>
+          </DndContext>
+        )}
+        {outcome.modal}
+      </Box>
+    </DealHealthContext.Provider>
   );
 }

@@ -8,7 +8,7 @@
 import { memo, useState, type CSSProperties, type ReactNode } from 'react';
 import { Menu } from '@mantine/core';
 import { useDraggable } from '@dnd-kit/core';
-import { IconArrowRight, IconCalendar, IconDots, IconExternalLink, IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-react';
+import { IconArrowRight, IconBell, IconCalendar, IconDots, IconExternalLink, IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import type { FieldDefinition } from '../../../shared/customFields.js';
 import type { DealRecord, StageRecord } from '../../../shared/schemas.js';
 import { optionColor } from '../../components/custom/CustomFieldValue.js';
@@ -16,6 +16,7 @@ import { formatCustom } from '../../components/custom/customValues.js';
 import { referenceTarget } from '../../components/custom/useCustomFields.js';
 import { useRxDoc } from '../../hooks/useRx.js';
 import { formatDate, formatDateTime, formatMoney, initials } from '../../lib/format.js';
+import { daysSince, healthOf, useDealHealthIndex } from './dealHealth.js';
 import classes from './DealCard.module.css';
 
 /** Cards have one fixed height so columns of thousands of deals scroll without measuring. */
@@ -95,6 +96,38 @@ function CardFields({ deal, fields }: { deal: DealRecord; fields: readonly Field
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** Days in the stage and the next step (an open follow-up, overdue in red, or "no next step"), when the board provides them. */
+function HealthMarks({ deal }: { deal: DealRecord }) {
+  const index = useDealHealthIndex();
+  if (!index) return null;
+  const { stageEnteredAt, nextFollowUp } = healthOf(index, deal);
+  const days = stageEnteredAt ? daysSince(stageEnteredAt, Date.now()) : null;
+  return (
+    <span className={classes.health} data-card-health>
+      {days !== null && (
+        <span title={`${days} day${days === 1 ? '' : 's'} in this stage`} data-days-in-stage={days}>
+          {days}d in stage
+        </span>
+      )}
+      {nextFollowUp ? (
+        <span
+          className={nextFollowUp.overdue ? classes.overdue : undefined}
+          title={`${nextFollowUp.overdue ? 'Overdue follow-up' : 'Next follow-up'}: ${nextFollowUp.subject ?? 'follow up'}, due ${formatDateTime(nextFollowUp.dueAt)}`}
+          data-next-step={nextFollowUp.overdue ? 'overdue' : 'scheduled'}
+          style={{ display: 'inline-flex', alignItems: 'center', gap: 2 }}
+        >
+          <IconBell size={12} />
+          {nextFollowUp.overdue ? 'overdue' : formatDate(nextFollowUp.dueAt)}
+        </span>
+      ) : (
+        <span className={classes.noStep} title="No open follow-up: plan the next step" data-next-step="none">
+          no next step
+        </span>
+      )}
+    </span>
+  );
+}
+
 function DealCardBody({
   deal,
   organizationName,
@@ -118,7 +151,10 @@ function DealCardBody({
         </div>
         {menu}
       </div>
-      <div className={classes.org}>{organizationName ?? '\u00a0'}</div>
+      <div className={classes.orgRow}>
+        <span className={classes.org}>{organizationName ?? '\u00a0'}</span>
+        {deal.status === 'open' && <HealthMarks deal={deal} />}
+      </div>
       <div className={classes.row} style={{ marginTop: 4 }}>
         <div className={classes.row} style={{ justifyContent: 'flex-start' }}>
           <span className={classes.amount}>{formatMoney(deal.amount, deal.currency)}</span>
