@@ -6,9 +6,11 @@
  * it is and reported), archives restored, restores archived, deletes (a merge's sources, a bulk
  * delete, a merge's duplicate deal contacts) brought back.
  */
+import { sql } from 'kysely';
 import { COLLECTION_NAMES, COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { newId } from '../../shared/ids.js';
 import { writable } from '../../shared/rules.js';
+import type { Db } from '../store/database.js';
 import type { Row } from '../store/records.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
 import { conflict, notFound } from './errors.js';
@@ -158,4 +160,29 @@ export function referencingFields(target: CollectionName): [CollectionName, stri
     for (const [field, to] of Object.entries(info.references)) if (to === target) out.push([name, field]);
   }
   return out;
+}
+
+/**
+ * The record a deleted person or organization was merged into (following later merges of that
+ * one), or null: it was not merged, or the merge was undone.
+ */
+export async function mergedInto(db: Db, workspaceId: string, entityType: string, id: string): Promise<string | null> {
+  let current = id;
+  for (let hop = 0; hop < 5; hop++) {
+    const entry = await db
+      .selectFrom('auditEntries')
+      .select(['entityId', 'operationId'])
+      .where('workspaceId', '=', workspaceId)
+      .where('action', '=', 'merge')
+      .where('entityType', '=', entityType)
+      .where(sql<boolean>`exists (select 1 from json_each("detail", '$.sourceIds') where json_each.value = ${current})`)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!entry) break;
+    const operation = await db.selectFrom('operations').select('undoneBy').where('id', '=', String(entry.operationId)).executeTakeFirst();
+    if (!operation || operation.undoneBy) break;
+    current = String(entry.entityId);
+  }
+  return current === id ? null : current;
 }

@@ -18,6 +18,7 @@ import type { Store } from '../store/store.js';
 import { writeAudit } from './audit.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
 import { conflict, DomainError, notFound, ValidationError } from './errors.js';
+import { mergedInto } from './operations.js';
 import { listRecords, type ListResult } from './records/list.js';
 import { changedFields, sameValue, type EntityHookTable, type EntityHooks, type WriteOptions, type WriteScope } from './records/scope.js';
 
@@ -83,7 +84,12 @@ export class RecordService {
 
   async get(ctx: Ctx, collection: CollectionName, id: string, db: Db = this.store.db): Promise<AnyRecord> {
     const record = await this.find(db, ctx, collection, id);
-    if (!record) throw notFound(this.entityName(collection), id);
+    if (!record) {
+      // a merged person or organization: the 404 names the record it lives on in
+      const target = collection === 'people' || collection === 'organizations' ? await mergedInto(db, ctx.workspaceId, COLLECTIONS[collection].entityType, id) : null;
+      if (target) throw new DomainError('not_found', `${this.entityName(collection)} ${id} was merged into ${target}`, [], { mergedInto: target });
+      throw notFound(this.entityName(collection), id);
+    }
     return record;
   }
 

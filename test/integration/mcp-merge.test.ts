@@ -88,6 +88,7 @@ test('create warns about a duplicate in the result text; duplicates.list, merge 
   assert.equal(merged.moved.activities, 1);
   assert.equal((await server.api('GET', `/crm/activities/${activity.id}`)).body.personId, first.id);
   assert.equal((await server.api('GET', `/crm/people/${second.id}`)).status, 404);
+  assert.match(await toolFailure(agent, 'crm.person.get', { id: second.id }), new RegExp(`merged into ${first.id}`), 'an agent holding the old id learns where it went');
 
   const undone = await toolOk(agent, 'crm.bulk', { undo: merged.operationId });
   assert.equal(undone.undid, merged.operationId);

@@ -76,7 +76,9 @@ describe('people: duplicates, merge, undo', () => {
     assert.match(merged.record.notes, /ada\.l@example\.org/, "the sources' other emails stay in the notes");
     assert.match(merged.record.notes, /\+44 2/);
 
-    assert.equal((await server.api('GET', `/crm/people/${first.id}`)).status, 404);
+    const gone = await server.api('GET', `/crm/people/${first.id}`);
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.mergedInto, target.id, 'the 404 names the record it was merged into');
     assert.equal((await server.api('GET', `/crm/people/${source.id}`)).status, 404);
     const dealAfter = await get(`/crm/deals/${deal.id}`);
     assert.equal(dealAfter.primaryPersonId, target.id);
@@ -115,6 +117,7 @@ describe('people: duplicates, merge, undo', () => {
     assert.deepEqual(undone.skipped, []);
     assert.equal((await get(`/crm/people/${first.id}`)).phone, '+44 1');
     assert.equal((await get(`/crm/people/${source.id}`)).title, 'Countess');
+    assert.equal((await server.api('GET', `/crm/people/01900000-0000-7000-8000-000000000000`)).body.mergedInto, undefined);
     const restoredTarget = await get(`/crm/people/${target.id}`);
     assert.deepEqual(restoredTarget.labels, ['vip']);
     assert.equal(restoredTarget.title, null);
