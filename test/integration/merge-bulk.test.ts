@@ -156,6 +156,20 @@ describe('people: duplicates, merge, undo', () => {
   });
 });
 
+test('custom values: chosen per custom.<key>, else the target value, else a source value', async () => {
+  await post('/crm/fields', { entity: 'people', key: 'nickname', label: 'Nickname', type: 'text' });
+  await post('/crm/fields', { entity: 'people', key: 'handle', label: 'Handle', type: 'text' });
+  await post('/crm/fields', { entity: 'people', key: 'shoe', label: 'Shoe size', type: 'number' });
+  const target = await post('/crm/people', { name: 'Custom target', custom: { nickname: 'T', shoe: 42 } });
+  const source = await post('/crm/people', { name: 'Custom source', custom: { nickname: 'S', handle: '@src', shoe: 44 } });
+  const bad = await server.api('POST', '/crm/people/merge', { targetId: target.id, sourceIds: [source.id], fields: { colour: source.id } });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.errors[0].path, 'fields.colour');
+  const merged = await post('/crm/people/merge', { targetId: target.id, sourceIds: [source.id], fields: { 'custom.nickname': source.id, name: target.id } }, 200);
+  assert.deepEqual(merged.record.custom, { nickname: 'S', handle: '@src', shoe: 42 });
+  assert.equal(merged.record.name, 'Custom target');
+});
+
 describe('organizations: duplicates and merge', () => {
   test('by domain: people, deals, activities and reference fields move; undo restores them', async () => {
     await post('/crm/fields', { entity: 'people', key: 'employer', label: 'Employer', type: 'reference', referenceTo: 'organizations' });
