@@ -359,6 +359,8 @@ export class ImportService {
     const plan = JSON.parse(session.plan as string) as Plan;
     const opCtx: Ctx = { ...ctx, operationId: id };
     const planned = new Map(Object.entries(plan.planned));
+    // rows before `after` are written (keyset: each chunk's query starts where the last one ended)
+    let after = 0;
     for (;;) {
       // SQLite answers synchronously: let other requests (progress reads among them) in between chunks
       await yieldToEventLoop();
@@ -368,8 +370,9 @@ export class ImportService {
         .selectFrom('importRows')
         .select(['row', 'outcome', 'targetId', 'input'])
         .where('importId', '=', id)
-        .where('committed', '=', 0)
         .where('outcome', 'in', ['create', 'update'])
+        .where('row', '>', after)
+        .where('committed', '=', 0)
         .orderBy('row')
         .limit(CHUNK)
         .execute();
@@ -408,6 +411,7 @@ export class ImportService {
             .where('id', '=', id)
             .execute();
         });
+        after = Number(rows[rows.length - 1].row);
       } catch (error) {
         if (!current || !(error instanceof DomainError || error instanceof RuleError)) throw error;
         const message = error.message;
