@@ -87,7 +87,8 @@ function collectionRoutes(services: Services, c: CollectionRoutes): RouteDef[] {
       query: listQuerySchema(c.collection),
       response: page(record),
       csvResponse: true,
-      handler: (ctx, req, res) => (wantsCsv(req) ? streamText(res, 'text/csv; charset=utf-8', `${c.collection}.csv`, csvText(exportRows(records, ctx, c.collection, req.query))) : records.list(ctx, c.collection, req.query)),
+      handler: (ctx, req, res) =>
+        wantsCsv(req) ? streamText(res, 'text/csv; charset=utf-8', `${c.collection}.csv`, csvText(exportRows(records, ctx, c.collection, req.query))) : records.list(ctx, c.collection, req.query),
     },
     {
       method: 'post',
