@@ -17,6 +17,11 @@ import { startOfflineShell } from './lib/pwa.js';
 
 const theme = createTheme({
   primaryColor: 'indigo',
+  // WCAG AA: white on indigo 7 is 5:1 (indigo 6 was 4.3:1); filled buttons and badges of light
+  // colors (teal, red, orange) get dark text where white would read below 4.5:1
+  primaryShade: { light: 7, dark: 8 },
+  autoContrast: true,
+  luminanceThreshold: 0.2,
   defaultRadius: 'md',
   fontFamily: 'Inter, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   headings: { fontWeight: '650' },

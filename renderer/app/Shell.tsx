@@ -135,7 +135,7 @@ function ShellFrame() {
           <UnstyledButton
             onClick={() => spotlight.open()}
             data-testid="palette-button"
-            aria-label="Search or create (Ctrl+K)"
+            title="Search or create (Ctrl+K)"
             miw={{ base: 0, sm: 280 }}
             style={{ border: '1px solid var(--kith-border)', borderRadius: 8, padding: '6px 12px', background: 'var(--kith-surface)', flexShrink: 1 }}
           >
@@ -150,7 +150,7 @@ function ShellFrame() {
           </UnstyledButton>
           <Group gap={6} wrap="nowrap">
             <Tooltip label={`Role: ${store.info.role.toLowerCase()}${store.info.readOnly ? ' (read-only)' : ''}`}>
-              <Badge variant="outline" color="gray" size="lg" data-testid="workspace-name" visibleFrom="md" styles={{ label: { textTransform: 'none' } }}>
+              <Badge variant="outline" color="gray.7" size="lg" data-testid="workspace-name" visibleFrom="md" styles={{ label: { textTransform: 'none' } }}>
                 {store.info.workspaceName}
               </Badge>
             </Tooltip>

@@ -23,7 +23,7 @@ export function UserMenu() {
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        <Button variant="subtle" color="gray" size="compact-sm" leftSection={<IconUserCircle size={18} />} data-testid="user-menu" aria-label="Account">
+        <Button variant="subtle" color="gray" size="compact-sm" leftSection={<IconUserCircle size={18} />} data-testid="user-menu" title="Account">
           <Text size="sm" span data-testid="user-name">
             {me?.user.name ?? 'Account'}
           </Text>

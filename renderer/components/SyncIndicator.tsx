@@ -54,7 +54,16 @@ export function SyncIndicator() {
           aria-label={`Sync: ${look.label}, ${status.pending} unsent`}
         >
           <Group gap={6} wrap="nowrap">
-            <Badge size={size} variant="light" color={look.color} style={{ flexShrink: 0 }} leftSection={<look.Icon size={14} />} styles={{ label: { textTransform: 'none' } }}>
+            <Badge
+              size={size}
+              variant="light"
+              color={look.color}
+              bg={`${look.color}.0`}
+              c={`${look.color}.9`}
+              style={{ flexShrink: 0 }}
+              leftSection={<look.Icon size={14} />}
+              styles={{ label: { textTransform: 'none' } }}
+            >
               {look.label}
               {status.loaded !== null && <span data-testid="loaded-count"> · {status.loaded.toLocaleString()} records</span>}
             </Badge>
@@ -104,7 +113,7 @@ export function SyncIndicator() {
             </Text>
           )}
           {status.error && (
-            <Text size="sm" c="red">
+            <Text size="sm" c="var(--kith-danger-text)">
               {status.error}
             </Text>
           )}

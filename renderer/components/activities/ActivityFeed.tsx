@@ -128,7 +128,7 @@ export function ActivityFeed({ activities, hide = {}, pageSize = 30 }: ActivityF
                 <Group justify="space-between" wrap="nowrap" gap="xs" align="flex-start">
                   <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
                     {a.type === 'follow_up' && <FollowUpToggle activity={a} />}
-                    <Text fw={600} size="sm" td={a.completedAt ? 'line-through' : undefined} c={a.completedAt ? 'dimmed' : overdue ? 'red' : undefined} truncate>
+                    <Text fw={600} size="sm" td={a.completedAt ? 'line-through' : undefined} c={a.completedAt ? 'dimmed' : overdue ? 'var(--kith-danger-text)' : undefined} truncate>
                       {a.subject ?? info.label}
                     </Text>
                   </Group>
@@ -150,7 +150,7 @@ export function ActivityFeed({ activities, hide = {}, pageSize = 30 }: ActivityF
               }
             >
               <Group gap={6} mt={2} wrap="wrap">
-                <Text size="xs" c={info.color === 'gray' ? 'dimmed' : info.color} fw={600}>
+                <Text size="xs" c={info.color === 'gray' ? 'dimmed' : info.color === 'orange' ? 'var(--kith-warning-text)' : `${info.color}.9`} fw={600}>
                   {info.label}
                 </Text>
                 <Text size="xs" c="dimmed">

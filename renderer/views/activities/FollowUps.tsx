@@ -146,7 +146,7 @@ export function FollowUps({ followUps, title }: { followUps: readonly ActivityRe
           </Badge>
         </Group>
         {groups.overdue.length > 0 && (
-          <Text size="xs" c="red" fw={600} data-testid="followups-overdue-count">
+          <Text size="xs" c="var(--kith-danger-text)" fw={600} data-testid="followups-overdue-count">
             {groups.overdue.length} overdue
           </Text>
         )}

@@ -206,7 +206,7 @@ export function BoardView() {
     return stages.find((s) => `stage:${s.id}` === key)?.name ?? 'nowhere';
   };
   const accessibility = {
-    screenReaderInstructions: { draggable: 'To move a deal, press space or enter to pick it up, use the arrow keys to choose a stage, then press space or enter to drop it, or escape to cancel.' },
+    screenReaderInstructions: { draggable: 'Enter opens the deal. To move it, press space to pick it up, use the arrow keys to choose a stage, then press space to drop it, or escape to cancel.' },
     announcements: {
       onDragStart: ({ active }: { active: { id: string | number } }) => `Picked up ${dealTitle(active.id)}.`,
       onDragOver: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) =>

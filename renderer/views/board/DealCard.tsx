@@ -215,7 +215,6 @@ function DealCardImpl({ deal, organizationName, ownerName, stages, actions, read
         data-deal-title={deal.title}
         role="link"
         tabIndex={0}
-        aria-label={`${deal.title}. Enter opens it.`}
         onClick={() => actions.open(deal)}
         onKeyDown={(e) => e.key === 'Enter' && actions.open(deal)}
       >
@@ -274,26 +273,31 @@ function DealCardImpl({ deal, organizationName, ownerName, stages, actions, read
       </Menu.Dropdown>
     </Menu>
   );
+  // The menu button sits beside the card, over its corner, not inside it: a button inside the
+  // draggable card (role=button) would be a nested interactive control. The card's accessible name
+  // is its text; dnd-kit describes how to pick it up (the board's screen reader instructions).
   return (
-    <div
-      ref={setNodeRef}
-      className={`${classes.card}${isDragging ? ` ${classes.dragging}` : ''}`}
-      data-testid={`deal-card-${deal.id}`}
-      data-deal-title={deal.title}
-      {...attributes}
-      {...listeners}
-      aria-roledescription="Draggable deal"
-      aria-label={`${deal.title}. Enter opens it; space picks it up to move it to another stage with the arrow keys.`}
-      onClick={() => actions.open(deal)}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter') {
-          actions.open(deal);
-          return;
-        }
-        listeners?.onKeyDown?.(e);
-      }}
-    >
-      <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} menu={menu} fields={fields} />
+    <div className={classes.cardWrap}>
+      <div
+        ref={setNodeRef}
+        className={`${classes.card}${isDragging ? ` ${classes.dragging}` : ''}`}
+        data-testid={`deal-card-${deal.id}`}
+        data-deal-title={deal.title}
+        {...attributes}
+        {...listeners}
+        aria-roledescription="Draggable deal"
+        onClick={() => actions.open(deal)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            actions.open(deal);
+            return;
+          }
+          listeners?.onKeyDown?.(e);
+        }}
+      >
+        <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} menu={<span className={classes.menuSpace} />} fields={fields} />
+      </div>
+      <div className={classes.menuSlot}>{menu}</div>
     </div>
   );
 }

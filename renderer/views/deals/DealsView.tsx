@@ -36,7 +36,7 @@ function EditableCell({ label, display, editor, editable }: { label: string; dis
     );
   return (
     <UnstyledButton
-      aria-label={`Edit ${label}`}
+      title={`Edit ${label}`}
       onClick={(e) => {
         stop(e);
         setEditing(true);
@@ -86,7 +86,10 @@ export function DealsView() {
   }, [stages]);
   const rows = useMemo(() => deals.filter((d) => (status === 'all' || d.status === status) && (!pipelineId || d.pipelineId === pipelineId)), [deals, status, pipelineId]);
 
-  const update = useCallback((deal: DealRecord, patch: Partial<DealRecord>, what: string) => void save(() => store.update('deals', deal.id, patch), { success: `${deal.title}: ${what} saved` }), [save, store]);
+  const update = useCallback(
+    (deal: DealRecord, patch: Partial<DealRecord>, what: string) => void save(() => store.update('deals', deal.id, patch), { success: `${deal.title}: ${what} saved` }),
+    [save, store],
+  );
 
   const columns = useMemo<Column<DealRecord>[]>(
     () => [
@@ -263,7 +266,16 @@ export function DealsView() {
             data-testid="deals-status"
           />
           {pipelines.filter((p) => !p.archivedAt).length > 1 && (
-            <Select size="xs" w={150} placeholder="All pipelines" clearable aria-label="Pipeline" data={pipelines.filter((p) => !p.archivedAt).map((p) => ({ value: p.id, label: p.name }))} value={pipelineId} onChange={setPipelineId} />
+            <Select
+              size="xs"
+              w={150}
+              placeholder="All pipelines"
+              clearable
+              aria-label="Pipeline"
+              data={pipelines.filter((p) => !p.archivedAt).map((p) => ({ value: p.id, label: p.name }))}
+              value={pipelineId}
+              onChange={setPipelineId}
+            />
           )}
           <Anchor component={Link} href="/" size="sm" aria-label="Show the board">
             <Group gap={4} wrap="nowrap">
