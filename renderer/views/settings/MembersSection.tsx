@@ -5,12 +5,11 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Badge, Button, Code, CopyButton, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useKith } from '../../app/KithContext.js';
 import { useSession } from '../../app/session.js';
 import { crmGet, crmSend } from '../../app/connection.js';
 import { errorMessage } from '../../components/forms.js';
-import { Section } from './Section.js';
+import { Section, useSettingsAction } from './Section.js';
 
 interface Member {
   id: string;
@@ -43,7 +42,6 @@ export function MembersSection() {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('MEMBER');
   const [link, setLink] = useState<{ email: string; url: string; mailed: boolean; mailError?: string } | null>(null);
-  const [busy, setBusy] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -58,19 +56,7 @@ export function MembersSection() {
     void load();
   }, [load]);
 
-  async function run(action: () => Promise<unknown>, done?: string) {
-    setError(null);
-    setBusy(true);
-    try {
-      await action();
-      if (done) notifications.show({ color: 'teal', message: done });
-      await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { run, busy } = useSettingsAction(load, setError);
 
   // the last owner cannot be demoted or removed (the server refuses it): not offered
   const lastOwner = (m: Member) => m.role === 'OWNER' && members.filter((x) => x.role === 'OWNER').length === 1;

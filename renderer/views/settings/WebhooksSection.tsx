@@ -6,13 +6,12 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Badge, Button, Code, CopyButton, Group, Modal, MultiSelect, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { EVENT_ENTITIES, EVENT_TYPES } from '../../../shared/events.js';
 import { useKith } from '../../app/KithContext.js';
 import { useSession } from '../../app/session.js';
 import { crmGet, crmSend } from '../../app/connection.js';
 import { errorMessage } from '../../components/forms.js';
-import { Section } from './Section.js';
+import { ConfirmDelete, Section, useSettingsAction } from './Section.js';
 
 interface Endpoint {
   id: string;
@@ -58,7 +57,6 @@ export function WebhooksSection() {
   const isOwner = info.role === 'OWNER' && !info.readOnly;
   const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>(['deal.won']);
   const [description, setDescription] = useState('');
@@ -84,19 +82,7 @@ export function WebhooksSection() {
     [connection],
   );
 
-  async function run(action: () => Promise<unknown>, done?: string) {
-    setError(null);
-    setBusy(true);
-    try {
-      await action();
-      if (done) notifications.show({ color: 'teal', message: done });
-      await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { run, busy } = useSettingsAction(load, setError);
 
   const add = () =>
     run(async () => {
@@ -281,27 +267,17 @@ export function WebhooksSection() {
         )}
       </Modal>
 
-      <Modal opened={!!deleting} onClose={() => setDeleting(null)} size="sm" title={<Text fw={600}>Delete this endpoint?</Text>}>
-        <Text size="sm" mb="md">
-          {deleting?.url} stops receiving events and its undelivered deliveries are dropped. To stop it for a while, switch it off instead.
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => setDeleting(null)}>
-            Cancel
-          </Button>
-          <Button
-            color="red"
-            data-testid="webhook-delete-confirm"
-            onClick={() => {
-              const target = deleting!;
-              setDeleting(null);
-              void run(() => crmSend(connection, 'DELETE', `/webhooks/${target.id}`), `${target.url} deleted`);
-            }}
-          >
-            Delete
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmDelete
+        what={deleting && 'endpoint'}
+        consequence={`${deleting?.url} stops receiving events and its undelivered deliveries are dropped. To stop it for a while, switch it off instead.`}
+        confirmTestId="webhook-delete-confirm"
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => {
+          const target = deleting!;
+          setDeleting(null);
+          void run(() => crmSend(connection, 'DELETE', `/webhooks/${target.id}`), `${target.url} deleted`);
+        }}
+      />
     </Section>
   );
 }

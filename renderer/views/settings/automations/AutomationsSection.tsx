@@ -12,7 +12,7 @@ import { useSession } from '../../../app/session.js';
 import { crmGet, crmSend } from '../../../app/connection.js';
 import { RecordPicker } from '../../../components/pickers.js';
 import { errorMessage } from '../../../components/forms.js';
-import { Section } from '../Section.js';
+import { ConfirmDelete, Section, useSettingsAction } from '../Section.js';
 import { AutomationEditor, type EditorContext } from './AutomationEditor.js';
 import { entityOf, TEMPLATES, type Automation, type Run, type SchemaEntity, type StepResult } from './model.js';
 
@@ -81,16 +81,7 @@ export function AutomationsSection() {
     [connection],
   );
 
-  async function run(action: () => Promise<unknown>, done?: string) {
-    setError(null);
-    try {
-      await action();
-      if (done) notifications.show({ color: 'teal', message: done });
-      await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
+  const { run } = useSettingsAction(load, setError);
 
   async function save(draft: Automation) {
     setSaving(true);
@@ -227,27 +218,17 @@ export function AutomationsSection() {
         {history && <RunHistory automation={history.automation} runs={history.runs} reload={() => loadRuns(history.automation)} onError={setError} />}
       </Modal>
 
-      <Modal opened={!!deleting} onClose={() => setDeleting(null)} size="sm" title={<Text fw={600}>Delete this automation?</Text>}>
-        <Text size="sm" mb="md">
-          “{deleting?.name}” stops running and its run history is deleted. To stop it for a while, switch it off instead.
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => setDeleting(null)}>
-            Cancel
-          </Button>
-          <Button
-            color="red"
-            data-testid="automation-delete-confirm"
-            onClick={() => {
-              const target = deleting!;
-              setDeleting(null);
-              void run(() => crmSend(connection, 'DELETE', `/automations/${target.id}`), `“${target.name}” deleted`);
-            }}
-          >
-            Delete
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmDelete
+        what={deleting && 'automation'}
+        consequence={`“${deleting?.name}” stops running and its run history is deleted. To stop it for a while, switch it off instead.`}
+        confirmTestId="automation-delete-confirm"
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => {
+          const target = deleting!;
+          setDeleting(null);
+          void run(() => crmSend(connection, 'DELETE', `/automations/${target.id}`), `“${target.name}” deleted`);
+        }}
+      />
     </Section>
   );
 }
