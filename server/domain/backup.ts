@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { COLLECTION_NAMES } from '../../shared/collections.js';
 import { newId } from '../../shared/ids.js';
 import { Currency } from '../../shared/schemas.js';
-import type { Row } from '../store/records.js';
+import { advanceSequence, type Row } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { nowIso, requireWrite, type Ctx, type Workspace } from './context.js';
 import { conflict, DomainError, parseInput, ValidationError } from './errors.js';
@@ -131,11 +131,7 @@ export async function restoreBackup(store: Store, document: unknown, options: un
       if (table !== 'auditEntries' && table !== 'stageChanges') touch(table, 0);
     }
     // the change sequence stays ahead of every restored version
-    await tx
-      .updateTable('changeSequence')
-      .set({ value: sql`max("value", ${maxVersion})` })
-      .where('id', '=', 1)
-      .execute();
+    await advanceSequence(tx, maxVersion);
   });
   return { workspace, restored };
 }

@@ -15,6 +15,7 @@ import type { Db } from '../store/database.js';
 import { SqlRecordReader } from '../store/reader.js';
 import { findLive, findStored, insertRow, nextVersion, rowToRecord, updateRow, type AnyRecord, type Row } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { forgetInTransaction } from '../store/txMemo.js';
 import { writeAudit } from './audit.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
 import { conflict, DomainError, notFound, ValidationError } from './errors.js';
@@ -123,6 +124,8 @@ export class RecordService {
     if (isNew) await insertRow(scope.tx, collection, stamped);
     else await updateRow(scope.tx, collection, stamped.id, stamped, deleted);
     scope.touch(collection, version);
+    // the rules of the records this transaction writes next read the definitions as they now are
+    if (collection === 'fields') forgetInTransaction(scope.tx, 'fields:');
     return stamped;
   }
 

@@ -8,6 +8,7 @@ import type { FieldDefinition } from '../../shared/customFields.js';
 import type { RecordReader } from '../../shared/rules.js';
 import type { Db, OpenedDatabase } from './database.js';
 import { findLive, rowToRecord } from './records.js';
+import { memoInTransaction } from './txMemo.js';
 
 export class SqlRecordReader implements RecordReader {
   /**
@@ -62,9 +63,12 @@ export class SqlRecordReader implements RecordReader {
     return Number(row?.n ?? 0);
   }
 
-  async customFields(entity: string): Promise<FieldDefinition[]> {
-    const rows = await this.live('fields').where('entity', '=', entity).orderBy('position').orderBy('id').execute();
-    return rows.map((row) => rowToRecord('fields', row) as unknown as FieldDefinition);
+  /** The entity's field definitions, read once per write transaction (see txMemo.ts). */
+  customFields(entity: string): Promise<FieldDefinition[]> {
+    return memoInTransaction(this.db, `fields:${this.workspaceId}:${entity}`, async () => {
+      const rows = await this.live('fields').where('entity', '=', entity).orderBy('position').orderBy('id').execute();
+      return rows.map((row) => rowToRecord('fields', row) as unknown as FieldDefinition);
+    });
   }
 
   async objectTypes(): Promise<RecordOf<'objectTypes'>[]> {

@@ -38,15 +38,51 @@ export function recordToRow(collection: CollectionName, record: Row): Row {
   return row;
 }
 
+/**
+ * Write transactions opened through the store (Store.write): after a transaction's first value,
+ * which takes the sequence row (and so its lock) with UPDATE … RETURNING, its next values are
+ * counted in memory and the row is set once, to the last, when the transaction's work is done
+ * (finishSequence) — an import commits hundreds of records per transaction. The write lock is held
+ * throughout, so no other transaction can take a value in between.
+ */
+const allocations = new WeakMap<Db, { last: number; first: number }>();
+
 /** Takes the next value of the global change sequence; call inside the write transaction. */
 export async function nextVersion(tx: Db): Promise<number> {
+  const open = allocations.get(tx);
+  if (open && open.last > 0) return ++open.last;
   const row = await tx
     .updateTable('changeSequence')
     .set({ value: sql`"value" + 1` })
     .where('id', '=', 1)
     .returning('value')
     .executeTakeFirstOrThrow();
-  return Number(row.value);
+  const value = Number(row.value);
+  if (open) open.last = open.first = value;
+  return value;
+}
+
+/** Marks `tx` as a store write transaction whose sequence values after the first are counted in memory. */
+export function beginSequence(tx: Db): void {
+  allocations.set(tx, { last: 0, first: 0 });
+}
+
+/** Stores the last value transaction `tx` took (call at the end of its work, inside it). */
+export async function finishSequence(tx: Db): Promise<void> {
+  const open = allocations.get(tx);
+  allocations.delete(tx);
+  if (open && open.last > open.first) await tx.updateTable('changeSequence').set({ value: open.last }).where('id', '=', 1).execute();
+}
+
+/** Moves the sequence to at least `value` (restored records keep their versions; new ones come after). */
+export async function advanceSequence(tx: Db, value: number): Promise<void> {
+  await finishSequence(tx);
+  await tx
+    .updateTable('changeSequence')
+    .set({ value: sql`max("value", ${value})` })
+    .where('id', '=', 1)
+    .execute();
+  if (allocations.has(tx)) beginSequence(tx);
 }
 
 export async function currentSequence(db: Db): Promise<number> {

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { CollectionName } from '../../shared/collections.js';
 import { openDatabase, type Db, type OpenedDatabase } from './database.js';
-import { currentSequence } from './records.js';
+import { beginSequence, currentSequence, finishSequence } from './records.js';
 
 export interface ChangeNotice {
   /** null when the change came from another process and its workspace is unknown. */
@@ -98,12 +98,15 @@ export async function openStore(dataDir: string, options: { create?: boolean } =
     async write(workspaceId, fn) {
       const touched = new Set<CollectionName>();
       let sequence = 0;
-      const result = await opened.db.transaction().execute((tx) =>
-        fn(tx, (collection, version) => {
+      const result = await opened.db.transaction().execute(async (tx) => {
+        beginSequence(tx);
+        const value = await fn(tx, (collection, version) => {
           touched.add(collection);
           if (version > sequence) sequence = version;
-        }),
-      );
+        });
+        await finishSequence(tx);
+        return value;
+      });
       if (touched.size > 0) feed.notify({ workspaceId, collections: [...touched], sequence });
       return result;
     },

@@ -16,6 +16,7 @@ import { conditionsHold, resolveRelative, type Condition, type FieldCondition } 
 import { newId } from '../../../shared/ids.js';
 import type { Db } from '../../store/database.js';
 import type { Row } from '../../store/records.js';
+import { memoInTransaction } from '../../store/txMemo.js';
 import type { AuditInput } from '../audit.js';
 import type { Ctx } from '../context.js';
 import { nowIso } from '../context.js';
@@ -144,13 +145,9 @@ function withCustomKeys(data: { record: Row | null; previous: Row | null; change
 export async function enqueueAutomationRuns(tx: Db, ctx: Ctx, entry: AuditInput): Promise<void> {
   const events = eventsOfChange(entry);
   if (events.length === 0) return;
-  const automations = await tx
-    .selectFrom('automations')
-    .select(['id', 'name', 'trigger', 'conditions'])
-    .where('workspaceId', '=', ctx.workspaceId)
-    .where('active', '=', 1)
-    .where('triggerKind', '=', 'event')
-    .execute();
+  const automations = await memoInTransaction(tx, `automations:${ctx.workspaceId}`, () =>
+    tx.selectFrom('automations').select(['id', 'name', 'trigger', 'conditions']).where('workspaceId', '=', ctx.workspaceId).where('active', '=', 1).where('triggerKind', '=', 'event').execute(),
+  );
   if (automations.length === 0) return;
   const depth = (ctx.automation?.depth ?? 0) + 1;
   const now = Date.now();

@@ -5,6 +5,7 @@
  */
 import { newId } from '../../../shared/ids.js';
 import type { Db } from '../../store/database.js';
+import { memoInTransaction } from '../../store/txMemo.js';
 import type { AuditInput } from '../audit.js';
 import { nowIso, type Ctx } from '../context.js';
 import { eventsOfChange } from './events.js';
@@ -28,7 +29,9 @@ export function subscribed(events: string[], type: string): boolean {
 export async function enqueueEvents(tx: Db, ctx: Ctx, entry: AuditInput): Promise<void> {
   const events = eventsOfChange(entry);
   if (events.length === 0) return;
-  const endpoints = await tx.selectFrom('webhookEndpoints').select(['id', 'events']).where('workspaceId', '=', ctx.workspaceId).where('active', '=', 1).execute();
+  const endpoints = await memoInTransaction(tx, `webhookEndpoints:${ctx.workspaceId}`, () =>
+    tx.selectFrom('webhookEndpoints').select(['id', 'events']).where('workspaceId', '=', ctx.workspaceId).where('active', '=', 1).execute(),
+  );
   if (endpoints.length === 0) return;
   const occurredAt = nowIso();
   const now = Date.now();
