@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { newId } from '../../shared/ids.js';
 import type { AuditEntryRecord } from '../../shared/schemas.js';
 import type { Db } from '../store/database.js';
-import type { Row } from '../store/records.js';
+import { insertValues, type Row } from '../store/records.js';
 import type { Ctx } from './context.js';
 import { nowIso } from './context.js';
 import { badCursor, parseInput } from './errors.js';
@@ -30,25 +30,22 @@ export async function writeAudit(tx: Db, ctx: Ctx, entry: AuditInput): Promise<v
   let detail = ctx.automation ? { ...entry.detail, automationId: ctx.automation.automationId, runId: ctx.automation.runId } : entry.detail;
   // a write of an operation (merge, bulk, undo) names it
   if (ctx.operationId) detail = { ...detail, operationId: ctx.operationId };
-  await tx
-    .insertInto('auditEntries')
-    .values({
-      id: newId(),
-      workspaceId: ctx.workspaceId,
-      entityType: entry.entityType,
-      entityId: entry.entityId,
-      action: entry.action,
-      before: entry.before ? JSON.stringify(entry.before) : null,
-      after: entry.after ? JSON.stringify(entry.after) : null,
-      changedFields: JSON.stringify(entry.changedFields ?? []),
-      detail: ctx.clientId ? JSON.stringify({ ...detail, client: ctx.clientId }) : detail ? JSON.stringify(detail) : null,
-      actorUserId: ctx.userId,
-      actorKeyId: ctx.keyId,
-      source: ctx.source,
-      at: nowIso(),
-      ...(ctx.operationId ? { operationId: ctx.operationId } : {}),
-    })
-    .execute();
+  await insertValues(tx, 'auditEntries', {
+    id: newId(),
+    workspaceId: ctx.workspaceId,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    action: entry.action,
+    before: entry.before ? JSON.stringify(entry.before) : null,
+    after: entry.after ? JSON.stringify(entry.after) : null,
+    changedFields: JSON.stringify(entry.changedFields ?? []),
+    detail: ctx.clientId ? JSON.stringify({ ...detail, client: ctx.clientId }) : detail ? JSON.stringify(detail) : null,
+    actorUserId: ctx.userId,
+    actorKeyId: ctx.keyId,
+    source: ctx.source,
+    at: nowIso(),
+    ...(ctx.operationId ? { operationId: ctx.operationId } : {}),
+  });
   await enqueueEvents(tx, ctx, entry); // the webhook deliveries it causes, in the same transaction
   await enqueueAutomationRuns(tx, ctx, entry); // and the automation runs it triggers
 }

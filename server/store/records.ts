@@ -114,7 +114,32 @@ export async function findLive(opened: Pick<OpenedDatabase, 'db' | 'raw' | 'prep
 }
 
 export async function insertRow(tx: Db, collection: CollectionName, record: Row): Promise<void> {
-  await tx.insertInto(collection).values(recordToRow(collection, record)).execute();
+  await insertValues(tx, collection, recordToRow(collection, record));
+}
+
+/** The connections of the write transactions opened through the store (Store.write). */
+const writers = new WeakMap<Db, Pick<OpenedDatabase, 'prepare'>>();
+
+/** Marks `tx` as a store write transaction on `opened`: its inserts may use the connection's cached statements. */
+export function beginWrite(tx: Db, opened: Pick<OpenedDatabase, 'prepare'>): void {
+  writers.set(tx, opened);
+  beginSequence(tx);
+}
+
+/**
+ * Inserts one row (columns whose value is undefined are left to their defaults). In a store write
+ * transaction — the connection is the transaction's alone until it ends — through a cached
+ * prepared statement, skipping Kysely's query building: the hot path of imports and pushes, two
+ * inserts (record and audit entry) per written record.
+ */
+export async function insertValues(tx: Db, table: string, row: Row): Promise<void> {
+  const opened = writers.get(tx);
+  if (!opened) {
+    await tx.insertInto(table).values(row).execute();
+    return;
+  }
+  const columns = Object.keys(row).filter((c) => row[c] !== undefined);
+  opened.prepare(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => row[c]));
 }
 
 export async function updateRow(tx: Db, collection: CollectionName, id: string, record: Row, deleted = false): Promise<void> {

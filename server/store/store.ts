@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { CollectionName } from '../../shared/collections.js';
 import { openDatabase, type Db, type OpenedDatabase } from './database.js';
-import { beginSequence, currentSequence, finishSequence } from './records.js';
+import { beginWrite, currentSequence, finishSequence } from './records.js';
 
 export interface ChangeNotice {
   /** null when the change came from another process and its workspace is unknown. */
@@ -99,7 +99,7 @@ export async function openStore(dataDir: string, options: { create?: boolean } =
       const touched = new Set<CollectionName>();
       let sequence = 0;
       const result = await opened.db.transaction().execute(async (tx) => {
-        beginSequence(tx);
+        beginWrite(tx, opened);
         const value = await fn(tx, (collection, version) => {
           touched.add(collection);
           if (version > sequence) sequence = version;
