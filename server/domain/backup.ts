@@ -13,7 +13,7 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { COLLECTION_NAMES } from '../../shared/collections.js';
+import { COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
 import { newId } from '../../shared/ids.js';
 import { Currency } from '../../shared/schemas.js';
 import { advanceSequence, type Row } from '../store/records.js';
@@ -22,8 +22,16 @@ import { nowIso, requireWrite, type Ctx, type Workspace } from './context.js';
 import { conflict, DomainError, parseInput, ValidationError } from './errors.js';
 
 export const BACKUP_FORMAT = 'kith-workspace-backup';
-/** The tables of a backup, in restore order. */
-export const BACKUP_TABLES = [...COLLECTION_NAMES, 'auditEntries'] as const;
+/**
+ * The tables of a backup, in restore order: the records, the audit trail with the operations
+ * (merges, bulk changes) its entries name, and the workspace's webhooks and automations with their
+ * secrets. Not in it: deliveries, runs and import sessions (history of work done), and what belongs
+ * to people rather than the workspace (accounts, members, API keys, OAuth grants).
+ */
+export const BACKUP_TABLES = [...COLLECTION_NAMES, 'auditEntries', 'operations', 'webhookEndpoints', 'automations', 'automationSecrets'] as const;
+/** The column a table's rows are paged and checked for clashes by (`seq` is not restored). */
+const KEYS: Partial<Record<(typeof BACKUP_TABLES)[number], string>> = { auditEntries: 'seq', automationSecrets: 'name' };
+const isCollection = (table: string): table is CollectionName => (COLLECTION_NAMES as readonly string[]).includes(table);
 const PAGE = 1000;
 
 /** The backup of a workspace as chunks of JSON text (owners). */
@@ -36,7 +44,7 @@ export async function* backupJson(store: Store, ctx: Ctx): AsyncGenerator<string
   for (const table of BACKUP_TABLES) {
     yield `${firstTable ? '' : ','}${JSON.stringify(table)}:[`;
     firstTable = false;
-    const key = table === 'auditEntries' ? 'seq' : 'id';
+    const key = KEYS[table] ?? 'id';
     let after: unknown = null;
     let first = true;
     for (;;) {
@@ -99,7 +107,7 @@ export async function restoreBackup(store: Store, document: unknown, options: un
         const unknown = Object.keys(row).filter((k) => !columns.has(k) || k === 'seq');
         if (unknown.length) throw new ValidationError([{ path: `tables.${table}.${i}.${unknown[0]}`, message: `not a column of ${table}` }]);
       }
-      if (table !== 'auditEntries') {
+      if (KEYS[table] === undefined) {
         const ids = rows.map((r) => String(r.id));
         for (let i = 0; i < ids.length; i += 500) {
           const clash = await tx
@@ -112,7 +120,7 @@ export async function restoreBackup(store: Store, document: unknown, options: un
               id: clash.id,
             });
         }
-        for (const r of rows) maxVersion = Math.max(maxVersion, Number(r.version ?? 0));
+        if (isCollection(table)) for (const r of rows) maxVersion = Math.max(maxVersion, Number(r.version ?? 0));
       }
       const width = Object.keys(rows[0]).length + 1;
       const batch = Math.max(1, Math.floor(30000 / width));
@@ -128,7 +136,7 @@ export async function restoreBackup(store: Store, document: unknown, options: un
           throw new DomainError('invalid', `tables.${table}: a row could not be stored (${(error as Error).message})`, [{ path: `tables.${table}`, message: (error as Error).message }]);
         }
       }
-      if (table !== 'auditEntries' && table !== 'stageChanges') touch(table, 0);
+      if (isCollection(table) && table !== 'stageChanges') touch(table, 0);
     }
     // the change sequence stays ahead of every restored version
     await advanceSequence(tx, maxVersion);

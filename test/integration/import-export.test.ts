@@ -275,6 +275,17 @@ describe('export, backup and restore', () => {
     await server.api('POST', '/crm/objects/project/records', { name: 'Apollo' });
     const gone = (await server.api('POST', '/crm/organizations', { name: 'Gone' })).body;
     await server.api('DELETE', `/crm/organizations/${gone.id}`);
+    // the workspace's webhooks and automations come along (an inactive endpoint: nothing is delivered meanwhile)
+    const hook = await server.api('POST', '/crm/webhooks', { url: 'https://hooks.example.com/kith', events: ['deal.won'], active: false });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    const automation = await server.api('POST', '/crm/automations', {
+      name: 'Tag won deals',
+      active: false,
+      trigger: { event: 'deal.won' },
+      conditions: [],
+      steps: [{ type: 'add_label', label: 'closed' }],
+    });
+    assert.equal(automation.status, 201, JSON.stringify(automation.body));
 
     const backup = await fetch(`${server.url}/crm/workspace/backup`, { headers: { authorization: `Bearer ${server.key}` } });
     assert.equal(backup.status, 200);
@@ -303,6 +314,14 @@ describe('export, backup and restore', () => {
     assert.deepEqual(
       (await fresh.api('GET', '/crm/deals?workspace=restored')).body.data.map((d: { id: string; status: string }) => [d.id, d.status]),
       [[deal.id, 'won']],
+    );
+    assert.deepEqual(
+      (await fresh.api('GET', '/crm/webhooks?workspace=restored')).body.data.map((w: { id: string; url: string; active: boolean }) => [w.id, w.url, w.active]),
+      [[hook.body.id, 'https://hooks.example.com/kith', false]],
+    );
+    assert.deepEqual(
+      (await fresh.api('GET', '/crm/automations?workspace=restored')).body.data.map((a: { id: string; name: string }) => [a.id, a.name]),
+      [[automation.body.id, 'Tag won deals']],
     );
     for (const c of COLLECTION_NAMES) {
       const a = await collectionDigest(server.services.store.db, c, document.workspace.id, 0, null);
