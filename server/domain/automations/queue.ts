@@ -143,12 +143,12 @@ function withCustomKeys(data: { record: Row | null; previous: Row | null; change
  * made it says so (its notes).
  */
 export async function enqueueAutomationRuns(tx: Db, ctx: Ctx, entry: AuditInput): Promise<void> {
-  const events = eventsOfChange(entry);
-  if (events.length === 0) return;
   const automations = await memoInTransaction(tx, `automations:${ctx.workspaceId}`, () =>
     tx.selectFrom('automations').select(['id', 'name', 'trigger', 'conditions']).where('workspaceId', '=', ctx.workspaceId).where('active', '=', 1).where('triggerKind', '=', 'event').execute(),
   );
   if (automations.length === 0) return;
+  const events = eventsOfChange(entry);
+  if (events.length === 0) return;
   const depth = (ctx.automation?.depth ?? 0) + 1;
   const now = Date.now();
   const occurredAt = nowIso();

@@ -27,12 +27,12 @@ export function subscribed(events: string[], type: string): boolean {
 
 /** Queues the deliveries of an audited change; called by writeAudit inside the write's transaction. */
 export async function enqueueEvents(tx: Db, ctx: Ctx, entry: AuditInput): Promise<void> {
-  const events = eventsOfChange(entry);
-  if (events.length === 0) return;
   const endpoints = await memoInTransaction(tx, `webhookEndpoints:${ctx.workspaceId}`, () =>
     tx.selectFrom('webhookEndpoints').select(['id', 'events']).where('workspaceId', '=', ctx.workspaceId).where('active', '=', 1).execute(),
   );
   if (endpoints.length === 0) return;
+  const events = eventsOfChange(entry);
+  if (events.length === 0) return;
   const occurredAt = nowIso();
   const now = Date.now();
   const rows: Record<string, unknown>[] = [];
