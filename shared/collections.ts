@@ -16,15 +16,16 @@ import { dealContacts } from './entities/dealContacts.js';
 import { deals } from './entities/deals.js';
 import { fields } from './entities/fields.js';
 import { objectTypes } from './entities/objectTypes.js';
-import type { EntityDefinition, EntityRules, Permissions, Row } from './entities/entity.js';
+import type { EntityDefinition, EntityRules, Ownership, Permissions, Row } from './entities/entity.js';
 import { organizations } from './entities/organizations.js';
 import { people } from './entities/people.js';
 import { pipelines } from './entities/pipelines.js';
 import { records } from './entities/records.js';
 import { stageChanges } from './entities/stageChanges.js';
 import { stages } from './entities/stages.js';
+import { views } from './entities/views.js';
 
-export const COLLECTION_NAMES = ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'stageChanges', 'fields', 'objectTypes', 'records'] as const;
+export const COLLECTION_NAMES = ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'stageChanges', 'fields', 'objectTypes', 'records', 'views'] as const;
 export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
 export function isCollectionName(value: string): value is CollectionName {
@@ -32,7 +33,7 @@ export function isCollectionName(value: string): value is CollectionName {
 }
 
 /** The entity declarations by collection, with their precise types (see RecordOf and friends). */
-export const ENTITIES = { organizations, people, deals, dealContacts, activities, pipelines, stages, stageChanges, fields, objectTypes, records } satisfies {
+export const ENTITIES = { organizations, people, deals, dealContacts, activities, pipelines, stages, stageChanges, fields, objectTypes, records, views } satisfies {
   [C in CollectionName]: EntityDefinition<C, any, any, any>;
 };
 
@@ -78,6 +79,8 @@ export interface CollectionInfo {
   /** Local (RxDB) indexes. */
   indexes: readonly (string | readonly string[])[];
   permissions: Permissions;
+  /** Records kept to their owner unless shared, changed by their owner or a workspace owner (saved views); null: everyone's. */
+  ownership: Ownership | null;
   /** Clients may push changes (stage changes are written by the server only). */
   pushable: boolean;
   rules: EntityRules<Row, Row, Row>;
@@ -111,6 +114,7 @@ function describe(entity: EntityDefinition): CollectionInfo {
     filterFields: entity.list.filter,
     indexes: entity.indexes,
     permissions: entity.permissions,
+    ownership: entity.ownership ?? null,
     pushable: entity.sync === 'pushable',
     rules: entity.rules as EntityRules<Row, Row, Row>,
   };

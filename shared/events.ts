@@ -17,8 +17,8 @@ export const EVENT_VERB: Readonly<Record<string, string>> = {
   merge: 'merged',
 };
 
-/** Entity types whose changes are not events: bookkeeping and the data model's definitions. */
-const SILENT = new Set(['stageChange', 'field', 'objectType']);
+/** Entity types whose changes are not events: bookkeeping, the data model's definitions, and saved views (a UI setting). */
+const SILENT = new Set(['stageChange', 'field', 'objectType', 'view']);
 
 /** The entities whose changes are events: the registry's records and custom object records (accounts, keys, invites are not). */
 export const EVENT_ENTITIES: readonly string[] = [...new Set([...COLLECTION_NAMES.map((c) => COLLECTIONS[c].entityType).filter((t) => !SILENT.has(t)), 'record'])];

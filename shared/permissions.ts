@@ -44,3 +44,30 @@ export function can(access: Access, action: RecordAction, collection: Collection
   const least = requiredRole(collection, action);
   return least !== null && !access.readOnly && roleAtLeast(access.role, least);
 }
+
+/** A user in a workspace: who they are (null: no user, e.g. a system context) and their access. */
+export interface Actor extends Access {
+  userId: string | null;
+}
+
+/**
+ * Whether `userId` sees a record: always, unless its collection keeps records to their owner
+ * (`ownership`, saved views) and the record is neither shared nor theirs.
+ */
+export function visibleTo(collection: CollectionName, record: Record<string, unknown>, userId: string | null): boolean {
+  const own = COLLECTIONS[collection].ownership;
+  if (!own || record[own.shared] === true) return true;
+  return userId !== null && record[own.owner] === userId;
+}
+
+/**
+ * Whether `actor` may perform `action` on this record: the role rule (`can`) and, for collections
+ * with `ownership`, being the record's owner or a workspace owner (and seeing it).
+ */
+export function mayChangeRecord(actor: Actor, action: RecordAction, collection: CollectionName, record: Record<string, unknown>): boolean {
+  if (!can(actor, action, collection)) return false;
+  const own = COLLECTIONS[collection].ownership;
+  if (!own) return true;
+  if (!visibleTo(collection, record, actor.userId)) return false;
+  return actor.role === 'OWNER' || (actor.userId !== null && record[own.owner] === actor.userId);
+}

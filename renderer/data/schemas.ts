@@ -24,6 +24,7 @@ export const SCHEMA_VERSIONS: Record<CollectionName, number> = {
   fields: 0,
   objectTypes: 0,
   records: 0,
+  views: 0,
 };
 
 type Doc = Record<string, unknown>;
@@ -49,6 +50,7 @@ export const MIGRATIONS: Record<CollectionName, ((doc: Doc) => Doc | null)[]> = 
   fields: [],
   objectTypes: [],
   records: [],
+  views: [],
 };
 
 /** Max lengths for indexed string fields. */

@@ -68,7 +68,7 @@ export async function openKithStore(conn: Connection, options: OpenOptions = {})
 
   // ---- local database
   const db = await openDatabase(options.databaseName ?? databaseName(server.base, info.workspaceId), options.storage);
-  const local: LocalContext = { db, workspaceId: info.workspaceId, defaultCurrency: info.defaultCurrency };
+  const local: LocalContext = { db, workspaceId: info.workspaceId, defaultCurrency: info.defaultCurrency, userId: info.userId };
   headers['x-kith-client'] = await clientId(db);
 
   // ---- state: every part stops when the store closes

@@ -25,6 +25,7 @@ const NOUN: Partial<Record<CollectionName, string>> = {
   pipelines: 'pipelines',
   stages: 'stages',
   stageChanges: 'the stage history',
+  views: 'saved views',
 };
 
 export function permission(access: Access, action: RecordAction, collection: CollectionName): Permission {

@@ -8,7 +8,7 @@
  * write runs with, the hooks' shape, changed fields) and list.ts (the list query).
  */
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
-import { requiredRole, type RecordAction } from '../../shared/permissions.js';
+import { mayChangeRecord, requiredRole, visibleTo, type RecordAction } from '../../shared/permissions.js';
 import { checkArchive, checkRemove, parseCreate, parseUpdate, prepareCreate, prepareUpdate, RuleError, validateRecord, writable, type RuleContext } from '../../shared/rules.js';
 import type { Role } from '../../shared/schemas.js';
 import type { Db } from '../store/database.js';
@@ -18,7 +18,7 @@ import type { Store } from '../store/store.js';
 import { forgetInTransaction } from '../store/txMemo.js';
 import { writeAudit } from './audit.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
-import { conflict, DomainError, notFound, ValidationError } from './errors.js';
+import { conflict, DomainError, forbidden, notFound, ValidationError } from './errors.js';
 import { mergedInto } from './operations.js';
 import { listRecords, type ListResult } from './records/list.js';
 import { changedFields, sameValue, type EntityHookTable, type EntityHooks, type WriteOptions, type WriteScope } from './records/scope.js';
@@ -69,6 +69,15 @@ export class RecordService {
     requireWrite(ctx, role ?? requiredRole(collection, action) ?? 'OWNER', what);
   }
 
+  /**
+   * Throws 403 unless the caller may perform `action` on this very record: for collections whose
+   * records belong to a user (saved views), its owner or a workspace owner (shared/permissions.ts).
+   */
+  private permitRecord(ctx: Ctx, collection: CollectionName, action: RecordAction, record: AnyRecord): void {
+    if (!COLLECTIONS[collection].ownership || mayChangeRecord({ role: ctx.role, readOnly: ctx.readOnly, userId: ctx.userId }, action, collection, record)) return;
+    throw forbidden(`Only the owner of this ${this.entityName(collection)} or a workspace owner can ${action === 'update' ? 'change' : action} it`);
+  }
+
   private entityName(collection: CollectionName): string {
     return COLLECTIONS[collection].label;
   }
@@ -80,7 +89,9 @@ export class RecordService {
 
   /** A live (not deleted) record of the workspace, archived included. */
   async find(db: Db, ctx: Ctx, collection: CollectionName, id: string): Promise<AnyRecord | null> {
-    return findLive(this.store, db, collection, ctx.workspaceId, id);
+    const record = await findLive(this.store, db, collection, ctx.workspaceId, id);
+    // another user's personal view does not exist for the caller
+    return record && visibleTo(collection, record, ctx.userId) ? record : null;
   }
 
   async get(ctx: Ctx, collection: CollectionName, id: string, db: Db = this.store.db): Promise<AnyRecord> {
@@ -171,6 +182,7 @@ export class RecordService {
       const patch = parseUpdate(collection, input, nowIso());
       const run = async (s: WriteScope) => {
         const before = await this.get(ctx, collection, id, s.tx);
+        this.permitRecord(ctx, collection, 'update', before);
         const rules = this.ruleContext(s.tx, ctx);
         const next = (await prepareUpdate(rules, collection, before, patch)) as AnyRecord;
         const fields = changedFields(before, next);
@@ -210,6 +222,7 @@ export class RecordService {
     this.permit(ctx, collection, archived ? 'archive' : 'restore', `${archived ? 'archive' : 'restore'} ${info.label}s`);
     const run = async (s: WriteScope) => {
       const before = await this.get(ctx, collection, id, s.tx);
+      this.permitRecord(ctx, collection, archived ? 'archive' : 'restore', before);
       if ((before.archivedAt !== null) === archived) return before;
       if (archived) await checkArchive(this.ruleContext(s.tx, ctx), collection, before);
       const stored = await this.put(s, collection, { ...before, archivedAt: archived ? nowIso() : null }, false);
@@ -259,6 +272,7 @@ export class RecordService {
     this.permit(ctx, collection, 'delete', `delete ${info.label}s`, role);
     const run = async (s: WriteScope) => {
       const before = await this.get(ctx, collection, id, s.tx);
+      this.permitRecord(ctx, collection, 'delete', before);
       await checkRemove(this.ruleContext(s.tx, ctx), collection, before);
       await hooks.beforeDelete?.(s, before);
       const stored = await this.put(s, collection, before, false, true);

@@ -11,7 +11,7 @@ import { collectionDigest } from '../store/digest.js';
 import { changedSince, currentSequence } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { Ctx } from './context.js';
-import { toSyncDocument } from './syncPush.js';
+import { syncDocumentFor } from './syncPush.js';
 
 export interface Change {
   document: SyncDocument;
@@ -19,9 +19,9 @@ export interface Change {
 }
 
 /** Documents of the workspace changed after `checkpoint`, in sequence order (tombstones as `_deleted`). */
-export async function changesSince(store: Store, ctx: Pick<Ctx, 'workspaceId'>, collection: CollectionName, checkpoint: number, limit: number): Promise<Change[]> {
+export async function changesSince(store: Store, ctx: Pick<Ctx, 'workspaceId' | 'userId'>, collection: CollectionName, checkpoint: number, limit: number): Promise<Change[]> {
   const rows = await changedSince(store.db, collection, ctx.workspaceId, checkpoint, limit);
-  return rows.map((r) => ({ document: toSyncDocument(r.record, r.deleted), version: r.record.version }));
+  return rows.map((r) => ({ document: syncDocumentFor(collection, r, ctx.userId), version: r.record.version }));
 }
 
 /** The global change sequence now. */
@@ -30,6 +30,6 @@ export function changeSequence(store: Store): Promise<number> {
 }
 
 /** The digest of the workspace's live records of `collection` with from < version ≤ to (to: the head). */
-export function digest(store: Store, ctx: Pick<Ctx, 'workspaceId'>, collection: CollectionName, from: number, to: number | null): Promise<DigestResponse> {
-  return collectionDigest(store.db, collection, ctx.workspaceId, from, to);
+export function digest(store: Store, ctx: Pick<Ctx, 'workspaceId' | 'userId'>, collection: CollectionName, from: number, to: number | null): Promise<DigestResponse> {
+  return collectionDigest(store.db, collection, ctx.workspaceId, from, to, ctx.userId);
 }

@@ -114,7 +114,7 @@ export async function describeSchema(store: Store, ctx: Ctx): Promise<SchemaDesc
   for (const collection of COLLECTION_NAMES) {
     if (collection === 'fields') continue;
     const custom = (CUSTOMIZABLE as readonly string[]).includes(collection) ? await reader.customFields(collection) : [];
-    if (collection === 'objectTypes' || collection === 'records') continue;
+    if (collection === 'objectTypes' || collection === 'records' || collection === 'views') continue; // views: a UI setting, not data
     entities.push(describeEntity(collection, custom));
   }
   // each custom object type, as an entity of its own (its records: /crm/objects/<key>/records)

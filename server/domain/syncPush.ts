@@ -9,7 +9,8 @@
  * A row nested too deep or too large is refused alone, before it reaches the domain.
  */
 import type { z } from 'zod';
-import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
+import { blankRecord, COLLECTIONS, type CollectionName } from '../../shared/collections.js';
+import { visibleTo } from '../../shared/permissions.js';
 import { mergeFields, sameJsonValue } from '../../shared/merge.js';
 import { creatableFields, mergeableFields, type PushRow, type SyncDocument } from '../../shared/sync.js';
 import { excerpt, listAudit, writeAudit, type AuditAction } from './audit.js';
@@ -18,10 +19,23 @@ import { DomainError, type ErrorCode } from './errors.js';
 import type { WriteScope } from './records/scope.js';
 import type { Services } from './services.js';
 import type { Db } from '../store/database.js';
-import { findStored, type AnyRecord } from '../store/records.js';
+import { findStored, type AnyRecord, type StoredRecord } from '../store/records.js';
 
 export function toSyncDocument(record: AnyRecord, deleted: boolean): SyncDocument {
   return { ...record, _deleted: deleted };
+}
+
+/**
+ * A stored record as `userId`'s client receives it: as it is, or — a record kept to another user
+ * (shared/permissions.ts `visibleTo`: someone's personal saved view) — as a tombstone without its
+ * content, so a client that held it while it was shared drops it, and others learn nothing of it.
+ */
+export function syncDocumentFor(collection: CollectionName, stored: StoredRecord, userId: string | null): SyncDocument {
+  if (visibleTo(collection, stored.record, userId)) return toSyncDocument(stored.record, stored.deleted);
+  const own = COLLECTIONS[collection].ownership!;
+  const { id, workspaceId, createdAt, updatedAt, version } = stored.record;
+  const hidden = { ...blankRecord(collection), id, workspaceId, createdAt, updatedAt, version, [own.owner]: stored.record[own.owner], [own.shared]: false } as AnyRecord;
+  return toSyncDocument(hidden, true);
 }
 
 /** A client document without RxDB's bookkeeping fields (nor a `__proto__` key, which is never a field). */
@@ -304,7 +318,7 @@ async function pushRow(services: Services, ctx: Ctx, collection: CollectionName,
     if (!refusal) throw error;
     // Not stored: record why, and hand the client the server's state so it reverts.
     const current = await log.refuse(row, local, refusal);
-    const conflict: SyncDocument = current ? toSyncDocument(current.record, current.deleted) : tombstoneFor(local, refusal.unreadable);
+    const conflict: SyncDocument = current ? syncDocumentFor(collection, current, ctx.userId) : tombstoneFor(local, refusal.unreadable);
     return { kind: 'rejected', conflict };
   }
 }
@@ -425,7 +439,8 @@ class RefusalLog {
 
   private async visible(db: Db, id: string): Promise<{ record: AnyRecord; deleted: boolean } | null> {
     const stored = await findStored(db, this.collection, id);
-    return stored && stored.record.workspaceId === this.ctx.workspaceId ? stored : null;
+    // someone's personal view is no more the pusher's to see in a refusal than in a pull
+    return stored && stored.record.workspaceId === this.ctx.workspaceId && visibleTo(this.collection, stored.record, this.ctx.userId) ? stored : null;
   }
 
   private async audit(tx: Db, row: PushRow, local: Record<string, unknown>, refusal: Rejection, visible: { record: AnyRecord; deleted: boolean } | null): Promise<void> {

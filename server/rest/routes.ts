@@ -25,6 +25,7 @@ import {
   StageOrder,
   StageUpdate,
 } from '../../shared/schemas.js';
+import { ViewCreate, ViewUpdate } from '../../shared/entities/views.js';
 import { AuditQuery } from '../domain/audit.js';
 import { WorkspaceUpdate, type Auth } from '../domain/accounts.js';
 import { DomainError, parseInput } from '../domain/errors.js';
@@ -227,6 +228,10 @@ export function crmRoutes(services: Services): RouteDef[] {
             statuses: { '409': 'A type, options or referenceTo change that values records hold would not convert to (the problem says how many and which)' },
           }
         : route,
+    ),
+    // saved views (a UI feature: REST, sync, no MCP tools); another member's personal view is 404
+    ...collectionRoutes(services, { collection: 'views', path: '/views', tag: 'Saved views', create: ViewCreate, update: ViewUpdate, noun: 'saved view' }).map((route) =>
+      route.method === 'delete' ? { ...route, summary: 'Delete a saved view (its owner or a workspace owner)' } : route,
     ),
     {
       method: 'get',

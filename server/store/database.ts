@@ -69,7 +69,9 @@ export async function openDatabase(dataDir: string, options: { create?: boolean 
   const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
 
   const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  // unordered: a migration landed with a lower name than one already applied (0010 after 0011,
+  // written at the same time) still runs on data directories that have the later one
+  const { error, results } = await new Migrator({ db, provider, allowUnorderedMigrations: true }).migrateToLatest();
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error');

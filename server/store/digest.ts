@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { CollectionName } from '../../shared/collections.js';
 import { DigestBuilder, type DigestResponse } from '../../shared/digest.js';
 import type { Db } from './database.js';
+import { visibleCondition } from './records.js';
 
 async function collectionHead(db: Db, collection: CollectionName, workspaceId: string): Promise<number> {
   const top = await db
@@ -20,18 +21,15 @@ async function collectionHead(db: Db, collection: CollectionName, workspaceId: s
   return Number(top?.head ?? 0);
 }
 
-export async function collectionDigest(db: Db, collection: CollectionName, workspaceId: string, from: number, to: number | null): Promise<DigestResponse> {
+/** `userId`: whose digest it is — records kept to another user (shared/permissions.ts `visibleTo`) are not theirs to hold. */
+export async function collectionDigest(db: Db, collection: CollectionName, workspaceId: string, from: number, to: number | null, userId: string | null = null): Promise<DigestResponse> {
   const upTo = to ?? (await collectionHead(db, collection, workspaceId));
   const builder = new DigestBuilder();
   if (upTo > from) {
-    const rows = await db
-      .selectFrom(collection)
-      .select(['id', 'version'])
-      .where('workspaceId', '=', workspaceId)
-      .where('version', '>', from)
-      .where('version', '<=', upTo)
-      .where('deleted', '=', 0)
-      .execute();
+    let query = db.selectFrom(collection).select(['id', 'version']).where('workspaceId', '=', workspaceId).where('version', '>', from).where('version', '<=', upTo).where('deleted', '=', 0);
+    const visible = visibleCondition(collection, userId);
+    if (visible) query = query.where(visible);
+    const rows = await query.execute();
     for (const row of rows) builder.add(String(row.id), Number(row.version));
   }
   return { ...builder.digest(), from, to: upTo, head: await collectionHead(db, collection, workspaceId) };

@@ -228,6 +228,17 @@ const imports: string[] = [
   `CREATE INDEX "importRows_outcome" ON "importRows" ("importId", "outcome", "row")`,
 ];
 
+/**
+ * Saved views (SPEC §6, issue 15): a replicated collection like the others (shared/entities/views.ts),
+ * with its owner and whether it is shared with the workspace.
+ */
+const views: string[] = recordTable(
+  'views',
+  `"name" TEXT NOT NULL, "table" TEXT NOT NULL, "filters" TEXT NOT NULL DEFAULT '{}', "sort" TEXT NOT NULL DEFAULT '[]',
+   "columns" TEXT NOT NULL DEFAULT '[]', "shared" INTEGER NOT NULL DEFAULT 0, "ownerId" TEXT`,
+  [['table']],
+).map((statement) => statement.replace(`,\n  "custom" TEXT NOT NULL DEFAULT '{}'`, '')); // views have no custom fields
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -246,4 +257,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_oauth': run(oauth),
   '0008_import': run(imports),
   '0009_merge_bulk': run(mergeBulk),
+  '0011_views': run(views),
 };

@@ -2,7 +2,7 @@
  * Row ⇄ record mapping for the CRM collections and the few SQL helpers the domain needs that
  * are dialect-specific (change sequence, JSON label matching).
  */
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { fromUnits, toUnits } from '../../shared/money.js';
 import type { Db, OpenedDatabase } from './database.js';
@@ -156,6 +156,16 @@ export async function updateRow(tx: Db, collection: CollectionName, id: string, 
 export async function changedSince(db: Db, collection: CollectionName, workspaceId: string, checkpoint: number, limit: number): Promise<StoredRecord[]> {
   const rows = await db.selectFrom(collection).selectAll().where('workspaceId', '=', workspaceId).where('version', '>', checkpoint).orderBy('version').limit(limit).execute();
   return rows.map((row) => ({ record: rowToRecord(collection, row), deleted: row.deleted === 1 }));
+}
+
+/**
+ * SQL condition: the records of `collection` that `userId` sees (shared/permissions.ts `visibleTo`:
+ * shared, or theirs); null for collections that keep no record to its owner.
+ */
+export function visibleCondition(collection: CollectionName, userId: string | null): ((eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) | null {
+  const own = COLLECTIONS[collection].ownership;
+  if (!own) return null;
+  return (eb) => (userId === null ? eb(own.shared, '=', 1) : eb.or([eb(own.shared, '=', 1), eb(own.owner, '=', userId)]));
 }
 
 /** SQL condition: the JSON array column `labels` of `table` contains `label`. */

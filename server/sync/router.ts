@@ -8,7 +8,7 @@
  * Authenticated like /crm (bearer key in a header), source `sync`.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { isCollectionName } from '../../shared/collections.js';
+import { COLLECTION_NAMES, isCollectionName } from '../../shared/collections.js';
 import { PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, PUSH_MAX_ROWS, parseCheckpointParam, type PullResponse, type PushRow, type RejectedChange } from '../../shared/sync.js';
 import { featureEnabled, type Ctx } from '../domain/context.js';
 import type { Services } from '../domain/services.js';
@@ -36,7 +36,7 @@ function asyncRoute(fn: (req: Request, res: Response, ctx: Ctx) => Promise<void>
 function collectionParam(req: Request, res: Response): ReturnType<typeof String> | null {
   const name = String(req.params.collection);
   if (!isCollectionName(name)) {
-    sendProblem(res, problem(404, 'Not found', `unknown collection '${name}'; replicated collections: organizations, people, deals, dealContacts, activities, pipelines, stages, stageChanges`));
+    sendProblem(res, problem(404, 'Not found', `unknown collection '${name}'; replicated collections: ${COLLECTION_NAMES.join(', ')}`));
     return null;
   }
   return name;

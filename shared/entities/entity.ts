@@ -27,6 +27,12 @@ export const OWNER_WRITES: Permissions = { create: 'OWNER', update: 'OWNER', arc
 /** Written by the server only (stage changes). */
 export const SERVER_WRITES: Permissions = { create: null, update: null, archive: null, restore: null, delete: null };
 
+/** The fields that say whose a record is and whether others see it (see EntityDefinition.ownership). */
+export interface Ownership {
+  owner: string;
+  shared: string;
+}
+
 // ---------------------------------------------------------------- the read port
 
 /**
@@ -163,6 +169,12 @@ export interface EntityDefinition<
   /** List options: `search` fields matched by q, `sort` fields (besides createdAt, updatedAt), equality `filter` fields. */
   list: { search: readonly string[]; sort: readonly string[]; filter: readonly string[] };
   permissions: Permissions;
+  /**
+   * Records that belong to a user (saved views): a record whose `shared` field is false is seen by
+   * the user its `owner` field names only, and only that user or a workspace owner changes or
+   * deletes any record of the collection (shared/permissions.ts `visibleTo`, `mayChangeRecord`).
+   */
+  ownership?: Ownership;
   /** `pushable`: clients replicate changes both ways; `pull-only`: the server writes, clients read. */
   sync: 'pushable' | 'pull-only';
   rules: EntityRules<Output<RS>, Output<CS>, Output<US>>;

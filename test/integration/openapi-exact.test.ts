@@ -58,6 +58,7 @@ function fixtureIds(route: RouteDef): Record<string, string> {
       objects: ids.record,
       keys: ids.key,
       imports: ids.import,
+      views: ids.view,
     }[collection] ?? '';
   return { id, personId: ids.person, deliveryId: ids.delivery, type: 'fixture_project', name: 'fixture_secret' };
 }
@@ -85,6 +86,7 @@ beforeAll(async () => {
   await post(`/crm/deals/${ids.deal}/contacts`, { personId: ids.person });
   await post('/crm/objects', { key: 'fixture_project', singular: 'Project', plural: 'Projects' });
   ids.record = await post('/crm/objects/fixture_project/records', { name: 'Fixture project' });
+  ids.view = await post('/crm/views', { name: 'Fixture view', table: 'deals', filters: { status: 'open' }, sort: [{ key: 'amount', direction: 'desc' }], columns: ['title'] });
   ids.field = await post('/crm/fields', { entity: 'deals', key: 'tier', label: 'Tier', type: 'select', options: [{ value: 'gold' }, { value: 'silver' }] });
   assert.equal((await server.api('PATCH', `/crm/deals/${ids.deal}`, { custom: { tier: 'gold' } })).status, 200);
   ids.webhook = await post('/crm/webhooks', { url: 'https://hooks.example.invalid/kith', events: ['deal.won'], active: false });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { COLLECTIONS, COLLECTION_NAMES, REFERENCE_FIELDS, collectionInfo } from '../../shared/collections.js';
-import { PERMISSIONS, can, requiredRole } from '../../shared/permissions.js';
+import { PERMISSIONS, can, mayChangeRecord, requiredRole, visibleTo } from '../../shared/permissions.js';
 import { creatableFields, mergeableFields } from '../../shared/sync.js';
 import { INDEXES, rxSchemaFor } from '../../renderer/data/schemas.js';
 
@@ -25,6 +25,7 @@ describe('the collection registry', () => {
       fields: [['options'], ['required'], []],
       objectTypes: [[], [], []],
       records: [['labels', 'custom'], [], []],
+      views: [['filters', 'sort', 'columns'], ['shared'], []],
     });
     assert.ok(COLLECTIONS.deals.nullableFields.includes('amount') && !COLLECTIONS.deals.nullableFields.includes('title'));
   });
@@ -39,8 +40,11 @@ describe('the collection registry', () => {
     assert.deepEqual(creatableFields('stageChanges'), []);
     assert.deepEqual(
       COLLECTION_NAMES.filter((c) => COLLECTIONS[c].pushable),
-      ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'fields', 'objectTypes', 'records'],
+      ['organizations', 'people', 'deals', 'dealContacts', 'activities', 'pipelines', 'stages', 'fields', 'objectTypes', 'records', 'views'],
     );
+    // a view's owner is the server's to set, and its table is fixed
+    assert.deepEqual(creatableFields('views'), ['name', 'table', 'filters', 'sort', 'columns', 'shared']);
+    assert.deepEqual(mergeableFields('views'), ['name', 'filters', 'sort', 'columns', 'shared']);
   });
 
   test('reference fields, each pointing into one collection', () => {
@@ -59,6 +63,36 @@ describe('the collection registry', () => {
     assert.ok(Object.values(PERMISSIONS.stageChanges).every((r) => r === null));
     assert.equal(can({ role: 'MEMBER', readOnly: false }, 'delete', 'dealContacts'), true);
     assert.equal(can({ role: 'OWNER', readOnly: true }, 'create', 'organizations'), false);
+  });
+
+  test('saved views: members save them; a personal one is its owner’s alone; only the owner or a workspace owner changes one', () => {
+    const [ann, bob, olga] = ['ann', 'bob', 'olga'];
+    const personal = { ownerId: ann, shared: false };
+    const shared = { ownerId: ann, shared: true };
+    const as = (userId: string | null, role: 'OWNER' | 'MEMBER' | 'VIEWER', readOnly = false) => ({ userId, role, readOnly });
+
+    assert.ok(can(as(bob, 'MEMBER'), 'create', 'views'), 'anyone who may write saves views');
+    assert.ok(!can(as(bob, 'VIEWER'), 'create', 'views') && !can(as(bob, 'MEMBER', true), 'create', 'views'), 'viewers and read-only keys do not');
+
+    assert.deepEqual(
+      [visibleTo('views', personal, ann), visibleTo('views', personal, bob), visibleTo('views', personal, olga), visibleTo('views', personal, null)],
+      [true, false, false, false],
+      'a personal view is shown to its owner only (a workspace owner included)',
+    );
+    assert.deepEqual([visibleTo('views', shared, bob), visibleTo('views', shared, null)], [true, true]);
+    assert.ok(visibleTo('deals', { ownerId: ann }, bob), 'collections without ownership: everyone sees everything');
+
+    for (const action of ['update', 'delete', 'archive'] as const) {
+      assert.ok(mayChangeRecord(as(ann, 'MEMBER'), action, 'views', personal), `the owner may ${action} her view`);
+      assert.ok(mayChangeRecord(as(ann, 'MEMBER'), action, 'views', shared));
+      assert.ok(!mayChangeRecord(as(bob, 'MEMBER'), action, 'views', shared), `another member may not ${action} a shared view`);
+      assert.ok(!mayChangeRecord(as(bob, 'MEMBER'), action, 'views', personal));
+      assert.ok(mayChangeRecord(as(olga, 'OWNER'), action, 'views', shared), `a workspace owner may ${action} a shared view`);
+      assert.ok(!mayChangeRecord(as(olga, 'OWNER'), action, 'views', personal), 'but not one she cannot see');
+      assert.ok(!mayChangeRecord(as(ann, 'VIEWER'), action, 'views', personal), 'her own view, once she is a viewer: read-only');
+      assert.ok(!mayChangeRecord(as(ann, 'MEMBER', true), action, 'views', personal), 'nor through a read-only key');
+    }
+    assert.ok(mayChangeRecord(as(bob, 'MEMBER'), 'update', 'deals', { ownerId: ann }), 'other collections: the role rule alone');
   });
 
   test('the RxDB schemas carry the declared indexes', () => {

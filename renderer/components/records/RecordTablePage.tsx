@@ -16,6 +16,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useLocation } from 'wouter';
 import { VirtualTable, type Column } from './VirtualTable.js';
 import { memoAcross } from './memoAcross.js';
+import { SavedViews, type ViewState } from './SavedViews.js';
 import { filterRows, indexRows, labelCounts, reverseKeepingEmptyLast, sortRows, warmSearchText, type RowFilter, type SortState } from './tableModel.js';
 
 export interface RecordTablePageProps<T extends { id: string; labels?: string[] | null; archivedAt?: string | null }> {
@@ -54,6 +55,12 @@ export interface RecordTablePageProps<T extends { id: string; labels?: string[] 
    * filters by one of them.
    */
   customEntity?: string;
+  /**
+   * Filters of the page beyond the table's own (the deals table's status and pipeline), saved in
+   * views with the rest; `onExtraFilters` gets a view's filters when one is applied.
+   */
+  extraFilters?: Record<string, unknown>;
+  onExtraFilters?(filters: Record<string, unknown>): void;
 }
 
 interface Controls {
@@ -86,10 +93,12 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
   const { workspaceId } = useKith().info;
   const { fields: customFields } = useCustomFields(props.customEntity ?? null);
   const [shownKeys, setShownKeys] = useLocalStorage<string[]>({ key: `kith.columns.${workspaceId}.${entity}`, defaultValue: [] });
+  // standard columns the user hid (the first, the record's name, always shows)
+  const [hiddenKeys, setHiddenKeys] = useLocalStorage<string[]>({ key: `kith.hiddenColumns.${workspaceId}.${entity}`, defaultValue: [] });
   const shownFields = useMemo(() => customFields.filter((f) => shownKeys.includes(f.key)), [customFields, shownKeys]);
   const columns = useMemo<Column<T>[]>(
     () => [
-      ...props.columns,
+      ...props.columns.filter((c, i) => i === 0 || !hiddenKeys.includes(c.key)),
       ...shownFields.map((def) => ({
         key: `custom.${def.key}`,
         header: def.label,
@@ -98,7 +107,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         render: (r: T) => <CustomFieldValue def={def} value={(r as { custom?: Record<string, unknown> }).custom?.[def.key]} />,
       })),
     ],
-    [props.columns, shownFields],
+    [props.columns, shownFields, hiddenKeys],
   );
   const sortKeys = useMemo(() => {
     const keys: Record<string, (row: T) => string | null | undefined> = { ...props.sortKeys };
@@ -158,6 +167,32 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
     query.trim() === '';
   const filtering = query.trim() !== '' || controls.labels.length > 0 || controls.archived !== 'active' || conditionActive(controls.custom);
   const clearFilters = () => update({ query: '', labels: [], archived: 'active', custom: null });
+  // what a saved view holds, and putting one on the page (SavedViews.tsx)
+  const viewState: ViewState = {
+    filters: { query: controls.query, labels: controls.labels, archived: controls.archived, custom: controls.custom, ...props.extraFilters },
+    sort: [controls.sort],
+    columns: columns.map((c) => c.key),
+  };
+  const applyView = (view: ViewState) => {
+    const f = view.filters;
+    update({
+      query: typeof f.query === 'string' ? f.query : '',
+      labels: Array.isArray(f.labels) ? f.labels.map(String) : [],
+      archived: f.archived === 'archived' || f.archived === 'all' ? f.archived : 'active',
+      custom: (f.custom as CustomCondition | null | undefined) ?? null,
+      sort: view.sort[0] ?? props.defaultSort,
+    });
+    props.onExtraFilters?.(f);
+    if (view.columns.length > 0) {
+      setHiddenKeys(
+        props.columns
+          .slice(1)
+          .filter((c) => !view.columns.includes(c.key))
+          .map((c) => c.key),
+      );
+      setShownKeys(view.columns.filter((k) => k.startsWith('custom.')).map((k) => k.slice('custom.'.length)));
+    }
+  };
   const fmt = (n: number) => n.toLocaleString('en-US');
 
   return (
@@ -178,7 +213,8 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         </Group>
         <Group gap="sm">
           {props.actions}
-          {customFields.length > 0 && (
+          <SavedViews table={props.customEntity ?? entity} testId={entity} current={viewState} onApply={applyView} />
+          {(customFields.length > 0 || props.columns.length > 1) && (
             <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
               <Menu.Target>
                 <Button variant="default" leftSection={<IconColumns3 size={16} />} data-testid={`${entity}-columns`}>
@@ -186,7 +222,19 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
                 </Button>
               </Menu.Target>
               <Menu.Dropdown data-testid={`${entity}-columns-menu`}>
-                <Menu.Label>Custom fields</Menu.Label>
+                {props.columns.slice(1).map((c) => (
+                  <Menu.Item
+                    key={c.key}
+                    onClick={() => setHiddenKeys((keys) => (keys.includes(c.key) ? keys.filter((k) => k !== c.key) : [...keys, c.key]))}
+                    leftSection={<Checkbox size="xs" checked={!hiddenKeys.includes(c.key)} onChange={() => undefined} tabIndex={-1} aria-hidden />}
+                    data-testid={`${entity}-column-${c.key}`}
+                    aria-checked={!hiddenKeys.includes(c.key)}
+                    role="menuitemcheckbox"
+                  >
+                    {c.header || c.key}
+                  </Menu.Item>
+                ))}
+                {customFields.length > 0 && <Menu.Label>Custom fields</Menu.Label>}
                 {customFields.map((f) => (
                   <Menu.Item
                     key={f.key}

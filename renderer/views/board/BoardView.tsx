@@ -36,6 +36,7 @@ import { escapeRegex } from '../../components/pickers.js';
 import { CustomFieldFilter } from '../../components/custom/CustomFieldFilter.js';
 import { conditionActive, customPredicate, type CustomCondition } from '../../components/custom/customFilter.js';
 import { useCustomFields } from '../../components/custom/useCustomFields.js';
+import { SavedViews, type ViewState } from '../../components/records/SavedViews.js';
 import { useDealOutcome } from '../deals/outcome.js';
 import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type DealSearchMatches, type StatusFilter } from './boardModel.js';
 import { BoardColumn, TotalsLine } from './BoardColumn.js';
@@ -147,6 +148,20 @@ export function BoardView() {
     }));
   const searchRef = useRef<HTMLInputElement>(null);
   useHotkeys([['/', () => searchRef.current?.focus()]]);
+  // a saved view (SavedViews.tsx): its pipeline, filters and the custom fields on its cards
+  const applyBoardView = ({ filters: f, columns }: ViewState) => {
+    const pipeline = typeof f.pipelineId === 'string' && pipelines.some((p) => p.id === f.pipelineId) ? f.pipelineId : validPipelineId;
+    if (pipeline && pipeline !== validPipelineId) setStoredPipeline(pipeline);
+    const status = ['open', 'won', 'lost', 'all'].includes(String(f.status)) ? (f.status as StatusFilter) : 'open';
+    setFilters({
+      ownerId: typeof f.ownerId === 'string' ? f.ownerId : null,
+      labels: Array.isArray(f.labels) ? f.labels.map(String) : [],
+      search: typeof f.search === 'string' ? f.search : '',
+      status,
+    });
+    setCustomFilter((f.custom as CustomCondition | null | undefined) ?? null);
+    if (pipeline) setCardFieldKeys((all) => ({ ...all, [pipeline]: columns }));
+  };
 
   const dealQuery = useMemo(() => (validPipelineId ? { selector: { pipelineId: validPipelineId } } : null), [validPipelineId]);
   const { data: allDeals, loading: dealsLoading } = useRxQuery<DealRecord>('deals', dealQuery);
@@ -346,6 +361,12 @@ export function BoardView() {
                 </Menu.Dropdown>
               </Menu>
             )}
+            <SavedViews
+              table="board"
+              testId="board"
+              current={{ filters: { ...filters, custom: customFilter, pipelineId: validPipelineId }, sort: [], columns: chosenCardKeys }}
+              onApply={(view) => applyBoardView(view)}
+            />
             {canCreate && (
               <Button leftSection={<IconPlus size={16} />} onClick={() => openCreate('deal', { pipelineId: validPipelineId })} data-testid="new-deal">
                 New deal

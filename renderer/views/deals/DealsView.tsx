@@ -255,6 +255,11 @@ export function DealsView() {
       hrefOf={(d) => `/deals/${d.id}`}
       onNew={canCreate ? () => openCreate('deal') : null}
       emptyText="Deals you add on the board or here, or that agents and teammates add, show up in this table."
+      extraFilters={{ status, pipelineId }}
+      onExtraFilters={(f) => {
+        setStatus(['open', 'won', 'lost', 'all'].includes(String(f.status)) ? (f.status as Status) : 'open');
+        setPipelineId(typeof f.pipelineId === 'string' ? f.pipelineId : null);
+      }}
       actions={
         <Group gap="xs">
           <SegmentedControl

@@ -24,7 +24,7 @@ export const MAX_DEPTH = 3;
 
 /** Entity types automations act on (custom object records are `record`, with their `objectType`). */
 const ENTITY_COLLECTIONS: Record<string, CollectionName> = Object.fromEntries(
-  COLLECTION_NAMES.filter((c) => !['stageChanges', 'fields', 'objectTypes'].includes(c)).map((c) => [COLLECTIONS[c].entityType, c]),
+  COLLECTION_NAMES.filter((c) => !['stageChanges', 'fields', 'objectTypes', 'views'].includes(c)).map((c) => [COLLECTIONS[c].entityType, c]),
 );
 export const AUTOMATION_ENTITIES = Object.keys(ENTITY_COLLECTIONS);
 

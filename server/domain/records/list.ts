@@ -11,7 +11,7 @@ import { toUnits } from '../../../shared/money.js';
 import { Id } from '../../../shared/schemas.js';
 import type { Db } from '../../store/database.js';
 import { SqlRecordReader } from '../../store/reader.js';
-import { hasLabel, rowToRecord, type AnyRecord, type Row } from '../../store/records.js';
+import { hasLabel, rowToRecord, visibleCondition, type AnyRecord, type Row } from '../../store/records.js';
 import type { Ctx } from '../context.js';
 import { badCursor, parseInput, ValidationError, type FieldError } from '../errors.js';
 
@@ -198,6 +198,8 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   const derivedFilters = Object.keys(DERIVED_FILTERS[collection] ?? {}).filter((key) => query[key] !== undefined);
 
   let q = db.selectFrom(collection).selectAll().where('workspaceId', '=', ctx.workspaceId).where('deleted', '=', 0);
+  const visible = visibleCondition(collection, ctx.userId);
+  if (visible) q = q.where(visible);
   const archived = query.archived ?? 'false';
   if (archived === 'false') q = q.where('archivedAt', 'is', null);
   if (archived === 'true') q = q.where('archivedAt', 'is not', null);
