@@ -30,6 +30,8 @@ import { ActivitiesView } from '../views/activities/ActivitiesView.js';
 import { ReportsView } from '../views/reports/ReportsView.js';
 import { ObjectsView } from '../views/objects/ObjectsView.js';
 import { ObjectRecordDetail } from '../views/objects/ObjectRecordDetail.js';
+import { ImportView } from '../views/import/ImportView.js';
+import { DuplicatesView } from '../views/duplicates/DuplicatesView.js';
 import { useObjectTypes } from '../components/custom/useCustomFields.js';
 import { ObjectTypeIcon } from '../components/ObjectTypeIcon.js';
 
@@ -199,6 +201,8 @@ function ShellFrame() {
           <Route path="/activities" component={ActivitiesView} />
           <Route path="/reports" component={ReportsView} />
           <Route path="/settings" component={SettingsView} />
+          <Route path="/settings/import" component={ImportView} />
+          <Route path="/duplicates" component={DuplicatesView} />
           <Route path="/objects/:type">{(p) => <ObjectsView key={p.type} type={p.type} />}</Route>
           <Route path="/objects/:type/:id">{(p) => <ObjectRecordDetail key={p.id} type={p.type} id={p.id} />}</Route>
           <Route component={NotFound} />

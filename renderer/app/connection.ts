@@ -186,15 +186,16 @@ export async function crmGet<T>(conn: Connection, path: string): Promise<T> {
   return body as T;
 }
 
-/** POST, PATCH or DELETE under /crm with the connection (key or session cookie); throws with the server's message. */
+/** POST, PATCH or DELETE under /crm with the connection (key or session cookie); throws with the server's message. A Blob body (a file) is sent as it is, with its type. */
 export async function crmSend<T>(conn: Connection, method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const raw = body instanceof Blob;
   try {
     res = await fetch(`${conn.serverUrl}/crm${path}`, {
       method,
       credentials: 'same-origin',
-      headers: { ...crmHeaders(conn), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...crmHeaders(conn), ...(body === undefined ? {} : { 'content-type': raw ? body.type : 'application/json' }) },
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     });
   } catch {
     throw new ConnectionCheckError(`Cannot reach ${conn.serverUrl}. Is the server running?`, null);

@@ -9,7 +9,20 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Badge, Group, Text } from '@mantine/core';
 import { Spotlight, spotlight, type SpotlightActionData, type SpotlightActionGroupData } from '@mantine/spotlight';
-import { IconBuilding, IconLayoutKanban, IconPlus, IconRefresh, IconSearch, IconSettings, IconTargetArrow, IconTimeline, IconUser, IconUsers } from '@tabler/icons-react';
+import {
+  IconArrowMerge,
+  IconBuilding,
+  IconFileImport,
+  IconLayoutKanban,
+  IconPlus,
+  IconRefresh,
+  IconSearch,
+  IconSettings,
+  IconTargetArrow,
+  IconTimeline,
+  IconUser,
+  IconUsers,
+} from '@tabler/icons-react';
 import { useLocation } from 'wouter';
 import type { DealRecord, OrganizationRecord, PersonRecord } from '../../shared/schemas.js';
 import { useKith } from '../app/KithContext.js';
@@ -127,6 +140,10 @@ export function CommandPalette() {
       { id: 'go-people', label: 'People', description: 'g p', leftSection: icon(IconUsers), onClick: () => navigate('/people') },
       { id: 'go-activities', label: 'Activities and follow-ups', description: 'g a', leftSection: icon(IconTimeline), onClick: () => navigate('/activities') },
       { id: 'go-settings', label: 'Settings', description: 'g s', leftSection: icon(IconSettings), onClick: () => navigate('/settings') },
+      { id: 'go-duplicates', label: 'Duplicates to merge', leftSection: icon(IconArrowMerge), onClick: () => navigate('/duplicates') },
+      ...(CREATE_KINDS.some((kind) => can('create', CREATE_COLLECTION[kind]))
+        ? [{ id: 'go-import', label: 'Import records from a file', leftSection: icon(IconFileImport), onClick: () => navigate('/settings/import') }]
+        : []),
       { id: 'sync-now', label: 'Sync now', leftSection: icon(IconRefresh), onClick: () => store.reconnect() },
     ];
     const lower = term.toLowerCase();

@@ -14,6 +14,7 @@ import { LockedFields } from '../../components/Permitted.js';
 import { CustomFieldsSection } from '../../components/custom/CustomFieldsSection.js';
 import { customFormValues, customPayload } from '../../components/custom/customValues.js';
 import { useCan } from '../../hooks/usePermissions.js';
+import { DomainDuplicateWarning } from '../duplicates/DuplicateWarning.js';
 
 interface OrganizationFormValues {
   name: string;
@@ -76,6 +77,7 @@ export function OrganizationForm({ organization, defaults, labelSuggestions = []
             {...form.getInputProps('website')}
             data-testid="organization-field-website"
           />
+          {!readOnly && <DomainDuplicateWarning website={form.values.website} selfId={organization?.id} />}
           <TagsInput
             label="Labels"
             placeholder={readOnly ? undefined : 'Type a label and press Enter'}

@@ -13,6 +13,7 @@ import { RecordTablePage } from '../../components/records/RecordTablePage.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
 import { useCan } from '../../hooks/usePermissions.js';
+import { DuplicatesLink } from '../duplicates/DuplicatesLink.js';
 import { formatRelative, initials } from '../../lib/format.js';
 import { OrganizationForm } from './OrganizationForm.js';
 
@@ -122,6 +123,7 @@ export function OrganizationsView() {
         defaultSort={{ key: 'name', direction: 'asc' }}
         hrefOf={(o) => `/organizations/${o.id}`}
         onNew={canCreate ? () => setCreating(true) : null}
+        actions={<DuplicatesLink entity="organization" />}
         emptyText="Companies and teams you work with. Add one, or let an agent add them through MCP."
       />
       <Modal opened={creating} onClose={() => setCreating(false)} title={<Text fw={600}>New organization</Text>} size="lg" data-testid="organization-create-modal">

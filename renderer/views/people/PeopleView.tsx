@@ -14,6 +14,7 @@ import { RecordTablePage } from '../../components/records/RecordTablePage.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
 import { useCan } from '../../hooks/usePermissions.js';
+import { DuplicatesLink } from '../duplicates/DuplicatesLink.js';
 import { formatRelative, initials } from '../../lib/format.js';
 import { PersonForm } from './PersonForm.js';
 
@@ -142,6 +143,7 @@ export function PeopleView() {
         defaultSort={{ key: 'name', direction: 'asc' }}
         hrefOf={(p) => `/people/${p.id}`}
         onNew={canCreate ? () => setCreating(true) : null}
+        actions={<DuplicatesLink entity="person" />}
         emptyText="People you add here, or that agents and teammates add, show up in this table."
       />
       <Modal opened={creating} onClose={() => setCreating(false)} title={<Text fw={600}>New person</Text>} size="lg" data-testid="person-create-modal">

@@ -13,6 +13,7 @@ import { LockedFields } from '../../components/Permitted.js';
 import { CustomFieldsSection } from '../../components/custom/CustomFieldsSection.js';
 import { customFormValues, customPayload } from '../../components/custom/customValues.js';
 import { useCan } from '../../hooks/usePermissions.js';
+import { EmailDuplicateWarning } from '../duplicates/DuplicateWarning.js';
 
 interface PersonFormValues {
   name: string;
@@ -88,6 +89,7 @@ export function PersonForm({ person, defaults, labelSuggestions = [], onSubmit, 
             <TextInput label="Phone" placeholder="+1 555 0100" readOnly={readOnly} {...form.getInputProps('phone')} data-testid="person-field-phone" />
             <TextInput label="Title" placeholder="Role at their organization" readOnly={readOnly} {...form.getInputProps('title')} data-testid="person-field-title" />
           </SimpleGrid>
+          {!readOnly && <EmailDuplicateWarning email={form.values.email} selfId={person?.id} />}
           <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
             <OrganizationSelect
               label="Organization"

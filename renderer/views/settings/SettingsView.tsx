@@ -1,6 +1,6 @@
 /**
  * Settings, one panel per file: connection (web: server + key; desktop: local or remote),
- * workspace (and switching), members and invites, one's API keys, agent access (MCP configuration blocks, filled in), webhooks and automations (owners), sync status and
+ * workspace (and switching), members and invites, import (the page is views/import/), one's API keys, agent access (MCP configuration blocks, filled in), webhooks and automations (owners), sync status and
  * the rejected changes, appearance (light, dark or the system's), keyboard shortcuts.
  */
 import { Stack, Title } from '@mantine/core';
@@ -11,6 +11,7 @@ import { AutomationsSection } from './automations/AutomationsSection.js';
 import { ConnectedAppsSection } from './ConnectedAppsSection.js';
 import { ConnectionSection } from './ConnectionSection.js';
 import { FieldsSection } from './datamodel/FieldsSection.js';
+import { ImportSection } from '../import/ImportSection.js';
 import { ObjectTypesSection } from './datamodel/ObjectTypesSection.js';
 import { PipelinesSection } from './datamodel/PipelinesSection.js';
 import { MembersSection } from './MembersSection.js';
@@ -29,6 +30,7 @@ export function SettingsView() {
       <PipelinesSection />
       <FieldsSection />
       <ObjectTypesSection />
+      <ImportSection />
       <ApiKeysSection />
       <ConnectedAppsSection />
       <AgentSection />

@@ -6,66 +6,9 @@
  * value or label, money as "1200 EUR").
  */
 import { z } from 'zod';
-import { COLLECTIONS, type CollectionName } from '../../../shared/collections.js';
 import type { FieldDefinition } from '../../../shared/customFields.js';
+import { normalizeHeader as normalize, targetKey, targetLookup, type Target } from '../../../shared/importColumns.js';
 import type { FieldError } from '../errors.js';
-
-/** A reference given by name: the field it sets and the collection it names a record of. */
-export interface NameRef {
-  field: string;
-  collection: CollectionName;
-  /** How the record is named: organizations by name, people by email (or name), deals by title, stages and pipelines by name, users by email. */
-  by: string;
-}
-
-/** References by name each entity takes, by column key. */
-export const NAME_REFS: Partial<Record<CollectionName, Record<string, NameRef>>> = {
-  people: { organization: { field: 'organizationId', collection: 'organizations', by: 'name' } },
-  deals: {
-    organization: { field: 'organizationId', collection: 'organizations', by: 'name' },
-    person: { field: 'primaryPersonId', collection: 'people', by: 'email or name' },
-    pipeline: { field: 'pipelineId', collection: 'pipelines', by: 'name' },
-    stage: { field: 'stageId', collection: 'stages', by: 'name' },
-  },
-  activities: {
-    organization: { field: 'organizationId', collection: 'organizations', by: 'name' },
-    person: { field: 'personId', collection: 'people', by: 'email or name' },
-    deal: { field: 'dealId', collection: 'deals', by: 'title' },
-  },
-};
-
-/** A target field of a column: a standard field, a custom field, a reference by name, or the owner's email. */
-export type Target = { kind: 'standard'; key: string } | { kind: 'custom'; def: FieldDefinition } | { kind: 'ref'; key: string; ref: NameRef } | { kind: 'owner' };
-
-export const targetKey = (t: Target): string => (t.kind === 'standard' || t.kind === 'ref' ? t.key : t.kind === 'custom' ? `custom.${t.def.key}` : 'owner');
-
-const normalize = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, '');
-/** "expectedCloseDate" → "expected close date". */
-const words = (key: string) => key.replace(/([A-Z])/g, ' $1').toLowerCase();
-
-/** The standard fields a create or update of the collection takes (a custom object's type comes from the import). */
-export function standardFields(collection: CollectionName): string[] {
-  const info = COLLECTIONS[collection];
-  const keys = new Set([...Object.keys(info.create?.shape ?? {}), ...Object.keys(info.update?.shape ?? {})]);
-  for (const k of ['custom', 'type', 'completed', 'stages']) keys.delete(k);
-  return [...keys];
-}
-
-/** Record fields a write never sets (server-managed, derived, computed): an export's columns an import leaves out. */
-export function readOnlyFields(collection: CollectionName): string[] {
-  const writable = new Set(standardFields(collection));
-  return Object.keys(COLLECTIONS[collection].record.shape).filter((k) => !writable.has(k) && k !== 'custom');
-}
-
-/** Every target of an import into the collection, with the names a header may use for it. */
-export function targets(collection: CollectionName, custom: FieldDefinition[]): { target: Target; names: string[] }[] {
-  const out: { target: Target; names: string[] }[] = [];
-  for (const key of standardFields(collection)) out.push({ target: { kind: 'standard', key }, names: [key, words(key)] });
-  for (const [key, ref] of Object.entries(NAME_REFS[collection] ?? {})) out.push({ target: { kind: 'ref', key, ref }, names: [key] });
-  if (standardFields(collection).includes('ownerId')) out.push({ target: { kind: 'owner' }, names: ['owner', 'owner email'] });
-  for (const def of custom) if (!def.archivedAt) out.push({ target: { kind: 'custom', def }, names: [`custom.${def.key}`, def.key, def.label] });
-  return out;
-}
 
 /** The column → target map of a file's headers: the mapping's choices (null or '' ignores a column), else a header equal to a key or label. */
 export function mapColumns(
@@ -76,14 +19,13 @@ export function mapColumns(
 ): { columns: (Target | null)[]; errors: FieldError[] } {
   const ignored = new Set(readOnly.map(normalize));
   const errors: FieldError[] = [];
-  const byName = new Map<string, Target>();
-  for (const { target, names } of all) for (const name of names) if (!byName.has(normalize(name))) byName.set(normalize(name), target);
+  const lookup = targetLookup(all);
   const known = all.map(({ target }) => targetKey(target));
   const columns = headers.map((header) => {
     const chosen = mapping && Object.hasOwn(mapping, header) ? mapping[header] : undefined;
     if (chosen === null || chosen === '') return null;
     const name = chosen ?? header;
-    const target = byName.get(normalize(name)) ?? (name.startsWith('custom.') ? undefined : byName.get(normalize(`custom.${name}`)));
+    const target = lookup(name);
     if (!target && !chosen && ignored.has(normalize(header))) return null; // set by the server (an export's createdAt, version…): left out
     if (!target) {
       errors.push({

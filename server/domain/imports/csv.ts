@@ -5,22 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import { sniffDelimiter } from '../../../shared/importColumns.js';
 import { ValidationError } from '../errors.js';
-
-const CANDIDATES = [',', ';', '\t', '|'];
-
-/** The delimiter of a header line: the candidate that occurs most often outside quotes (comma on a tie or none). */
-export function sniffDelimiter(firstLine: string): string {
-  const counts = new Map(CANDIDATES.map((c) => [c, 0]));
-  let quoted = false;
-  for (const ch of firstLine) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
-  }
-  let best = ',';
-  for (const c of CANDIDATES) if (counts.get(c)! > counts.get(best)!) best = c;
-  return best;
-}
 
 /** Reads the first line of a stream (for sniffing) and gives back a stream of the whole input. */
 async function peek(input: Readable): Promise<{ head: string; stream: Readable }> {

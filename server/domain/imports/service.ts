@@ -26,7 +26,8 @@ import { badCursor, conflict, DomainError, parseInput, ValidationError, type Fie
 import { Pump } from '../pump.js';
 import type { RecordService } from '../records.js';
 import { changedFields } from '../records/scope.js';
-import { convert, ImportOptions, isBlank, mapColumns, readOnlyFields, targetKey, targets, type NameRef, type Target } from './columns.js';
+import { readOnlyFields, targetKey, targets, type NameRef, type Target } from '../../../shared/importColumns.js';
+import { convert, ImportOptions, isBlank, mapColumns } from './columns.js';
 import { readCsv } from './csv.js';
 import { PlanReader } from './reader.js';
 
@@ -62,7 +63,7 @@ export type ImportSession = z.infer<typeof ImportSession>;
 export const ImportRow = z.object({
   row: z.number().int().describe('1-based data row of the file (the header is not counted)'),
   outcome: z.enum(OUTCOMES),
-  record: z.record(z.string(), z.unknown()).nullable().describe('create/update: the values written (id: the record); skip: the matched record id; error: the values read'),
+  record: z.record(z.string(), z.unknown()).nullable().describe("create/update: the values written (id: the record); skip: the matched record id; error: the row's cells by column"),
   errors: z.array(RowError),
   committed: z.boolean(),
 });
@@ -753,6 +754,8 @@ class Planner {
     }
     if (errors.length) outcome = 'error';
     this.counts[outcome]++;
+    // a row in error keeps its cells by column, as the file has them (the report shows them beside the errors)
+    if (outcome === 'error') return { row: index, outcome, targetId, input: Object.fromEntries(this.headers.filter((h) => !isBlank(raw[h])).map((h) => [h, raw[h]])), errors };
     return { row: index, outcome, targetId, input, errors };
   }
 }
