@@ -4,6 +4,10 @@
  * spawn the built `dist/server` CLI and kith-mcp) and `npm run test:e2e` (headless Chromium against
  * the built web app). `npm test` builds, typechecks, lints, then runs all three.
  *
+ * `integration-pg` runs the integration suites listed in PG_SUITES against PostgreSQL (a throwaway
+ * cluster its global setup starts; test/helpers/postgres.ts): the same files, the store chosen by
+ * KITH_TEST_STORE. `npm test` runs it too.
+ *
  * Test files run in separate processes (the forks pool): free RxDB allows 13 collections per
  * JavaScript realm, and many integration files open clients. Two at a time on these 2-core machines.
  */
@@ -15,6 +19,9 @@ const shared = {
   env: { KITH_TEST: '1' },
 };
 
+/** The integration suites that also run against PostgreSQL (SPEC §7); grow this list. */
+const PG_SUITES = ['rest-pipeline', 'rest-references', 'rest-records', 'store-concurrency'].map((name) => `test/integration/${name}.test.ts`);
+
 export default defineConfig({
   test: {
     maxWorkers: 2,
@@ -22,6 +29,17 @@ export default defineConfig({
     projects: [
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 120_000 } },
+      {
+        test: {
+          ...shared,
+          name: 'integration-pg',
+          include: PG_SUITES,
+          env: { ...shared.env, KITH_TEST_STORE: 'postgres' },
+          globalSetup: ['test/helpers/postgres-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+        },
+      },
       { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 120_000 } },
     ],
   },

@@ -2,14 +2,18 @@
 // fresh clone needs nothing else. Node built-ins only (it runs before node_modules exists).
 //
 //   node scripts/setup.mjs start   dependencies, build, then the server + web UI
-//   node scripts/setup.mjs test    dependencies, a browser for the e2e tests, build, typecheck,
-//                                  lint, then every vitest project (extra arguments go to vitest)
+//   node scripts/setup.mjs test    dependencies, a browser for the e2e tests, PostgreSQL for the
+//                                  integration-pg project, build, typecheck, lint, then every
+//                                  vitest project (extra arguments go to vitest)
 //
 // Dependencies: `npm ci` when node_modules is missing or was installed from another lock file
 // (Electron's binary is never downloaded: ELECTRON_SKIP_BINARY_DOWNLOAD=1).
 // Browser: $KITH_CHROMIUM, else Debian's chromium, else a Chrome/Chromium on the PATH; when none
 // is there and we are root on Debian, `apt-get install chromium`; otherwise one line saying what
 // to install, and the tests do not run (never a silent skip).
+// PostgreSQL (initdb and pg_ctl; the integration-pg project starts a throwaway cluster): on the
+// PATH or in /usr/lib/postgresql/<version>/bin, else as root on Debian `apt-get install postgresql`,
+// else one line saying what to install.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -87,6 +91,28 @@ function ensureBrowser() {
   console.log(`browser for the e2e tests: ${browser}`);
 }
 
+function findInitdb() {
+  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').map((v) => path.join('/usr/lib/postgresql', v, 'bin', 'initdb')) : [];
+  return which('initdb') ?? versions.find((p) => fs.existsSync(p)) ?? null;
+}
+
+function ensurePostgres() {
+  let initdb = findInitdb();
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!initdb && isRoot && fs.existsSync('/etc/debian_version') && which('apt-get')) {
+    step('installing PostgreSQL for the integration-pg tests: apt-get install postgresql', 'sh', [
+      '-c',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null',
+    ]);
+    initdb = findInitdb();
+  }
+  if (!initdb) {
+    console.error('✖ the integration-pg tests need PostgreSQL (initdb, pg_ctl): install it (Debian/Ubuntu: `sudo apt-get install postgresql`), then run `npm test` again.');
+    process.exit(1);
+  }
+  console.log(`PostgreSQL for the integration-pg tests: ${path.dirname(initdb)}`);
+}
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'start') {
   ensureDependencies();
@@ -95,10 +121,11 @@ if (command === 'start') {
 } else if (command === 'test') {
   ensureDependencies();
   ensureBrowser();
+  ensurePostgres();
   step('build', npm, ['run', 'build']);
   step('typecheck', npm, ['run', 'typecheck']);
   step('lint', npm, ['run', 'lint']);
-  step('tests (vitest: unit, integration, e2e)', 'npx', ['vitest', 'run', ...rest]);
+  step('tests (vitest: unit, integration, integration-pg, e2e)', 'npx', ['vitest', 'run', ...rest]);
 } else {
   console.error('usage: node scripts/setup.mjs start|test [args…]');
   process.exit(2);

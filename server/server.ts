@@ -12,6 +12,8 @@ import { openStore } from './store/store.js';
 
 export interface ServerOptions {
   dataDir: string;
+  /** PostgreSQL instead of the data directory's SQLite file (default: KITH_DATABASE_URL). */
+  databaseUrl?: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -42,7 +44,7 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const store = await openStore(options.dataDir);
+  const store = await openStore(options.dataDir, { databaseUrl: options.databaseUrl });
   const services = createServices(store);
   const first = await services.accounts.bootstrap();
 

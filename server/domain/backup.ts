@@ -11,11 +11,11 @@
  * already stored in this data directory (restore into another data directory, or delete the
  * original workspace first). Webhook endpoints, automations, members and keys are not in a backup.
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
 import { newId } from '../../shared/ids.js';
 import { Currency } from '../../shared/schemas.js';
+import { tableColumns } from '../store/dialect.js';
 import { advanceSequence, type Row } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { nowIso, requireWrite, type Ctx, type Workspace } from './context.js';
@@ -102,7 +102,7 @@ export async function restoreBackup(store: Store, document: unknown, options: un
       const rows = backup.tables[table] ?? [];
       restored[table] = rows.length;
       if (rows.length === 0) continue;
-      const columns = new Set((await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(tx)).rows.map((r) => r.name));
+      const columns = await tableColumns(tx, table);
       for (const [i, row] of rows.entries()) {
         const unknown = Object.keys(row).filter((k) => !columns.has(k) || k === 'seq');
         if (unknown.length) throw new ValidationError([{ path: `tables.${table}.${i}.${unknown[0]}`, message: `not a column of ${table}` }]);

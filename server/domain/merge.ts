@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { COLLECTIONS } from '../../shared/collections.js';
 import { domainFromWebsite, writable } from '../../shared/rules.js';
 import { Id } from '../../shared/schemas.js';
+import { jsonScalar } from '../store/dialect.js';
 import type { AnyRecord, Row } from '../store/records.js';
 import { requireWrite, type Ctx } from './context.js';
 import { DomainError, invalid, notFound, parseInput } from './errors.js';
@@ -215,7 +216,7 @@ export class MergeService {
           .select('id')
           .where('workspaceId', '=', ctx.workspaceId)
           .where('deleted', '=', 0)
-          .where(sql<boolean>`json_extract("custom", ${path}) in (${sql.join(sourceIds)})`);
+          .where(sql<boolean>`${jsonScalar(scope.tx, 'custom', path)} in (${sql.join(sourceIds)})`);
         if (refCollection === 'records') q = q.where('type', '=', entity);
         for (const row of await q.execute()) {
           await this.records.update(opCtx, refCollection, String(row.id), { custom: { [String(def.key)]: targetId } }, {}, s);

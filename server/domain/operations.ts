@@ -6,11 +6,11 @@
  * it is and reported), archives restored, restores archived, deletes (a merge's sources, a bulk
  * delete, a merge's duplicate deal contacts) brought back.
  */
-import { sql } from 'kysely';
 import { COLLECTION_NAMES, COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { newId } from '../../shared/ids.js';
 import { writable } from '../../shared/rules.js';
 import type { Db } from '../store/database.js';
+import { jsonArrayContains } from '../store/dialect.js';
 import type { Row } from '../store/records.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
 import { conflict, notFound } from './errors.js';
@@ -175,7 +175,7 @@ export async function mergedInto(db: Db, workspaceId: string, entityType: string
       .where('workspaceId', '=', workspaceId)
       .where('action', '=', 'merge')
       .where('entityType', '=', entityType)
-      .where(sql<boolean>`exists (select 1 from json_each("detail", '$.sourceIds') where json_each.value = ${current})`)
+      .where(jsonArrayContains(db, 'detail', '$.sourceIds', current))
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();

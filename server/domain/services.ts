@@ -2,7 +2,7 @@
  * The domain services of one store. Every adapter (REST, MCP, sync, CLI) gets this one object.
  */
 import { requiredRole } from '../../shared/permissions.js';
-import { openStore, type Store } from '../store/store.js';
+import { openStore, type Store, type StoreOptions } from '../store/store.js';
 import { AccountService } from './accounts.js';
 import { AutomationService } from './automations/service.js';
 import { listAudit } from './audit.js';
@@ -85,6 +85,6 @@ export function createServices(store: Store): Services {
 }
 
 /** Opens the data directory's store and the services over it (the CLI, a direct `kith-mcp`); `services.store.close()` closes it. */
-export async function openServices(dataDir: string, options: { create?: boolean } = {}): Promise<Services> {
+export async function openServices(dataDir: string, options: StoreOptions = {}): Promise<Services> {
   return createServices(await openStore(dataDir, options));
 }

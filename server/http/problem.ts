@@ -27,12 +27,14 @@ const SLUGS: Record<number, string> = {
   415: 'unsupported-media-type',
   422: 'validation',
   500: 'internal',
+  503: 'unavailable',
 };
 
 const TITLES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   406: 'Not acceptable',
+  409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
 };
@@ -77,6 +79,8 @@ export function featureDisabled(workspaceSlug: string): Problem {
 
 export function sendProblem(res: Response, p: Problem): void {
   if (res.headersSent) return;
+  // a busy database (server/store/errors.ts): the client may retry after a short wait
+  if (p.status === 503) res.setHeader('Retry-After', String(typeof p.retryAfter === 'number' ? p.retryAfter : 1));
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
 }
 
@@ -86,10 +90,11 @@ export function toProblem(error: unknown): Problem {
     const { status, title, code } = DOMAIN_PROBLEMS[error.code];
     return problem(status, title, error.message, error.errors, { ...(code ? { code: error.code } : {}), ...error.extra });
   }
-  const e = error as { status?: number; statusCode?: number; type?: string; message?: string; expose?: boolean };
+  const e = error as { status?: number; statusCode?: number; type?: string; message?: string; expose?: boolean; retryAfter?: number };
   const status = e?.status ?? e?.statusCode;
   if (e?.type === 'entity.too.large') return problem(413, 'Payload too large', 'the request body is larger than the limit of 1 MB');
   if (e?.type === 'entity.parse.failed') return problem(400, 'Bad request', `the body is not valid JSON: ${e.message}`);
   if (status && status >= 400 && status < 500 && e.expose !== false) return problem(status, TITLES[status] ?? 'Bad request', e.message ?? 'bad request');
+  if (status === 503 && e.expose) return problem(503, 'Service unavailable', e.message ?? 'busy; retry shortly', undefined, { retryAfter: e.retryAfter ?? 1 });
   return problem(500, 'Internal server error', 'an unexpected error occurred; it has been logged');
 }

@@ -62,7 +62,7 @@ async function direct(): Promise<void> {
   process.stdin.on('end', () => void shutdown());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown());
   await mcp.connect(transport);
-  process.stderr.write(`kith-mcp: serving ${dataDir} directly (workspace ${workspaceId}, as owner)\n`);
+  process.stderr.write(`kith-mcp: serving ${store.dialect === 'postgres' ? store.file : dataDir} directly (workspace ${workspaceId}, as owner)\n`);
 }
 
 async function remote(url: string): Promise<void> {

@@ -1,13 +1,16 @@
 /**
  * Opens the SQLite database of a data directory: WAL, busy timeout, cached prepared statements,
  * IMMEDIATE write transactions (so two processes on one file queue instead of failing), and the
- * migrations. Everything SQLite-specific lives in server/store/.
+ * migrations. Everything SQLite-specific lives in server/store/; the PostgreSQL store beside it is
+ * server/store/pg/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
 import { MIGRATIONS } from './migrations.js';
+import type { PgListenHandlers } from './pg/database.js';
+import type { AccessNotice } from './store.js';
 
 // The schema is dynamic (one table per collection, custom objects later), so queries are built
 // against an untyped database and records are typed at the domain boundary.
@@ -15,10 +18,13 @@ export type Db = Kysely<any>;
 
 export interface OpenedDatabase {
   db: Db;
-  /** The raw handle, for the few SQLite-only operations in server/store/. */
+  /** SQLite (a data directory's file, the embedded default) or PostgreSQL (KITH_DATABASE_URL). */
+  dialect: 'sqlite' | 'postgres';
+  /** The raw handle, for the few SQLite-only operations in server/store/ (throws on PostgreSQL). */
   raw: BetterSqlite3.Database;
-  /** A prepared statement from the connection's statement cache (the one Kysely uses too). */
+  /** A prepared statement from the connection's statement cache (the one Kysely uses too; SQLite only). */
   prepare(sql: string): BetterSqlite3.Statement;
+  /** The SQLite file, or the PostgreSQL URL without its password. */
   file: string;
   /**
    * A value that changes whenever a write is committed to the file — by this connection or by
@@ -26,6 +32,10 @@ export interface OpenedDatabase {
    * rarely changing rows (API keys, memberships) validate against it on every request.
    */
   changeStamp(): string;
+  /** PostgreSQL: LISTEN for other processes' commits and account changes (SQLite: the feed polls). */
+  listen?(handlers: PgListenHandlers): Promise<void>;
+  /** PostgreSQL: tells every process about an account change. */
+  publishAccess?(notice: AccessNotice): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,6 +93,7 @@ export async function openDatabase(dataDir: string, options: { create?: boolean 
   let closed = false;
   return {
     db,
+    dialect: 'sqlite',
     raw,
     prepare: database.prepare,
     file,

@@ -1,6 +1,8 @@
 /**
- * Versioned schema migrations, run at start by Kysely's migrator. SQLite dialect; a PostgreSQL
- * store will carry its own list with the same names.
+ * Versioned schema migrations, run at start by Kysely's migrator. SQLite dialect; the PostgreSQL
+ * store carries the same list under the same names (server/store/pg/migrations.ts, its twins made
+ * from the statement lists exported here): a migration added here needs its twin there (a unit
+ * test compares the names).
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 
@@ -28,7 +30,7 @@ function recordTable(name: string, columns: string, indexes: string[][]): string
   return statements;
 }
 
-const initial: string[] = [
+export const initial: string[] = [
   `CREATE TABLE "changeSequence" ("id" INTEGER PRIMARY KEY CHECK ("id" = 1), "value" INTEGER NOT NULL)`,
   `INSERT INTO "changeSequence" ("id", "value") VALUES (1, 0)`,
   `CREATE TABLE "users" (
@@ -89,7 +91,7 @@ const initial: string[] = [
 ];
 
 /** People sign in (SPEC §1): passwords, sessions, one-time setup and reset links, invites. */
-const accountsAuth: string[] = [
+export const accountsAuth: string[] = [
   `ALTER TABLE "users" ADD COLUMN "passwordHash" TEXT`,
   `CREATE TABLE "sessions" (
     "id" TEXT PRIMARY KEY NOT NULL, "userId" TEXT NOT NULL REFERENCES "users"("id"), "tokenHash" TEXT NOT NULL UNIQUE,
@@ -110,7 +112,7 @@ const accountsAuth: string[] = [
  * `records`): replicated record tables like the others. A field key is unique per entity among live
  * definitions (archived ones included: archiving keeps the key and the values).
  */
-const customSchema: string[] = [
+export const customSchema: string[] = [
   ...recordTable(
     'fields',
     `"entity" TEXT NOT NULL, "key" TEXT NOT NULL, "label" TEXT NOT NULL, "type" TEXT NOT NULL, "options" TEXT NOT NULL DEFAULT '[]',
@@ -127,7 +129,7 @@ const customSchema: string[] = [
  * same transaction as the change it announces. `seq` orders an endpoint's deliveries; times the
  * dispatcher compares (`nextAttemptAt`, `firstAttemptAt`) are epoch milliseconds.
  */
-const webhooks: string[] = [
+export const webhooks: string[] = [
   `CREATE TABLE "webhookEndpoints" (
     "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "url" TEXT NOT NULL,
     "events" TEXT NOT NULL, "active" INTEGER NOT NULL DEFAULT 1, "description" TEXT, "secret" TEXT NOT NULL,
@@ -148,7 +150,7 @@ const webhooks: string[] = [
  * workspace, a scope) and their codes, access and refresh tokens. Secrets and tokens are stored
  * as SHA-256 hashes only.
  */
-const oauth: string[] = [
+export const oauth: string[] = [
   `CREATE TABLE "oauthClients" (
     "id" TEXT PRIMARY KEY NOT NULL, "name" TEXT, "secretHash" TEXT, "secretExpiresAt" INTEGER, "metadata" TEXT NOT NULL,
     "createdAt" TEXT NOT NULL)`,
@@ -174,7 +176,7 @@ const oauth: string[] = [
  * transaction as the change, a daily schedule's when it is claimed (`lastScheduledDay`, one claim
  * per automation and day). Times the dispatcher compares are epoch milliseconds.
  */
-const automations: string[] = [
+export const automations: string[] = [
   `CREATE TABLE "automations" (
     "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "name" TEXT NOT NULL,
     "active" INTEGER NOT NULL DEFAULT 1, "triggerKind" TEXT NOT NULL, "trigger" TEXT NOT NULL, "conditions" TEXT NOT NULL DEFAULT '[]',
@@ -199,7 +201,7 @@ const automations: string[] = [
  * index column, so an undo finds them), and each operation is a row saying what it was and
  * whether it was undone.
  */
-const mergeBulk: string[] = [
+export const mergeBulk: string[] = [
   `ALTER TABLE "auditEntries" ADD COLUMN "operationId" TEXT`,
   `CREATE INDEX "auditEntries_operation" ON "auditEntries" ("workspaceId", "operationId", "seq") WHERE "operationId" IS NOT NULL`,
   `CREATE TABLE "operations" (
@@ -214,7 +216,7 @@ const mergeBulk: string[] = [
  * errors by column. A commit writes rows in chunks, each chunk's records and its `committed` marks
  * in one transaction; a commit cut short by a crash is resumed from the first unmarked row.
  */
-const imports: string[] = [
+export const imports: string[] = [
   `CREATE TABLE "imports" (
     "id" TEXT PRIMARY KEY NOT NULL, "workspaceId" TEXT NOT NULL REFERENCES "workspaces"("id"), "entity" TEXT NOT NULL,
     "type" TEXT, "mode" TEXT NOT NULL, "match" TEXT NOT NULL, "state" TEXT NOT NULL, "rowsMode" TEXT, "total" INTEGER NOT NULL,

@@ -19,7 +19,7 @@ export class SqlRecordReader implements RecordReader {
   constructor(
     private readonly db: Db,
     private readonly workspaceId: string,
-    private readonly opened?: Pick<OpenedDatabase, 'db' | 'raw' | 'prepare'>,
+    private readonly opened?: Pick<OpenedDatabase, 'db' | 'dialect' | 'raw' | 'prepare'>,
   ) {}
 
   private live(collection: CollectionName) {

@@ -6,6 +6,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { fromUnits, toUnits } from '../../shared/money.js';
 import type { Db, OpenedDatabase } from './database.js';
+import { greatest, isPostgres, jsonArrayContains } from './dialect.js';
 
 export type Row = Record<string, unknown>;
 export type AnyRecord = Record<string, unknown> & { id: string; workspaceId: string; version: number };
@@ -79,7 +80,7 @@ export async function advanceSequence(tx: Db, value: number): Promise<void> {
   await finishSequence(tx);
   await tx
     .updateTable('changeSequence')
-    .set({ value: sql`max("value", ${value})` })
+    .set({ value: greatest(tx, sql.ref('value'), sql.lit(value)) })
     .where('id', '=', 1)
     .execute();
   if (allocations.has(tx)) beginSequence(tx);
@@ -103,9 +104,9 @@ export async function findStored(db: Db, collection: CollectionName, id: string)
  * request's transaction holds the connection, it goes through Kysely, whose connection lock keeps
  * it from seeing writes that are not committed yet.
  */
-export async function findLive(opened: Pick<OpenedDatabase, 'db' | 'raw' | 'prepare'>, db: Db, collection: CollectionName, workspaceId: string, id: string): Promise<AnyRecord | null> {
+export async function findLive(opened: Pick<OpenedDatabase, 'db' | 'dialect' | 'raw' | 'prepare'>, db: Db, collection: CollectionName, workspaceId: string, id: string): Promise<AnyRecord | null> {
   let row: Row | undefined;
-  if (db === opened.db && opened.raw.open && !opened.raw.inTransaction) {
+  if (opened.dialect === 'sqlite' && db === opened.db && opened.raw.open && !opened.raw.inTransaction) {
     row = opened.prepare(`select * from "${collection}" where "id" = ? and "workspaceId" = ? and "deleted" = 0`).get(id, workspaceId) as Row | undefined;
   } else {
     row = await db.selectFrom(collection).selectAll().where('id', '=', id).where('workspaceId', '=', workspaceId).where('deleted', '=', 0).executeTakeFirst();
@@ -117,12 +118,12 @@ export async function insertRow(tx: Db, collection: CollectionName, record: Row)
   await insertValues(tx, collection, recordToRow(collection, record));
 }
 
-/** The connections of the write transactions opened through the store (Store.write). */
+/** The connections of the SQLite write transactions opened through the store (Store.write). */
 const writers = new WeakMap<Db, Pick<OpenedDatabase, 'prepare'>>();
 
-/** Marks `tx` as a store write transaction on `opened`: its inserts may use the connection's cached statements. */
-export function beginWrite(tx: Db, opened: Pick<OpenedDatabase, 'prepare'>): void {
-  writers.set(tx, opened);
+/** Marks `tx` as a store write transaction on `opened`: its inserts may use the connection's cached statements (SQLite). */
+export function beginWrite(tx: Db, opened: Pick<OpenedDatabase, 'prepare' | 'dialect'>): void {
+  if (opened.dialect === 'sqlite') writers.set(tx, opened);
   beginSequence(tx);
 }
 
@@ -169,19 +170,24 @@ export function visibleCondition(collection: CollectionName, userId: string | nu
 }
 
 /** SQL condition: the JSON array column `labels` of `table` contains `label`. */
-export function hasLabel(table: string, label: string): Expression<SqlBool> {
-  return sql<SqlBool>`exists (select 1 from json_each(${sql.ref(`${table}.labels`)}) where json_each.value = ${label})`;
+export function hasLabel(db: Db, table: string, label: string): Expression<SqlBool> {
+  return jsonArrayContains(db, `${table}.labels`, '$', label);
 }
 
 /** Distinct labels with the number of live records carrying each, across the labelled collections. */
 export async function labelCounts(db: Db, workspaceId: string): Promise<{ label: string; count: number; organizations: number; people: number; deals: number }[]> {
-  const parts = (['organizations', 'people', 'deals'] as const).map(
-    (t) => sql`select ${t} as kind, json_each.value as label from ${sql.table(t)}, json_each(${sql.table(t)}.labels)
+  const pg = isPostgres(db);
+  const parts = (['organizations', 'people', 'deals'] as const).map((t) =>
+    pg
+      ? sql`select ${t}::text as kind, l.value as label from ${sql.table(t)}, jsonb_array_elements_text(${sql.table(t)}.labels::jsonb) as l(value)
+               where ${sql.table(t)}."workspaceId" = ${workspaceId} and ${sql.table(t)}.deleted = 0 and ${sql.table(t)}."archivedAt" is null`
+      : sql`select ${t} as kind, json_each.value as label from ${sql.table(t)}, json_each(${sql.table(t)}.labels)
                where ${sql.table(t)}."workspaceId" = ${workspaceId} and ${sql.table(t)}.deleted = 0 and ${sql.table(t)}."archivedAt" is null`,
   );
   const { rows } = await sql<{ label: string; count: number; organizations: number; people: number; deals: number }>`
     select label, count(*) as count,
-      sum(kind = 'organizations') as organizations, sum(kind = 'people') as people, sum(kind = 'deals') as deals
-    from (${sql.join(parts, sql` union all `)}) group by label order by count desc, label`.execute(db);
+      sum(case when kind = 'organizations' then 1 else 0 end) as organizations, sum(case when kind = 'people' then 1 else 0 end) as people,
+      sum(case when kind = 'deals' then 1 else 0 end) as deals
+    from (${sql.join(parts, sql` union all `)}) as labelled group by label order by count desc, ${pg ? sql`label collate "C"` : sql`label`}`.execute(db);
   return rows.map((r) => ({ ...r, count: Number(r.count), organizations: Number(r.organizations), people: Number(r.people), deals: Number(r.deals) }));
 }

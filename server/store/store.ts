@@ -1,11 +1,13 @@
 /**
- * The store: the database of a data directory plus the change feed that tells live clients
- * (the /sync stream) about writes — from this process at once, from other processes on the same
- * file (the CLI, a direct `kith-mcp`) by watching the change sequence.
+ * The store: the database — a data directory's SQLite file, or PostgreSQL when KITH_DATABASE_URL
+ * names one — plus the change feed that tells live clients (the /sync stream) about writes: from
+ * this process at once; from other processes (the CLI, a direct `kith-mcp`, other servers on one
+ * PostgreSQL) by watching the change sequence (SQLite) or through LISTEN/NOTIFY (PostgreSQL).
  */
 import { EventEmitter } from 'node:events';
 import type { CollectionName } from '../../shared/collections.js';
 import { openDatabase, type Db, type OpenedDatabase } from './database.js';
+import { openPostgres } from './pg/database.js';
 import { beginWrite, currentSequence, finishSequence } from './records.js';
 
 export interface ChangeNotice {
@@ -31,7 +33,8 @@ export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice]; access: [
   private lastSeen = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor() {
+  /** @param opened PostgreSQL: where other processes' commits and account changes are heard (LISTEN) and announced. */
+  constructor(private readonly opened?: Pick<OpenedDatabase, 'listen' | 'publishAccess'>) {
     super();
     this.setMaxListeners(0);
   }
@@ -45,18 +48,40 @@ export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice]; access: [
   /** Called after a committed change of keys, memberships, roles or workspace settings. */
   notifyAccess(notice: AccessNotice): void {
     this.emit('access', notice);
+    this.opened?.publishAccess?.(notice).catch((error) => console.error('kith: could not announce an account change to other processes:', error));
   }
 
-  /** Polls the change sequence so writes by other processes reach live clients too. */
+  private heard(sequence: number): void {
+    if (sequence > this.lastSeen) {
+      this.lastSeen = sequence;
+      this.emit('change', { workspaceId: null, collections: null, sequence });
+    }
+  }
+
+  /**
+   * Follows writes by other processes so they reach live clients too: SQLite polls the change
+   * sequence; PostgreSQL LISTENs (and after a lost connection every stream re-reads from its own
+   * checkpoint, and access is re-checked).
+   */
   watch(db: Db, intervalMs = 250): void {
+    if (this.opened?.listen) {
+      void currentSequence(db).then((s) => {
+        this.lastSeen = Math.max(this.lastSeen, s);
+      });
+      void this.opened.listen({
+        commit: (sequence) => this.heard(sequence),
+        access: (notice) => this.emit('access', notice),
+        resumed: () => {
+          this.emit('change', { workspaceId: null, collections: null, sequence: this.lastSeen });
+          this.emit('access', { kind: 'workspace', workspaceId: null, userId: null, keyId: null });
+        },
+      });
+      return;
+    }
     if (this.timer) return;
     const tick = async () => {
       try {
-        const sequence = await currentSequence(db);
-        if (sequence > this.lastSeen) {
-          this.lastSeen = sequence;
-          this.emit('change', { workspaceId: null, collections: null, sequence });
-        }
+        this.heard(await currentSequence(db));
       } catch {
         // the database is closing; the next tick (if any) tries again
       }
@@ -78,15 +103,29 @@ export interface Store extends OpenedDatabase {
   dataDir: string;
   feed: ChangeFeed;
   /**
-   * Runs `fn` in one IMMEDIATE transaction. Collections passed to `touch` are announced on the
+   * Runs `fn` in one write transaction (SQLite: IMMEDIATE; PostgreSQL: the change-sequence row
+   * locked first). Collections passed to `touch` are announced on the
    * feed after the commit, with the sequence value the transaction reached.
    */
   write<T>(workspaceId: string, fn: (tx: Db, touch: (collection: CollectionName, version: number) => void) => Promise<T>): Promise<T>;
 }
 
-export async function openStore(dataDir: string, options: { create?: boolean } = {}): Promise<Store> {
-  const opened = await openDatabase(dataDir, options);
-  const feed = new ChangeFeed();
+export interface StoreOptions {
+  /** false: refuse to create a new SQLite database (the CLI's commands other than init). */
+  create?: boolean;
+  /** A PostgreSQL URL (postgres://…); by default KITH_DATABASE_URL, else the data directory's SQLite file. */
+  databaseUrl?: string;
+}
+
+/** The PostgreSQL URL the store uses, or null for SQLite. */
+export function databaseUrlOf(options: StoreOptions = {}): string | null {
+  return options.databaseUrl || process.env.KITH_DATABASE_URL || null;
+}
+
+export async function openStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
+  const url = databaseUrlOf(options);
+  const opened = url ? await openPostgres(url) : await openDatabase(dataDir, options);
+  const feed = new ChangeFeed(opened);
   return {
     ...opened,
     dataDir,

@@ -1,10 +1,13 @@
 /**
- * A real Kith server on an ephemeral loopback port with a real SQLite file in a temp dir.
+ * A real Kith server on an ephemeral loopback port with a real SQLite file in a temp dir — or, in
+ * the integration-pg project (KITH_TEST_STORE=postgres), a PostgreSQL database of its own for the
+ * data dir (test/helpers/postgres.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/server.js';
+import { dropTestDatabase, onPostgres, testDatabaseUrl } from './postgres.js';
 
 export interface TestServer extends RunningServer {
   /** The owner key created on first start. */
@@ -53,6 +56,7 @@ export async function startTestServer(
   let setupToken = '';
   const server = await startServer({
     dataDir,
+    databaseUrl: onPostgres ? await testDatabaseUrl(dataDir) : undefined,
     port: options.port ?? 0,
     host: '127.0.0.1',
     log: null,
@@ -74,7 +78,10 @@ export async function startTestServer(
     api: (method, urlPath, body, opts = {}) => apiCall(server.url, opts.key === undefined ? key : opts.key, method, urlPath, body, opts.headers),
     async stop({ keepData = false } = {}) {
       await server.close();
-      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        if (onPostgres) await dropTestDatabase(dataDir);
+      }
     },
   };
 }

@@ -1,10 +1,11 @@
 /**
- * /crm record routes over real HTTP against a real SQLite file: create/get/update/archive/
+ * /crm record routes over real HTTP against a real SQLite file (and PostgreSQL, integration-pg): create/get/update/archive/
  * restore/delete for every collection, ETag/If-Match, idempotent create with a client id, lists
  * with cursor pagination that stays stable while records are inserted between pages, filters,
  * sort, q, and the problem+json errors (validation naming fields, unknown fields, 413, 415).
  */
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { newId } from '../../shared/ids.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -137,7 +138,7 @@ describe('organizations, people, deals, activities, pipelines: CRUD', () => {
     assertProblem(await server.api('DELETE', `/crm/organizations/${org.id}`), 404);
     assert.equal((await server.api('GET', '/crm/organizations?archived=all&q=Doomed')).body.data.length, 0);
 
-    const row = server.services.store.raw.prepare('select deleted, version from organizations where id = ?').get(org.id) as { deleted: number; version: number };
+    const row = (await sql<{ deleted: number; version: number }>`select deleted, version from organizations where id = ${org.id}`.execute(server.services.store.db)).rows[0];
     assert.equal(row.deleted, 1, 'the row stays as a tombstone for replication');
     assert.ok(row.version > org.version);
 
@@ -245,7 +246,7 @@ describe('idempotent create with a client id', () => {
 
     const audit = (await server.api('GET', `/crm/audit?entityId=${id}`)).body.data;
     assert.equal(audit.length, 1, 'the retry wrote no second audit entry');
-    const count = server.services.store.raw.prepare('select count(*) as n from deals where id = ?').get(id) as { n: number };
+    const count = (await sql<{ n: number }>`select count(*) as n from deals where id = ${id}`.execute(server.services.store.db)).rows[0];
     assert.equal(count.n, 1);
 
     const different = await server.api('POST', '/crm/deals', { ...body, amount: 99 });

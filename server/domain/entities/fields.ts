@@ -6,6 +6,7 @@
  * (as record updates: audited, replicated).
  */
 import { sql } from 'kysely';
+import { jsonSelect, jsonType } from '../../store/dialect.js';
 import { COLLECTIONS, isCollectionName } from '../../../shared/collections.js';
 import { convertValue, type FieldDefinition } from '../../../shared/customFields.js';
 import { DomainError } from '../errors.js';
@@ -26,18 +27,27 @@ export const fieldHooks: HooksOf<'fields'> = {
     const path = `$.${after.key}`;
     const rows = await s.tx
       .selectFrom(collection)
-      .select(['id', sql<string>`json_extract("custom", ${path})`.as('value'), sql<string>`json_type("custom", ${path})`.as('kind')])
+      .select(['id', sql<string>`${jsonSelect(s.tx, 'custom', path)}`.as('value'), sql<string>`${jsonType(s.tx, 'custom', path)}`.as('kind')])
       .where('workspaceId', '=', s.ctx.workspaceId)
       .where('deleted', '=', 0)
       .$if(collection === 'records', (q) => q.where('type', '=', after.entity))
-      .where(sql<boolean>`json_type("custom", ${path}) is not null`)
-      .where(sql<boolean>`json_type("custom", ${path}) != 'null'`)
+      .where(sql<boolean>`${jsonType(s.tx, 'custom', path)} is not null`)
+      .where(sql<boolean>`${jsonType(s.tx, 'custom', path)} != 'null'`)
       .orderBy('id')
       .execute();
     const refused: string[] = [];
     const conversions: { id: string; value: unknown }[] = [];
     for (const row of rows) {
-      const value = row.kind === 'object' || row.kind === 'array' ? JSON.parse(row.value) : row.kind === 'true' ? true : row.kind === 'false' ? false : row.value;
+      const value =
+        row.kind === 'object' || row.kind === 'array'
+          ? JSON.parse(row.value)
+          : row.kind === 'true'
+            ? true
+            : row.kind === 'false'
+              ? false
+              : row.kind === 'integer' || row.kind === 'real'
+                ? Number(row.value)
+                : row.value;
       let converted = convertValue(value, def);
       if (converted !== undefined && def.type === 'reference' && def.referenceTo) {
         const target = isCollectionName(def.referenceTo) ? def.referenceTo : 'records';

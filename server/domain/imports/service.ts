@@ -18,6 +18,7 @@ import { CUSTOMIZABLE, ENTITY_ALIASES, type FieldDefinition } from '../../../sha
 import { newId } from '../../../shared/ids.js';
 import { requiredRole } from '../../../shared/permissions.js';
 import { customValues, domainFromWebsite, parseCreate, parseUpdate, prepareCreate, prepareUpdate, RuleError, validateRecord, type RuleContext } from '../../../shared/rules.js';
+import { jsonScalar } from '../../store/dialect.js';
 import { SqlRecordReader } from '../../store/reader.js';
 import type { AnyRecord, Row } from '../../store/records.js';
 import { findWorkspace } from '../accounts/workspaces.js';
@@ -526,7 +527,7 @@ class Planner {
   /** Existing records by match key, read once. */
   async loadMatchIndex(): Promise<void> {
     if (this.match === 'none' || this.match === 'id') return;
-    const expr = this.matchDef ? sql<string>`json_extract("custom", ${`$.${this.matchDef.key}`})` : sql<string>`${sql.ref(this.match)}`;
+    const expr = this.matchDef ? sql<string>`${jsonScalar(this.db, 'custom', `$.${this.matchDef.key}`)}` : sql<string>`${sql.ref(this.match)}`;
     const rows = await this.live(this.collection)
       .select(['id', expr.as('k')])
       .execute();

@@ -10,6 +10,7 @@ import { CUSTOM_PARAM, customKind, DERIVED_FILTERS, KIND_OPERATORS, listQuerySch
 import { toUnits } from '../../../shared/money.js';
 import { Id } from '../../../shared/schemas.js';
 import type { Db } from '../../store/database.js';
+import { containsText, jsonArrayContains, jsonArrayLength, jsonScalar } from '../../store/dialect.js';
 import { SqlRecordReader } from '../../store/reader.js';
 import { hasLabel, rowToRecord, visibleCondition, type AnyRecord, type Row } from '../../store/records.js';
 import type { Ctx } from '../context.js';
@@ -45,20 +46,17 @@ function storedValue(kind: FieldKind, value: unknown, custom: boolean): unknown 
   return value;
 }
 
-function conditionSql(eb: ExpressionBuilder<any, any>, c: Condition): Expression<SqlBool> {
+function conditionSql(db: Db, eb: ExpressionBuilder<any, any>, c: Condition): Expression<SqlBool> {
   const target = c.target;
   const values = Array.isArray(c.value) ? c.value : [c.value];
   if (c.op === 'empty') {
-    const empty = c.jsonPath ? sql<SqlBool>`coalesce(json_array_length("custom", ${c.jsonPath}), 0) = 0` : sql<SqlBool>`${target} is null`;
+    const empty = c.jsonPath ? sql<SqlBool>`coalesce(${jsonArrayLength(db, 'custom', c.jsonPath)}, 0) = 0` : sql<SqlBool>`${target} is null`;
     return c.value === 'true' ? empty : sql<SqlBool>`not (${empty})`;
   }
   if (c.kind === 'multi') {
-    return eb.or(values.map((v) => sql<SqlBool>`exists (select 1 from json_each("custom", ${c.jsonPath}) where json_each.value = ${v})`));
+    return eb.or(values.map((v) => jsonArrayContains(db, 'custom', c.jsonPath!, String(v))));
   }
-  if (c.op === 'contains') {
-    const pattern = `%${String(c.value).replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
-    return sql<SqlBool>`${target} like ${pattern} escape '\\'`;
-  }
+  if (c.op === 'contains') return containsText(db, target, String(c.value));
   if (c.op === 'eq') return values.length === 1 ? sql<SqlBool>`${target} = ${values[0]}` : sql<SqlBool>`${target} in (${sql.join(values)})`;
   if (c.op === 'ne') return sql<SqlBool>`(${target} is null or ${target} <> ${values[0]})`;
   return sql<SqlBool>`${target} ${sql.raw(SQL_OPS[c.op]!)} ${values[0]}`;
@@ -113,7 +111,8 @@ async function conditionsOf(db: Db, ctx: Ctx, collection: CollectionName, query:
     }
     const path = `$.${key}${kind === 'money' ? '.amount' : ''}`;
     const values = parsed.map((p) => (op === 'empty' || op === 'contains' ? p.data : storedValue(kind, p.data, true)));
-    out.push({ param, target: sql`json_extract("custom", ${path})`, kind, op: op as Operator, value: values.length === 1 ? values[0] : values, jsonPath: kind === 'multi' ? `$.${key}` : undefined });
+    const target = jsonScalar(db, 'custom', path, kind === 'money' || kind === 'number' ? 'number' : kind === 'boolean' ? 'boolean' : 'text');
+    out.push({ param, target, kind, op: op as Operator, value: values.length === 1 ? values[0] : values, jsonPath: kind === 'multi' ? `$.${key}` : undefined });
   }
   if (errors.length > 0) throw new ValidationError(errors);
   // amounts compare within one currency (SPEC §3): an amount range needs the currency
@@ -204,13 +203,13 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   if (archived === 'false') q = q.where('archivedAt', 'is', null);
   if (archived === 'true') q = q.where('archivedAt', 'is not', null);
   for (const [key, value] of Object.entries(filters)) q = Array.isArray(value) ? q.where(key, 'in', value) : q.where(key, '=', value);
-  for (const condition of await conditionsOf(db, ctx, collection, query)) q = q.where((eb) => conditionSql(eb, condition));
+  for (const condition of await conditionsOf(db, ctx, collection, query)) q = q.where((eb) => conditionSql(db, eb, condition));
   for (const key of derivedFilters) q = q.where((eb) => derived[key](eb, String(query[key]), ctx.workspaceId));
-  if (query.label !== undefined) q = q.where(hasLabel(collection, String(query.label)));
+  if (query.label !== undefined) q = q.where(hasLabel(db, collection, String(query.label)));
   if (query.updatedSince) q = q.where('updatedAt', '>=', new Date(query.updatedSince).toISOString());
   if (query.q) {
-    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    q = q.where((eb) => eb.or(info.searchFields.map((f) => sql<boolean>`${sql.ref(f)} like ${pattern} escape '\\'`)));
+    const text = query.q;
+    q = q.where((eb) => eb.or(info.searchFields.map((f) => containsText(db, sql.ref(f), text))));
   }
 
   let total: number | undefined;

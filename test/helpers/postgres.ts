@@ -1,0 +1,124 @@
+/**
+ * PostgreSQL for the `integration-pg` vitest project: a throwaway cluster (initdb + pg_ctl on a temp
+ * dir and a free loopback port, as the `postgres` user when running as root; stopped and removed at
+ * the end), and one database per test data directory, so the integration suites run unchanged
+ * against PostgreSQL (SPEC §7: the same suites pass on each store).
+ *
+ * KITH_TEST_STORE=postgres selects it; KITH_TEST_PG_URL (set by the global setup, or by you to
+ * use an existing server) is the URL of a database to connect to for creating the others.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+/** Whether this test run uses PostgreSQL (the integration-pg project). */
+export const onPostgres = process.env.KITH_TEST_STORE === 'postgres';
+
+function findBinary(name: string): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), ...globVersions()]) {
+    const candidate = path.join(dir, name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+function globVersions(): string[] {
+  const base = '/usr/lib/postgresql';
+  if (!fs.existsSync(base)) return [];
+  return fs
+    .readdirSync(base)
+    .sort((a, b) => Number(b) - Number(a))
+    .map((v) => path.join(base, v, 'bin'));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Cluster {
+  url: string;
+  stop(): void;
+}
+
+/** Starts a throwaway cluster; throws (naming what to install) when PostgreSQL is missing. */
+export async function startCluster(): Promise<Cluster> {
+  const initdb = findBinary('initdb');
+  const pgCtl = findBinary('pg_ctl');
+  if (!initdb || !pgCtl) throw new Error('the integration-pg tests need PostgreSQL (initdb, pg_ctl): apt-get install -y postgresql');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-pg-'));
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const run = (command: string, args: string[]) => {
+    const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+    const result = spawnSync(cmd, argv, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
+  };
+  if (asRoot) execFileSync('chown', ['postgres', dir]);
+  const data = path.join(dir, 'data');
+  run(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-locale', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=400'];
+  run(pgCtl, ['-D', data, '-l', path.join(dir, 'log'), '-o', options.join(' '), '-w', 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        run(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+function adminUrl(): string {
+  const url = process.env.KITH_TEST_PG_URL;
+  if (!url) throw new Error('KITH_TEST_PG_URL is not set: run the integration-pg project (its global setup starts PostgreSQL)');
+  return url;
+}
+
+function databaseName(dataDir: string): string {
+  return `kith_${crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24)}`;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The database of a test data directory (created on first use; the same one on a restart). */
+export async function testDatabaseUrl(dataDir: string): Promise<string> {
+  const name = databaseName(dataDir);
+  await admin(async (client) => {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`create database "${name}" template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
+  });
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a test data directory's database. */
+export async function dropTestDatabase(dataDir: string): Promise<void> {
+  await admin((client) => client.query(`drop database if exists "${databaseName(dataDir)}" with (force)`));
+}
+
+/** Environment for a child process (CLI, kith-mcp) on a test data directory: its database on PostgreSQL runs. */
+export async function storeEnv(dataDir: string): Promise<Record<string, string>> {
+  return onPostgres ? { KITH_DATABASE_URL: await testDatabaseUrl(dataDir) } : {};
+}
