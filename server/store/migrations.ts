@@ -234,7 +234,7 @@ export const imports: string[] = [
  * Saved views (SPEC §6, issue 15): a replicated collection like the others (shared/entities/views.ts),
  * with its owner and whether it is shared with the workspace.
  */
-const views: string[] = recordTable(
+export const views: string[] = recordTable(
   'views',
   `"name" TEXT NOT NULL, "table" TEXT NOT NULL, "filters" TEXT NOT NULL DEFAULT '{}', "sort" TEXT NOT NULL DEFAULT '[]',
    "columns" TEXT NOT NULL DEFAULT '[]', "shared" INTEGER NOT NULL DEFAULT 0, "ownerId" TEXT`,

@@ -10,7 +10,7 @@
  * A statement these rules cannot carry over gets an explicit twin here instead.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import { accountsAuth, automations, customSchema, imports, initial, mergeBulk, oauth, webhooks } from '../migrations.js';
+import { accountsAuth, automations, customSchema, imports, initial, mergeBulk, oauth, views, webhooks } from '../migrations.js';
 
 /** One SQLite statement in PostgreSQL's dialect (plus the statements it needs after it). */
 export function toPostgres(statement: string): string[] {
@@ -47,4 +47,5 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
   '0005_oauth': run(oauth),
   '0008_import': run(imports),
   '0009_merge_bulk': run(mergeBulk),
+  '0011_views': run(views),
 };
