@@ -7,12 +7,13 @@
  * Prints: the initial replication time (informational), time to first rendered rows (navigating
  * inside the app, and after a full page reload that reads everything back from IndexedDB), time
  * to filter by a search term (from the keystroke to the updated table, including the 120 ms input
- * debounce), to filter by a label, to re-sort, to jump to the end of the list, and the longest
+ * debounce), to filter by a label, to re-sort, to export every row as CSV, to select all rows, to
+ * jump to the end of the list, and the longest
  * main-thread block seen during each step (what a user would feel as a freeze).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Download, Page } from 'playwright-core';
 import { startTestServer } from '../test/helpers/server.js';
 import { assertWebBuilt, launchBrowser, navigate, newPage, waitForSynced, WEB_DIR } from '../test/e2e/helpers.js';
 import { tempDataDir } from '../test/helpers/server.js';
@@ -140,6 +141,31 @@ async function main(): Promise<void> {
       () => page.getByTestId('sort-email').click(),
       () => page.waitForFunction((b) => (document.querySelector('[data-testid^="people-row-"] [data-row-name]')?.textContent ?? '') !== b, beforeEmail, { polling: 'raf' }),
     );
+
+    // ---- export every row as CSV, and select all of them (issue 13)
+    let download: Promise<Download> | null = null;
+    await timed(
+      `Export CSV of all ${fullCount}`,
+      page,
+      async () => {
+        download = page.waitForEvent('download');
+        await page.getByTestId('people-export').click();
+      },
+      () => download!,
+    );
+    const csv = fs.readFileSync((await (await download!).path())!, 'utf8');
+    console.log(`  → ${(csv.length / 1e6).toFixed(1)} MB, ${(csv.match(/\n/g) ?? []).length - 1} rows`);
+    await timed(
+      `Select all ${fullCount} matching`,
+      page,
+      () => page.getByTestId('select-all').click(),
+      () =>
+        page
+          .getByTestId('bulk-count')
+          .filter({ hasText: `${fullCount} people selected` })
+          .waitFor(),
+    );
+    await page.keyboard.press('Escape');
 
     // ---- scroll to the end
     await timed(

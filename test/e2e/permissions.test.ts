@@ -93,7 +93,8 @@ function isReadOnlyControl(c: Control): boolean {
   if (c.role === 'tab') return true;
   if (c.testId && READ_ONLY_TEST_IDS.has(c.testId)) return true;
   if (c.testId && READ_ONLY_PREFIXES.some((p) => c.testId!.startsWith(p))) return true;
-  if (/^(people|organizations)-(search|label-filter|archived-filter)$/.test(c.testId ?? '')) return true;
+  // exporting a table reads it; selecting rows (bulk actions) is not offered to who may change none
+  if (/^(people|organizations)-(search|label-filter|archived-filter|export)$/.test(c.testId ?? '')) return true;
   if (/^(Clear (search|filter)|Load more|Show more|Show less)$/i.test(c.name)) return true;
   // a deal card opens the deal; it may not be draggable
   if (c.testId?.startsWith('deal-card-') && c.tag === 'div' && !/drag/i.test(c.roleDescription ?? '')) return true;

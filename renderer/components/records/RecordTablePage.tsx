@@ -5,7 +5,7 @@
  */
 import { Anchor, Badge, Loader, Button, Checkbox, Group, Kbd, Menu, MultiSelect, SegmentedControl, Skeleton, Stack, Text, TextInput, Title, EmptyState, CloseButton } from '@mantine/core';
 import { useDebouncedValue, useHotkeys, useLocalStorage } from '@mantine/hooks';
-import { IconColumns3, IconFilterOff, IconPlus, IconSearch } from '@tabler/icons-react';
+import { IconColumns3, IconDownload, IconFilterOff, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useKith } from '../../app/KithContext.js';
 import { CustomFieldFilter } from '../custom/CustomFieldFilter.js';
 import { CustomFieldValue } from '../custom/CustomFieldValue.js';
@@ -15,6 +15,9 @@ import { useCustomFields } from '../custom/useCustomFields.js';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useLocation } from 'wouter';
 import { VirtualTable, type Column } from './VirtualTable.js';
+import { BulkBar, useBulkTable } from './BulkBar.js';
+import { customCsvCell, useCsvExport } from './exportCsv.js';
+import { useRowSelection } from './selection.js';
 import { memoAcross } from './memoAcross.js';
 import { SavedViews, type ViewState } from './SavedViews.js';
 import { filterRows, indexRows, labelCounts, reverseKeepingEmptyLast, sortRows, warmSearchText, type RowFilter, type SortState } from './tableModel.js';
@@ -105,6 +108,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         width: 150,
         sortable: true,
         render: (r: T) => <CustomFieldValue def={def} value={(r as { custom?: Record<string, unknown> }).custom?.[def.key]} />,
+        csv: (r: T) => customCsvCell(def, (r as { custom?: Record<string, unknown> }).custom?.[def.key]),
       })),
     ],
     [props.columns, shownFields, hiddenKeys],
@@ -150,6 +154,10 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
     return customMatch ? rowsMatching.filter((r) => customMatch((r as { custom?: Record<string, unknown> }).custom)) : rowsMatching;
   }, [sorted, query, controls.labels, controls.archived, indexed, customMatch]);
   useEffect(() => warmSearchText(indexed), [indexed]);
+  // selection and bulk actions (BulkBar.tsx), export (exportCsv.ts): over the rows shown
+  const selection = useRowSelection(filtered, props.noun, (r) => props.searchText(r).split('\n')[0]);
+  const exporter = useCsvExport(entity, props.noun, columns);
+  const bulk = useBulkTable(entity);
   const labelStats = useMemo(() => memoAcross([indexed, 'labels'], () => labelCounts(indexed)), [indexed]);
   const labelOptions = useMemo(() => labelStats.map(({ label }) => ({ value: label, label })), [labelStats]);
   const labelCount = useMemo(() => new Map(labelStats.map(({ label, count }) => [label, count])), [labelStats]);
@@ -214,6 +222,15 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         <Group gap="sm">
           {props.actions}
           <SavedViews table={props.customEntity ?? entity} testId={entity} current={viewState} onApply={applyView} />
+          <Button
+            variant="default"
+            leftSection={<IconDownload size={16} />}
+            onClick={() => void exporter.run(filtered)}
+            disabled={loading || filtered.length === 0 || exporter.exporting}
+            data-testid={`${entity}-export`}
+          >
+            {exporter.exporting ? `Exporting ${Math.round((exporter.progress ?? 0) * 100)}%` : 'Export CSV'}
+          </Button>
           {(customFields.length > 0 || props.columns.length > 1) && (
             <Menu position="bottom-end" closeOnItemClick={false} withinPortal>
               <Menu.Target>
@@ -311,6 +328,19 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         <CustomFieldFilter fields={customFields} value={controls.custom} onChange={(custom) => update({ custom })} testId={`${entity}-custom-filter`} />
       </Group>
 
+      {!loading && bulk.selectable && (
+        <BulkBar
+          collection={bulk.collection}
+          noun={props.noun}
+          selected={selection.selected}
+          matching={filtered.length}
+          onSelectAll={selection.selectAll}
+          onClear={selection.clear}
+          labels={labelOptions.map((o) => o.value)}
+          onExport={() => void exporter.run(selection.selected)}
+          exporting={exporter.exporting}
+        />
+      )}
       {showPreview ? (
         <VirtualTable
           testId={`${entity}-table`}
@@ -359,7 +389,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         <VirtualTable
           testId={`${entity}-table`}
           rows={filtered}
-          columns={columns}
+          columns={bulk.selectable ? [selection.column, ...columns] : columns}
           rowKey={(r) => r.id}
           sort={{ key: sortKey, direction: sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction }}
           onSort={(sort) => update({ sort })}

@@ -16,6 +16,10 @@ export interface Column<T> {
   width?: string | number;
   sortable?: boolean;
   render: (row: T) => ReactNode;
+  /** shown in the header cell instead of `header` (which stays the column's name) */
+  headerContent?: ReactNode;
+  /** the cell as exported to CSV (records/exportCsv.ts); by default the row's field `key` */
+  csv?: (row: T) => unknown;
 }
 
 export interface VirtualTableProps<T> {
@@ -69,7 +73,9 @@ export function VirtualTable<T>({ rows, columns, rowKey, sort, onSort, onRowClic
               const Icon = active ? (sort.direction === 'asc' ? IconArrowUp : IconArrowDown) : IconSelector;
               return (
                 <Table.Th key={c.key} style={{ height: 40, whiteSpace: 'nowrap' }} aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}>
-                  {c.sortable ? (
+                  {c.headerContent ? (
+                    c.headerContent
+                  ) : c.sortable ? (
                     <UnstyledButton onClick={() => toggle(c.key)} data-testid={`sort-${c.key}`} style={{ width: '100%' }}>
                       <Group gap={4} wrap="nowrap">
                         <Text fw={600} size="sm" c={active ? undefined : 'dimmed'}>

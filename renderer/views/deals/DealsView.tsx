@@ -109,6 +109,7 @@ export function DealsView() {
         header: 'Organization',
         width: '15%',
         sortable: true,
+        csv: (d) => (d.organizationId ? (names.get(d.organizationId) ?? '') : ''),
         render: (d) =>
           d.organizationId ? (
             <Anchor component={Link} href={`/organizations/${d.organizationId}`} size="sm" onClick={stop} truncate>
@@ -121,6 +122,7 @@ export function DealsView() {
         header: 'Stage',
         width: '14%',
         sortable: true,
+        csv: (d) => stageById.get(d.stageId)?.name ?? '',
         render: (d) => (
           <EditableCell
             label={`stage of ${d.title}`}
@@ -155,6 +157,7 @@ export function DealsView() {
         header: 'Amount',
         width: '13%',
         sortable: true,
+        csv: (d) => (d.amount == null ? '' : `${d.amount} ${d.currency}`),
         render: (d) => (
           <EditableCell
             label={`amount of ${d.title}`}

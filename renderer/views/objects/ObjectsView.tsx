@@ -66,7 +66,14 @@ function ObjectTable({ objectType }: { objectType: ObjectType }) {
         ),
       },
       { key: 'labels', header: 'Labels', width: '22%', render: (r) => <LabelBadges labels={r.labels} max={3} size="xs" /> },
-      { key: 'owner', header: 'Owner', width: '18%', sortable: true, render: (r) => <Text size="sm">{r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''}</Text> },
+      {
+        key: 'owner',
+        header: 'Owner',
+        width: '18%',
+        sortable: true,
+        render: (r) => <Text size="sm">{r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''}</Text>,
+        csv: (r) => (r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''),
+      },
       {
         key: 'updatedAt',
         header: 'Updated',

@@ -72,8 +72,8 @@ export function OrganizationsView() {
             </Anchor>
           ) : null,
       },
-      { key: 'people', header: 'People', width: '9%', sortable: true, render: (o) => <Text size="sm">{peopleCount.get(o.id) ?? 0}</Text> },
-      { key: 'deals', header: 'Open deals', width: '10%', sortable: true, render: (o) => <Text size="sm">{dealCount.get(o.id) ?? 0}</Text> },
+      { key: 'people', header: 'People', width: '9%', sortable: true, render: (o) => <Text size="sm">{peopleCount.get(o.id) ?? 0}</Text>, csv: (o) => peopleCount.get(o.id) ?? 0 },
+      { key: 'deals', header: 'Open deals', width: '10%', sortable: true, render: (o) => <Text size="sm">{dealCount.get(o.id) ?? 0}</Text>, csv: (o) => dealCount.get(o.id) ?? 0 },
       { key: 'labels', header: 'Labels', width: '19%', render: (o) => <LabelBadges labels={o.labels} max={3} size="xs" /> },
       {
         key: 'updatedAt',

@@ -88,6 +88,7 @@ export function PeopleView() {
         header: 'Organization',
         width: '16%',
         sortable: true,
+        csv: (p) => (p.organizationId ? (orgNames.get(p.organizationId) ?? '') : ''),
         render: (p) =>
           p.organizationId ? (
             <Anchor component={Link} href={`/organizations/${p.organizationId}`} size="sm" onClick={stop} truncate>
