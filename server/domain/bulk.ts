@@ -9,7 +9,7 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { COLLECTIONS } from '../../shared/collections.js';
+import { COLLECTIONS, type CollectionName } from '../../shared/collections.js';
 import { requiredRole } from '../../shared/permissions.js';
 import { Id, Label } from '../../shared/schemas.js';
 import type { AnyRecord, Row } from '../store/records.js';
@@ -21,6 +21,8 @@ import type { WriteScope } from './records/scope.js';
 
 export const BULK_COLLECTIONS = ['organizations', 'people', 'deals', 'activities'] as const;
 export type BulkCollection = (typeof BULK_COLLECTIONS)[number];
+/** What a bulk operation runs on: a standard collection, or the records of one custom object type. */
+type BulkTarget = BulkCollection | { type: string };
 export const BULK_ACTIONS = ['update', 'addLabels', 'removeLabels', 'archive', 'restore', 'delete', 'moveStage'] as const;
 /** Records one operation may touch. */
 export const BULK_MAX = 10_000;
@@ -64,9 +66,10 @@ function filterQuery(filter: Row): Row {
 export class BulkService {
   constructor(private readonly records: RecordService) {}
 
-  private async select(ctx: Ctx, collection: BulkCollection, input: { ids?: string[]; filter?: Row }, action: string): Promise<string[]> {
+  private async select(ctx: Ctx, collection: CollectionName, type: string | null, input: { ids?: string[]; filter?: Row }, action: string): Promise<string[]> {
     if (input.ids) return [...new Set(input.ids)];
     const query = filterQuery(input.filter!);
+    if (type !== null) query.type = type;
     // restoring is about archived records: a filter that does not say otherwise looks at them
     if (action === 'restore' && query.archived === undefined) query.archived = 'true';
     const ids: string[] = [];
@@ -92,8 +95,14 @@ export class BulkService {
     return ids;
   }
 
-  /** Runs `action` over the records (SPEC §3 "Bulk operations"). */
-  async run(ctx: Ctx, collection: BulkCollection, body: unknown): Promise<BulkResult> {
+  /**
+   * Runs `action` over the records (SPEC §3 "Bulk operations"): of a collection, or `{type}` for
+   * the records of a custom object type (the caller checked the type exists; ids of another
+   * type's records are refused like unknown ones).
+   */
+  async run(ctx: Ctx, target: BulkTarget, body: unknown): Promise<BulkResult> {
+    const collection: CollectionName = typeof target === 'string' ? target : 'records';
+    const type = typeof target === 'string' ? null : target.type;
     const input = parseInput(BulkInput, body);
     const values = (input.values ?? {}) as Row;
     const { action } = input;
@@ -106,7 +115,7 @@ export class BulkService {
     if (action === 'moveStage')
       parseInput(z.union([z.strictObject({ stageId: Id }), z.strictObject({ stage: z.string().trim().min(1) })], { error: 'give {stageId} or {stage: name}' }), values, 'values');
     if (action === 'update' && Object.keys(values).length === 0) throw invalid('values', 'the fields to set, e.g. {"ownerId": "…"}');
-    const ids = await this.select(ctx, collection, input, action);
+    const ids = await this.select(ctx, collection, type, input, action);
     const dryRun = input.dryRun === true;
 
     try {
@@ -118,8 +127,8 @@ export class BulkService {
         const found = await this.records.getMany(opCtx, collection, ids, scope.tx);
         for (const id of ids) {
           const record = found.get(id);
-          if (!record) {
-            errors.push({ id, path: 'id', message: `no ${COLLECTIONS[collection].label} ${id} in this workspace` });
+          if (!record || (type !== null && record.type !== type)) {
+            errors.push({ id, path: 'id', message: `no ${type ?? COLLECTIONS[collection].label} ${id} in this workspace` });
             continue;
           }
           await sql.raw('SAVEPOINT mrg_bulk_record').execute(scope.tx);
@@ -146,7 +155,7 @@ export class BulkService {
   }
 
   /** One record: the record after the action, or null when it changed nothing. */
-  private async apply(ctx: Ctx, s: WriteScope, collection: BulkCollection, record: AnyRecord, action: (typeof BULK_ACTIONS)[number], values: Row, labels: string[]): Promise<AnyRecord | null> {
+  private async apply(ctx: Ctx, s: WriteScope, collection: CollectionName, record: AnyRecord, action: (typeof BULK_ACTIONS)[number], values: Row, labels: string[]): Promise<AnyRecord | null> {
     const { records } = this;
     const changedOf = (after: AnyRecord) => (after.version !== record.version ? after : null);
     switch (action) {

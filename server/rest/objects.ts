@@ -1,7 +1,8 @@
 /**
  * Custom object types and their records (SPEC §3): `GET|POST /crm/objects`, `GET|PATCH
  * /crm/objects/:type`, `GET|POST /crm/objects/:type/records`, `GET|PATCH|DELETE
- * /crm/objects/:type/records/:id`, `…/:id/archive|restore`. Types are addressed by key.
+ * /crm/objects/:type/records/:id`, `…/:id/archive|restore`, `POST /crm/objects/:type/records/bulk`.
+ * Types are addressed by key.
  */
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import type { RouteDef } from './routeTable.js';
 import { parseIfMatch } from './routes.js';
 import { csvText, streamText, wantsCsv } from './csv.js';
 import { exportRows } from '../domain/export.js';
+import { BulkInput, BulkResult } from '../domain/bulk.js';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 const page = (record: z.ZodType) => z.object({ data: z.array(record), nextCursor: z.string().nullable(), total: z.number().int().optional() });
@@ -24,7 +26,7 @@ const RecordCreate = CustomRecordCreate.omit({ type: true });
 const RecordsQuery = listQuerySchema('records');
 
 export function objectRoutes(services: Services): RouteDef[] {
-  const { records, objects } = services;
+  const { records, objects, bulk } = services;
   const typeRecord = COLLECTIONS.objectTypes.record;
   const record = COLLECTIONS.records.record;
   const etagged = (method: RouteDef['method'], path: string, summary: string, handler: RouteDef['handler'], extra: Partial<RouteDef> = {}): RouteDef => ({
@@ -94,6 +96,20 @@ export function objectRoutes(services: Services): RouteDef[] {
       },
       { body: RecordCreate, status: 201 },
     ),
+    {
+      method: 'post',
+      path: '/objects/:type/records/bulk',
+      tag: TAG,
+      summary: "One action over many of a type's records",
+      description:
+        "As POST /crm/people/bulk: the records by ids, or by filter (this list's query parameters as an object); action update (values is the patch), addLabels / removeLabels (values.labels), archive, restore, delete (owners); dryRun reports what would change and changes nothing. POST /crm/operations/{operationId}/undo reverts it. Ids of another type's records are refused in errors.",
+      body: BulkInput,
+      response: BulkResult,
+      handler: async (ctx, req) => {
+        await objects.type(ctx, param(req, 'type'));
+        return bulk.run(ctx, { type: param(req, 'type') }, req.body);
+      },
+    },
     etagged('get', '/objects/:type/records/:id', 'A record of a custom object type', (ctx, req) => objects.record(ctx, param(req, 'type'), param(req, 'id'))),
     etagged(
       'patch',

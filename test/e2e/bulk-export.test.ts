@@ -181,7 +181,7 @@ describe('export', () => {
   });
 });
 
-describe('the deals table and offline', () => {
+describe('deals, custom objects, offline', () => {
   test('deals: move the selected deals to a stage, by name, after the dry run', async () => {
     const a = await post('/crm/deals', { title: 'Bulk deal A', amount: 100 });
     const b = await post('/crm/deals', { title: 'Bulk deal B', amount: 200 });
@@ -202,6 +202,22 @@ describe('the deals table and offline', () => {
     assert.equal((await get(`/crm/deals/${b.id}`)).stageId, proposal.id);
     await page.getByTestId(`deals-row-${a.id}`).getByText('Proposal').waitFor();
     await screenshot(page, 'bulk-deals-moved');
+    await page.getByTestId('bulk-result').getByRole('button', { name: 'Dismiss' }).click();
+  });
+
+  test("a custom object type's table: select all and archive through its bulk route", async () => {
+    await post('/crm/objects', { key: 'project', singular: 'Project', plural: 'Projects' });
+    const projects: string[] = [];
+    for (const name of ['Apollo', 'Gemini']) projects.push((await post('/crm/objects/project/records', { name })).id);
+    await navigate(page, '/objects/project');
+    await page.getByTestId(`objects-project-row-${projects[1]}`).waitFor();
+    await page.getByTestId('select-all').click();
+    await page.getByTestId('bulk-archive').click();
+    await page.getByTestId('bulk-dry-run').filter({ hasText: 'This will change 2 projects.' }).waitFor();
+    await page.getByTestId('bulk-confirm').click();
+    await page.getByTestId('bulk-result').filter({ hasText: 'Archived 2 projects.' }).waitFor();
+    for (const id of projects) assert.ok((await get(`/crm/objects/project/records/${id}`)).archivedAt, 'archived on the server');
+    await page.getByTestId(`objects-project-row-${projects[0]}`).waitFor({ state: 'detached' });
     await page.getByTestId('bulk-result').getByRole('button', { name: 'Dismiss' }).click();
   });
 

@@ -315,3 +315,28 @@ describe('bulk operations', () => {
     assert.equal((await pulled('deals')).get(ids[0])._deleted, false);
   });
 });
+
+test("a custom object type's records: bulk by ids or filter, dry run, undo; another type's ids are refused", async () => {
+  await post('/crm/objects', { key: 'bulkproject', singular: 'Project', plural: 'Projects' });
+  await post('/crm/objects', { key: 'bulkasset', singular: 'Asset', plural: 'Assets' });
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await post('/crm/objects/bulkproject/records', { name: `Project ${i}`, labels: i < 2 ? ['q4'] : [] })).id);
+  const asset = (await post('/crm/objects/bulkasset/records', { name: 'Laptop', labels: ['q4'] })).id;
+
+  const dry = await post('/crm/objects/bulkproject/records/bulk', { filter: { label: 'q4' }, action: 'archive', dryRun: true }, 200);
+  assert.deepEqual([dry.matched, dry.changed, dry.operationId], [2, 2, null], "the filter looks at this type's records only");
+  assert.equal((await get(`/crm/objects/bulkproject/records/${ids[0]}`)).archivedAt, null, 'a dry run changes nothing');
+
+  const done = await post('/crm/objects/bulkproject/records/bulk', { ids: [...ids, asset], action: 'addLabels', values: { labels: ['hot'] } }, 200);
+  assert.equal(done.changed, 3);
+  assert.deepEqual(
+    done.errors.map((e: any) => [e.id, e.path]),
+    [[asset, 'id']],
+  );
+  assert.deepEqual((await get(`/crm/objects/bulkasset/records/${asset}`)).labels, ['q4'], "another type's record is left alone");
+  assert.deepEqual((await get(`/crm/objects/bulkproject/records/${ids[2]}`)).labels, ['hot']);
+  const undone = await post(`/crm/operations/${done.operationId}/undo`, undefined, 200);
+  assert.equal(undone.changed, 3);
+  assert.deepEqual((await get(`/crm/objects/bulkproject/records/${ids[2]}`)).labels, []);
+  assert.equal((await server.api('POST', '/crm/objects/nosuchtype/records/bulk', { ids, action: 'archive' })).status, 404);
+});

@@ -1,7 +1,7 @@
 /**
  * The selection bar of a record table (SPEC §3 "Bulk operations", §6 "bulk select and bulk
  * actions"): the count, "select all N matching", and the actions the server's bulk operation
- * (`POST /crm/<collection>/bulk`, docs/merge-bulk.md) offers — archive / restore, add or remove a
+ * (`POST /crm/<collection>/bulk`, `POST /crm/objects/:type/records/bulk`, docs/merge-bulk.md) offers — archive / restore, add or remove a
  * label, set the owner, delete (owners), and for deals move to a stage and set the status.
  *
  * Each action first runs as a dry run, so the dialog says how many records it will change (and
@@ -17,6 +17,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconArchive, IconArchiveOff, IconArrowBackUp, IconChevronDown, IconDownload, IconTag, IconTrash, IconUser, IconX } from '@tabler/icons-react';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { CollectionName } from '../../../shared/collections.js';
 import type { PipelineRecord, StageRecord } from '../../../shared/schemas.js';
 import { crmSend } from '../../app/connection.js';
 import { useSession } from '../../app/session.js';
@@ -27,20 +28,35 @@ import type { Permission } from '../../lib/permissions.js';
 import { errorMessage } from '../forms.js';
 import { PermittedButton } from '../Permitted.js';
 
-/** The collections the server runs bulk operations on (server/domain/bulk.ts BULK_COLLECTIONS, less activities: no table). */
-type BulkCollection = 'organizations' | 'people' | 'deals';
-const BULK_TABLES: readonly string[] = ['organizations', 'people', 'deals'] satisfies BulkCollection[];
+/** The tables whose collection has a bulk route (server/domain/bulk.ts BULK_COLLECTIONS; activities have no table). */
+const BULK_TABLES: readonly string[] = ['organizations', 'people', 'deals'];
+
+/** Where a table's bulk actions go, and which permission rules apply to them. */
+export interface BulkTarget {
+  /** the bulk route under /crm */
+  path: string;
+  /** the collection whose permissions apply */
+  collection: CollectionName;
+}
 
 /**
- * The collection a table's bulk actions run on (null: custom objects, which the server has no bulk
- * operation for), and whether to offer selection at all: not to who may change none of its records
- * (a viewer exports from the table's own Export CSV).
+ * A table's bulk target (its `entity`: a collection, or `objects-<type>` for a custom object
+ * type's records), and whether to offer selection at all: not to who may change none of its
+ * records (a viewer exports from the table's own Export CSV).
  */
-export function useBulkTable(entity: string): { collection: BulkCollection | null; selectable: boolean } {
+export function useBulkTable(entity: string): { target: BulkTarget | null; selectable: boolean } {
   const { can } = usePermissions();
-  const collection = BULK_TABLES.includes(entity) ? (entity as BulkCollection) : null;
-  const rules = collection ?? 'records';
-  return { collection, selectable: can('update', rules) || can('archive', rules) || can('restore', rules) };
+  const target = useMemo<BulkTarget | null>(
+    () =>
+      BULK_TABLES.includes(entity)
+        ? { path: `/${entity}/bulk`, collection: entity as CollectionName }
+        : entity.startsWith('objects-')
+          ? { path: `/objects/${encodeURIComponent(entity.slice('objects-'.length))}/records/bulk`, collection: 'records' }
+          : null,
+    [entity],
+  );
+  const selectable = !!target && (can('update', target.collection) || can('archive', target.collection) || can('restore', target.collection));
+  return { target, selectable };
 }
 /** Records one server operation may touch (server/domain/bulk.ts BULK_MAX). */
 const CHUNK = 10_000;
@@ -101,7 +117,7 @@ function request(kind: Kind, value: string | null): { action: string; values?: R
 
 export interface BulkBarProps<T extends BulkRow> {
   /** null for tables whose records the server has no bulk operation for (custom objects) */
-  collection: BulkCollection | null;
+  target: BulkTarget;
   noun: { one: string; many: string };
   selected: readonly T[];
   /** rows matching the table's filters */
@@ -116,7 +132,8 @@ export interface BulkBarProps<T extends BulkRow> {
 }
 
 export function BulkBar<T extends BulkRow>(props: BulkBarProps<T>) {
-  const { collection, noun, selected } = props;
+  const { target, noun, selected } = props;
+  const collection = target.collection;
   const { connection } = useSession();
   const { check, can } = usePermissions();
   const offline = useSyncStatus().state === 'offline';
@@ -179,17 +196,9 @@ export function BulkBar<T extends BulkRow>(props: BulkBarProps<T>) {
 
   const anyActive = selected.some((r) => !r.archivedAt);
   const anyArchived = selected.some((r) => r.archivedAt);
-  // custom object records: what the role allows, though the server has no bulk operation for them
-  const rules = collection ?? 'records';
+  const rules = collection;
   const canUpdate = can('update', rules);
-  const why = (permission: Permission): Permission =>
-    !permission.allowed
-      ? permission
-      : collection === null
-        ? { allowed: false, reason: `Bulk actions are not available for ${noun.many} yet: the server has no bulk operation for them` }
-        : offline
-          ? { allowed: false, reason: 'Bulk actions run on the server, and you are offline' }
-          : permission;
+  const why = (permission: Permission): Permission => (permission.allowed && offline ? { allowed: false, reason: 'Bulk actions run on the server, and you are offline' } : permission);
   const button = (kind: Kind, label: string, icon: ReactNode, permission: Permission, testId: string) => (
     <PermittedButton permission={why(permission)} size="xs" variant="default" leftSection={icon} onClick={() => setDialog(kind)} data-testid={testId}>
       {label}
@@ -220,17 +229,15 @@ export function BulkBar<T extends BulkRow>(props: BulkBarProps<T>) {
               <>
                 {anyActive && button('archive', 'Archive', <IconArchive size={14} />, check('archive', rules), 'bulk-archive')}
                 {anyArchived && button('restore', 'Restore', <IconArchiveOff size={14} />, check('restore', rules), 'bulk-restore')}
-                {canUpdate && (
+                {canUpdate && !why(allowed).allowed && (
+                  <PermittedButton permission={why(allowed)} size="xs" variant="default" rightSection={<IconChevronDown size={14} />} data-testid="bulk-more">
+                    Change
+                  </PermittedButton>
+                )}
+                {canUpdate && why(allowed).allowed && (
                   <Menu position="bottom-end" withinPortal>
                     <Menu.Target>
-                      <Button
-                        size="xs"
-                        variant="default"
-                        rightSection={<IconChevronDown size={14} />}
-                        data-testid="bulk-more"
-                        disabled={why(allowed).allowed === false}
-                        title={why(allowed).reason ?? undefined}
-                      >
+                      <Button size="xs" variant="default" rightSection={<IconChevronDown size={14} />} data-testid="bulk-more">
                         Change
                       </Button>
                     </Menu.Target>
@@ -266,10 +273,10 @@ export function BulkBar<T extends BulkRow>(props: BulkBarProps<T>) {
           </Group>
         </Group>
       </Paper>
-      {dialog && collection && (
+      {dialog && (
         <BulkDialog
           kind={dialog}
-          collection={collection}
+          target={target}
           noun={noun}
           rows={selected}
           labels={props.labels}
@@ -288,7 +295,7 @@ export function BulkBar<T extends BulkRow>(props: BulkBarProps<T>) {
 /** Runs one bulk request over `ids`, CHUNK ids at a time, adding up the answers. */
 async function runBulk(
   connection: ReturnType<typeof useSession>['connection'],
-  collection: BulkCollection,
+  target: BulkTarget,
   ids: readonly string[],
   body: { action: string; values?: Record<string, unknown> },
   dryRun: boolean,
@@ -297,7 +304,7 @@ async function runBulk(
   const outcome: Outcome = { matched: 0, changed: 0, errors: [], operationIds: [] };
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
-    const r = await crmSend<{ matched: number; changed: number; operationId: string | null; errors: Outcome['errors'] }>(connection, 'POST', `/${collection}/bulk`, { ...body, ids: chunk, dryRun });
+    const r = await crmSend<{ matched: number; changed: number; operationId: string | null; errors: Outcome['errors'] }>(connection, 'POST', target.path, { ...body, ids: chunk, dryRun });
     outcome.matched += r.matched;
     outcome.changed += r.changed;
     outcome.errors.push(...r.errors);
@@ -309,14 +316,14 @@ async function runBulk(
 
 function BulkDialog<T extends BulkRow>(props: {
   kind: Kind;
-  collection: BulkCollection;
+  target: BulkTarget;
   noun: { one: string; many: string };
   rows: readonly T[];
   labels: readonly string[];
   onClose(): void;
   onDone(outcome: Outcome, text: string): void;
 }) {
-  const { kind, collection, noun } = props;
+  const { kind, target, noun } = props;
   const { connection } = useSession();
   const { members } = useMembers();
   const [value, setValue] = useState<string | null>(null);
@@ -345,21 +352,21 @@ function BulkDialog<T extends BulkRow>(props: {
     setCheck(null);
     setError(null);
     setProgress({ what: 'Checking', done: 0 });
-    runBulk(connection, collection, ids, body, true, (done) => !cancelled && setProgress({ what: 'Checking', done }))
+    runBulk(connection, target, ids, body, true, (done) => !cancelled && setProgress({ what: 'Checking', done }))
       .then((outcome) => !cancelled && setCheck({ value, outcome }))
       .catch((e) => !cancelled && setError(errorMessage(e)))
       .finally(() => !cancelled && setProgress(null));
     return () => {
       cancelled = true;
     };
-  }, [bodyKey, ids, connection, collection]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [bodyKey, ids, connection, target]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const run = async () => {
     if (!body) return;
     setError(null);
     setProgress({ what: 'Changing', done: 0 });
     try {
-      const outcome = await runBulk(connection, collection, ids, body, false, (done) => setProgress({ what: 'Changing', done }));
+      const outcome = await runBulk(connection, target, ids, body, false, (done) => setProgress({ what: 'Changing', done }));
       const refused = outcome.errors.length ? `; ${fmt(new Set(outcome.errors.map((e) => e.id)).size)} refused` : '';
       props.onDone(outcome, `${VERB[kind].done} ${many(outcome.changed)}${refused}.`);
     } catch (e) {

@@ -328,9 +328,9 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         <CustomFieldFilter fields={customFields} value={controls.custom} onChange={(custom) => update({ custom })} testId={`${entity}-custom-filter`} />
       </Group>
 
-      {!loading && bulk.selectable && (
+      {!loading && bulk.target && bulk.selectable && (
         <BulkBar
-          collection={bulk.collection}
+          target={bulk.target}
           noun={props.noun}
           selected={selection.selected}
           matching={filtered.length}
