@@ -43,3 +43,10 @@ export async function timed(label: string, page: Page, action: () => Promise<voi
   await page.waitForTimeout(50); // let pending long tasks be reported
   line(label, elapsed, await longestTask(page), '', width);
 }
+
+/** The median of some timings. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

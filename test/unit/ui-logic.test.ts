@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import type { DealRecord } from '../../shared/schemas.js';
-import { filterDeals, totalsLines, totalsOf } from '../../renderer/views/board/boardModel.js';
+import { buildColumns, filterDeals, mergeTotals, totalsLines, totalsOf, withMoves } from '../../renderer/views/board/boardModel.js';
+import type { StageRecord } from '../../shared/schemas.js';
 import { percentToProbability, probabilityToPercent } from '../../renderer/lib/format.js';
 import { matchScore, rankCandidates, type PaletteCandidate } from '../../renderer/lib/paletteSearch.js';
 import { noteBuild } from '../../renderer/lib/pwa.js';
@@ -124,6 +125,51 @@ describe('board totals', () => {
       assert.match(lines.amounts, code);
       assert.match(lines.weighted!, code);
     }
+  });
+});
+
+describe('board columns after one change', () => {
+  const stages = ['s1', 's2', 's3'].map((id, position) => ({ id, name: id, pipelineId: 'p', position, probability: [0.1, 0.25, 0.5][position], archivedAt: null }) as unknown as StageRecord);
+  const deals = Array.from({ length: 30 }, (_, i) =>
+    deal({
+      id: `d${i}`,
+      stageId: stages[i % 3]!.id,
+      amount: 100.25 + i,
+      currency: i % 4 === 0 ? 'EUR' : 'USD',
+      status: i % 5 === 0 ? 'won' : 'open',
+      updatedAt: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`,
+    }),
+  );
+
+  test('a move rebuilds only the columns it left and entered; the board totals are the sum of the columns', () => {
+    const before = buildColumns(stages, deals);
+    const moved = { ...deals[4]!, stageId: 's3', updatedAt: '2026-01-02T00:00:00.000Z' };
+    const after = buildColumns(
+      stages,
+      deals.map((d) => (d.id === moved.id ? moved : d)),
+      before,
+    );
+    assert.equal(after[0], before[0], 'the untouched column keeps its model');
+    assert.notEqual(after[1], before[1]);
+    assert.deepEqual(
+      after[2]!.deals.map((d) => d.id),
+      ['d4', ...before[2]!.deals.map((d) => d.id)],
+      'the moved deal is first in its new column',
+    );
+    assert.deepEqual(after, buildColumns(stages, [...deals.filter((d) => d.id !== moved.id), moved]), 'the same columns as built from scratch');
+    assert.deepEqual(
+      mergeTotals(after.map((c) => c.totals)),
+      totalsOf([...deals.filter((d) => d.id !== moved.id), moved], (id) => stages.find((s) => s.id === id)?.probability ?? null),
+    );
+  });
+
+  test('a pending move shows while the store still has the deal as it was', () => {
+    const from = deals[1]!;
+    const shown = { ...from, stageId: 's3' };
+    const moves = new Map([[from.id, { from, shown }]]);
+    assert.equal(withMoves(deals, moves)[1], shown);
+    const stored = deals.map((d) => (d.id === from.id ? { ...from, stageId: 's3' } : d));
+    assert.equal(withMoves(stored, moves)[1], stored[1], 'a newer stored version wins');
   });
 });
 

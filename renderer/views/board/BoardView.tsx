@@ -24,7 +24,7 @@ import {
 } from '@dnd-kit/core';
 import { IconLayoutCards, IconLayoutKanban, IconPlus, IconSearch, IconTable, IconThumbDown, IconTrophy } from '@tabler/icons-react';
 import { Link, useLocation } from 'wouter';
-import type { ActivityRecord, DealContactRecord, DealRecord, OrganizationRecord, PersonRecord, StageChangeRecord } from '../../../shared/schemas.js';
+import type { ActivityRecord, DealContactRecord, DealRecord, OrganizationRecord, PersonRecord, StageChangeRecord, StageRecord } from '../../../shared/schemas.js';
 import { useKith } from '../../app/KithContext.js';
 import { useRxQuery } from '../../hooks/useRx.js';
 import { useMembers } from '../../hooks/useMembers.js';
@@ -38,7 +38,7 @@ import { conditionActive, customPredicate, type CustomCondition } from '../../co
 import { useCustomFields } from '../../components/custom/useCustomFields.js';
 import { SavedViews, type ViewState } from '../../components/records/SavedViews.js';
 import { useDealOutcome } from '../deals/outcome.js';
-import { buildColumns, filterDeals, totalsOf, UNASSIGNED, type BoardFilters, type DealSearchMatches, type StatusFilter } from './boardModel.js';
+import { buildColumns, filterDeals, mergeTotals, UNASSIGNED, withMoves, type BoardColumnModel, type BoardFilters, type DealSearchMatches, type PendingMove, type StatusFilter } from './boardModel.js';
 import { BoardColumn, TotalsLine } from './BoardColumn.js';
 import { DealCardOverlay, type DealCardActions } from './DealCard.js';
 import { DealHealthContext, healthIndex, type HealthIndex } from './dealHealth.js';
@@ -119,6 +119,35 @@ function useDealHealth(pipelineId: string | null): HealthIndex {
   return useMemo(() => healthIndex(changes, followUps, now), [changes, followUps, now]);
 }
 
+/**
+ * Deals moved on this board show in their new stage at once, in the render of the drop, rather
+ * than after the local write lands (a store round trip later, the card back in its old column
+ * meanwhile). A shown move lasts while the store still has the deal as it was; it goes when the
+ * store has a newer version of the deal (the move, or someone else's change) or when saving fails.
+ */
+function usePendingMoves(allDeals: DealRecord[]) {
+  const [moves, setMoves] = useState<ReadonlyMap<string, PendingMove>>(() => new Map());
+  const deals = useMemo(() => withMoves(allDeals, moves), [allDeals, moves]);
+  const showMove = useCallback(
+    (deal: DealRecord, stageId: string) => setMoves((all) => new Map(all).set(deal.id, { from: all.get(deal.id)?.from ?? deal, shown: { ...deal, stageId, updatedAt: new Date().toISOString() } })),
+    [],
+  );
+  const dropMove = useCallback((id: string) => setMoves((all) => (all.has(id) ? new Map([...all].filter(([key]) => key !== id)) : all)), []);
+  useEffect(() => {
+    if (moves.size === 0) return;
+    const stored = new Map(allDeals.filter((d) => moves.has(d.id)).map((d) => [d.id, d]));
+    const settled = [...moves].filter(([id, move]) => stored.get(id) !== move.from).map(([id]) => id);
+    if (settled.length > 0) setMoves((all) => new Map([...all].filter(([id]) => !settled.includes(id))));
+  }, [allDeals, moves]);
+  return { deals, showMove, dropMove };
+}
+
+/** The board's columns; a column whose deals did not change keeps its model, so it does not re-render (buildColumns). */
+function useColumns(stages: StageRecord[], visible: DealRecord[]): BoardColumnModel[] {
+  const previous = useRef<BoardColumnModel[]>([]);
+  return useMemo(() => (previous.current = buildColumns(stages, visible, previous.current)), [stages, visible]);
+}
+
 export function BoardView() {
   const store = useKith();
   const { can } = usePermissions();
@@ -165,22 +194,17 @@ export function BoardView() {
 
   const dealQuery = useMemo(() => (validPipelineId ? { selector: { pipelineId: validPipelineId } } : null), [validPipelineId]);
   const { data: allDeals, loading: dealsLoading } = useRxQuery<DealRecord>('deals', dealQuery);
+  const { deals: shownDeals, showMove, dropMove } = usePendingMoves(allDeals);
   const health = useDealHealth(validPipelineId);
   const matches = useSearchMatches(filters.search);
   const visible = useMemo(() => {
-    const deals = filterDeals(allDeals, filters, matches);
+    const deals = filterDeals(shownDeals, filters, matches);
     return customMatch ? deals.filter((d) => customMatch(d.custom)) : deals;
-  }, [allDeals, filters, matches, customMatch]);
-  const columns = useMemo(() => buildColumns(stages, visible), [stages, visible]);
-  const stageProbability = useMemo(() => new Map(stages.map((s) => [s.id, s.probability])), [stages]);
-  const summary = useMemo(
-    () =>
-      totalsOf(
-        visible.filter((d) => stageProbability.has(d.stageId)),
-        (id) => stageProbability.get(id) ?? null,
-      ),
-    [visible, stageProbability],
-  );
+  }, [shownDeals, filters, matches, customMatch]);
+  const columns = useColumns(stages, visible);
+  // the board's totals and count are its columns' (the deals in this pipeline's stages)
+  const summary = useMemo(() => mergeTotals(columns.map((c) => c.totals)), [columns]);
+  const shownCount = useMemo(() => columns.reduce((n, c) => n + c.deals.length, 0), [columns]);
   const labelOptions = useMemo(() => [...new Set(allDeals.flatMap((d) => d.labels))].sort((a, b) => a.localeCompare(b)), [allDeals]);
 
   const orgIds = useMemo(() => [...new Set(visible.map((d) => d.organizationId).filter((x): x is string => !!x))].sort(), [visible]);
@@ -196,9 +220,11 @@ export function BoardView() {
     async (deal: DealRecord, stageId: string) => {
       if (deal.stageId === stageId) return;
       const stage = stages.find((s) => s.id === stageId);
-      await save(() => store.update('deals', deal.id, { stageId }), { success: stage ? `Moved “${deal.title}” to ${stage.name}` : undefined });
+      showMove(deal, stageId);
+      const saved = await save(() => store.update('deals', deal.id, { stageId }), { success: stage ? `Moved “${deal.title}” to ${stage.name}` : undefined });
+      if (saved === undefined) dropMove(deal.id);
     },
-    [save, stages, store],
+    [save, stages, store, showMove, dropMove],
   );
 
   const { markWon, markLost, reopen } = outcome;
@@ -377,7 +403,7 @@ export function BoardView() {
         <Group gap="lg" mb="sm" data-testid="board-summary">
           <Text size="sm" c="dimmed">
             <Text span fw={600} c="bright" data-testid="board-deal-count">
-              {visible.filter((d) => stageProbability.has(d.stageId)).length}
+              {shownCount}
             </Text>{' '}
             {filters.status === 'all' ? '' : filters.status} deals
           </Text>

@@ -5,7 +5,7 @@
  * with a fixed height (see DealCard.module.css) so thousands mount and scroll fast; the menu
  * (Mantine) is mounted only when asked for.
  */
-import { memo, useState, type CSSProperties, type ReactNode } from 'react';
+import { memo, useState, type CSSProperties } from 'react';
 import { Menu } from '@mantine/core';
 import { useDraggable } from '@dnd-kit/core';
 import { IconArrowRight, IconBell, IconCalendar, IconDots, IconExternalLink, IconRotateClockwise, IconThumbDown, IconTrophy } from '@tabler/icons-react';
@@ -128,17 +128,22 @@ function HealthMarks({ deal }: { deal: DealRecord }) {
   );
 }
 
-function DealCardBody({
+/**
+ * What a card shows. Memoized: dragging re-renders every card (dnd-kit's context changes when a
+ * drag starts or ends), and the card's content has not changed then.
+ */
+const DealCardBody = memo(function DealCardBody({
   deal,
   organizationName,
   ownerName,
-  menu,
+  menuSpace = false,
   fields,
 }: {
   deal: DealRecord;
   organizationName: string | null;
   ownerName: string | null;
-  menu?: ReactNode;
+  /** leave room for the menu button that sits over the card's corner */
+  menuSpace?: boolean;
   fields: readonly FieldDefinition[];
 }) {
   const customShown = fields.some((f) => hasValue(deal.custom?.[f.key]));
@@ -149,7 +154,7 @@ function DealCardBody({
         <div className={classes.title} title={deal.title} data-card-title>
           {deal.title}
         </div>
-        {menu}
+        {menuSpace && <span className={classes.menuSpace} />}
       </div>
       <div className={classes.orgRow}>
         <span className={classes.org}>{organizationName ?? '\u00a0'}</span>
@@ -191,7 +196,7 @@ function DealCardBody({
       )}
     </>
   );
-}
+});
 
 /** The floating copy that follows the pointer while dragging. */
 export function DealCardOverlay(props: { deal: DealRecord; organizationName: string | null; ownerName: string | null; fields: readonly FieldDefinition[] }) {
@@ -295,7 +300,7 @@ function DealCardImpl({ deal, organizationName, ownerName, stages, actions, read
           listeners?.onKeyDown?.(e);
         }}
       >
-        <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} menu={<span className={classes.menuSpace} />} fields={fields} />
+        <DealCardBody deal={deal} organizationName={organizationName} ownerName={ownerName} menuSpace fields={fields} />
       </div>
       <div className={classes.menuSlot}>{menu}</div>
     </div>

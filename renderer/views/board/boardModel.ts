@@ -79,6 +79,23 @@ export function totalsOf(deals: DealRecord[], stageProbability: (stageId: string
     .sort((a, b) => b.total - a.total || a.currency.localeCompare(b.currency));
 }
 
+/** The totals of several sets of deals together (e.g. the board's, from its columns'), without going over the deals again. */
+export function mergeTotals(lists: readonly (readonly CurrencyTotal[])[]): CurrencyTotal[] {
+  const by = new Map<string, { count: number; total: bigint; weighted: bigint | null }>();
+  for (const list of lists) {
+    for (const t of list) {
+      let m = by.get(t.currency);
+      if (!m) by.set(t.currency, (m = { count: 0, total: 0n, weighted: null }));
+      m.count += t.count;
+      m.total += BigInt(toUnits(t.total));
+      if (t.weighted !== null) m.weighted = (m.weighted ?? 0n) + BigInt(toUnits(t.weighted));
+    }
+  }
+  return [...by.entries()]
+    .map(([currency, m]) => ({ currency, count: m.count, total: fromUnits(m.total), weighted: m.weighted === null ? null : fromUnits(m.weighted) }))
+    .sort((a, b) => b.total - a.total || a.currency.localeCompare(b.currency));
+}
+
 /**
  * The text of a totals line: every currency (never added together, never hidden behind "+N"),
  * and the weighted values of the currencies with open deals (null when there are none).
@@ -94,12 +111,37 @@ function byRecent(a: DealRecord, b: DealRecord): number {
   return a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? 1 : -1;
 }
 
-export function buildColumns(stages: StageRecord[], deals: DealRecord[]): BoardColumnModel[] {
+const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * One column per stage, its deals most recent first, with its totals. A column whose stage and
+ * deals (the same records, in the same order) are those of its `previous` model is that model,
+ * unchanged: one deal moving re-renders and re-totals only the columns it left and entered.
+ */
+export function buildColumns(stages: StageRecord[], deals: readonly DealRecord[], previous: readonly BoardColumnModel[] = []): BoardColumnModel[] {
   const probability = new Map(stages.map((s) => [s.id, s.probability]));
   const byStage = new Map<string, DealRecord[]>(stages.map((s) => [s.id, []]));
   for (const d of deals) byStage.get(d.stageId)?.push(d);
+  const before = new Map(previous.map((c) => [c.stage.id, c]));
   return stages.map((stage) => {
     const list = (byStage.get(stage.id) ?? []).sort(byRecent);
+    const old = before.get(stage.id);
+    if (old && old.stage === stage && sameItems(old.deals, list)) return old;
     return { stage, deals: list, totals: totalsOf(list, (id) => probability.get(id) ?? null) };
   });
+}
+
+/** `deals` as the board shows them: a moved deal in its new stage (the latest change first) until the store has the move. */
+export function withMoves(deals: DealRecord[], moves: ReadonlyMap<string, PendingMove>): DealRecord[] {
+  if (moves.size === 0) return deals;
+  return deals.map((d) => {
+    const move = moves.get(d.id);
+    return move && move.from === d ? move.shown : d;
+  });
+}
+
+/** A move the board shows at once, before the local write lands: the deal as it was (`from`, the stored record) and as shown. */
+export interface PendingMove {
+  from: DealRecord;
+  shown: DealRecord;
 }
