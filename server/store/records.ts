@@ -77,13 +77,14 @@ export async function finishSequence(tx: Db): Promise<void> {
 
 /** Moves the sequence to at least `value` (restored records keep their versions; new ones come after). */
 export async function advanceSequence(tx: Db, value: number): Promise<void> {
+  const counting = allocations.has(tx);
   await finishSequence(tx);
   await tx
     .updateTable('changeSequence')
     .set({ value: greatest(tx, sql.ref('value'), sql.lit(value)) })
     .where('id', '=', 1)
     .execute();
-  if (allocations.has(tx)) beginSequence(tx);
+  if (counting) beginSequence(tx);
 }
 
 export async function currentSequence(db: Db): Promise<number> {
