@@ -68,7 +68,7 @@ export const Amount = z
   .meta(FOUR_DECIMALS)
   .describe('Amount in the deal currency (decimal, ≥ 0, at most 4 decimal places)');
 
-const requiredText = (max: number) =>
+export const requiredText = (max: number) =>
   maxChars(
     z
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
@@ -109,7 +109,7 @@ export const ActivityType = z.enum(ACTIVITY_TYPES);
 
 // ---------------------------------------------------------------- records
 
-const recordBase = {
+export const recordBase = {
   id: Id,
   workspaceId: z.string(),
   createdAt: z.string().describe('Server time of creation (ISO 8601)'),

@@ -13,28 +13,13 @@
  * `ownerId` is the creating user, set by the server (a client's value is ignored) and fixed for life.
  */
 import { z } from 'zod';
-import { Id, maxChars } from '../schemas.js';
+import { Id, maxChars, recordBase, requiredText } from '../schemas.js';
 import { invalid, type EntityDefinition, type Permissions } from './entity.js';
 
 /** Tables a view may belong to besides custom object types (whose keys are checked against the workspace's types). */
 export const VIEW_TABLES = ['people', 'organizations', 'deals', 'board'] as const;
 
-const recordBase = {
-  id: Id,
-  workspaceId: z.string(),
-  createdAt: z.string().describe('Server time of creation (ISO 8601)'),
-  updatedAt: z.string().describe('Server time of the last write (ISO 8601)'),
-  version: z.number().int().describe('Server change sequence of the last write'),
-  archivedAt: z.string().nullable(),
-};
-
-const ViewName = maxChars(
-  z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .trim()
-    .min(1, { error: 'must not be empty' }),
-  100,
-).describe('The name shown in the Views menu');
+const ViewName = requiredText(100).describe('The name shown in the Views menu');
 const ViewTable = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .regex(/^[a-z][a-z0-9_]{0,62}$/, { error: `must be ${VIEW_TABLES.join(', ')} or a custom object type key` })

@@ -85,7 +85,7 @@ async function enabledControls(page: Page): Promise<Control[]> {
   });
 }
 
-/** The read-only controls a viewer is offered: filters, search, sorting, tabs, opening a deal, reloading history. */
+/** The read-only controls a viewer is offered: filters, search, sorting, tabs, saved views and columns, opening a deal, reloading history. */
 const READ_ONLY_TEST_IDS = new Set(['pipeline-switcher', 'status-filter', 'board-search', 'owner-filter', 'label-filter', 'history-refresh', 'activities-search']);
 const READ_ONLY_PREFIXES = ['sort-', 'tab-', 'activities-type-'];
 
@@ -95,6 +95,8 @@ function isReadOnlyControl(c: Control): boolean {
   if (c.testId && READ_ONLY_PREFIXES.some((p) => c.testId!.startsWith(p))) return true;
   // exporting a table reads it; selecting rows (bulk actions) is not offered to who may change none
   if (/^(people|organizations)-(search|label-filter|archived-filter|export)$/.test(c.testId ?? '')) return true;
+  // choosing a saved view or the columns shown changes nothing on the server (the Views menu offers a viewer no save)
+  if (/^(people|organizations|deals|board|objects-[a-z0-9_]+)-(views|columns)$/.test(c.testId ?? '')) return true;
   if (/^(Clear (search|filter)|Load more|Show more|Show less)$/i.test(c.name)) return true;
   // a deal card opens the deal; it may not be draggable
   if (c.testId?.startsWith('deal-card-') && c.tag === 'div' && !/drag/i.test(c.roleDescription ?? '')) return true;
