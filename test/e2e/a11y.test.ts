@@ -1,6 +1,6 @@
 /**
  * Accessibility (issue 15, item 6): axe-core, run in a real Chromium on the board, a deal, the
- * people table, the deals table, reports and settings, finds no serious or critical violation
+ * people table, the deals table, reports, settings, import and duplicates, finds no serious or critical violation
  * (WCAG 2 A/AA rules). Seeded with a few records so tables, cards and charts have content.
  */
 import assert from 'node:assert/strict';
@@ -67,6 +67,8 @@ describe('no serious or critical axe violations', () => {
     ['the deals table', '/deals', '[data-testid^="deals-row-"]'],
     ['reports', '/reports', '.recharts-surface'],
     ['settings', '/settings', '[data-testid="settings-members"]'],
+    ['import', '/settings/import', '[data-testid="import-entity"]'],
+    ['duplicates', '/duplicates', '[data-testid="duplicates-empty"], [data-testid="duplicate-group"]'],
   ];
   for (const [name, path, ready] of pages) {
     test(name, async () => {

@@ -225,6 +225,19 @@ describe.each([
     );
   });
 
+  test('no import: not in settings, not in the palette, and the import page offers nothing', async () => {
+    await navigate(page, '/settings');
+    await page.getByTestId('settings').waitFor();
+    assert.equal(await page.getByTestId('settings-import').count(), 0);
+    assert.deepEqual(
+      (await paletteActions(page)).filter((a) => /import/i.test(a)),
+      [],
+    );
+    await navigate(page, '/settings/import');
+    await page.getByTestId('import-not-allowed').waitFor();
+    assert.equal(await page.getByTestId('import-file').count(), 0);
+  });
+
   test('a deal: fields read-only, no won/lost, no contacts to add or remove, no archive, no composer', async () => {
     await navigate(page, `/deals/${ids.deal}`);
     await page.getByTestId('deal-detail').waitFor();

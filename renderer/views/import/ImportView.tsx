@@ -285,6 +285,7 @@ export function ImportView() {
             label="File"
             description="CSV (any delimiter, UTF-8) or JSON rows"
             placeholder="Choose a .csv or .json file"
+            styles={{ placeholder: { color: 'var(--mantine-color-dimmed)' } }}
             accept=".csv,.tsv,.txt,.json,text/csv,application/json"
             leftSection={<IconUpload size={16} />}
             value={file}
