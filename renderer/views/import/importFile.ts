@@ -9,6 +9,7 @@ import { stringify } from 'csv-stringify/browser/esm/sync';
 import type { CollectionName } from '../../../shared/collections.js';
 import type { FieldDefinition } from '../../../shared/customFields.js';
 import { normalizeHeader, readOnlyFields, sniffDelimiter, targetKey, targetLookup, targets, type Target } from '../../../shared/importColumns.js';
+import { download } from '../../components/records/exportCsv.js';
 
 /** JSON bodies the server takes (larger files go as CSV, streamed). */
 export const JSON_LIMIT = 1024 * 1024;
@@ -160,12 +161,5 @@ export function reportCsv(rows: ReportRow[]): string {
 
 /** Saves text as a file (a download in the browser). */
 export function downloadText(name: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  download(new Blob([text], { type: `${type};charset=utf-8` }), name);
 }
