@@ -25,6 +25,8 @@ export interface SeedOptions {
   audit?: boolean;
   /** How many ids per collection to return (default 1000). */
   sample?: number;
+  /** Extra fields of each deal (custom values, computed fields as the server would store them), from the seeded PRNG. */
+  dealExtra?: (rand: () => number, createdAt: string) => Record<string, unknown>;
 }
 
 export interface Seeded {
@@ -171,6 +173,8 @@ export async function seedDataDir(dataDir: string, options: SeedOptions = {}): P
           notes: null,
           labels: rand() < 0.3 ? [pick(LABELS)] : [],
           ownerId,
+          stageEnteredAt: at,
+          ...options.dealExtra?.(rand, at),
         };
         write('deals', 'deal', deal);
         // the stage change the server would have written for the deal's first stage

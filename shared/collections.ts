@@ -68,6 +68,8 @@ export interface CollectionInfo {
   boolFields: readonly string[];
   /** Columns stored as integer money units (see shared/money.ts). */
   moneyFields: readonly string[];
+  /** Computed fields: read-only, kept current by the server, filterable and sortable. */
+  computedFields: readonly string[];
   /** Record fields that may be null. */
   nullableFields: readonly string[];
   /** Fields matched by `q`. */
@@ -108,6 +110,7 @@ function describe(entity: EntityDefinition): CollectionInfo {
     jsonFields: fields.filter((f) => ['array', 'object', 'record'].includes(baseType(shape[f]))),
     boolFields: fields.filter((f) => baseType(shape[f]) === 'boolean'),
     moneyFields: entity.moneyFields,
+    computedFields: entity.computed ?? [],
     nullableFields: fields.filter((f) => shape[f].safeParse(null).success),
     searchFields: entity.list.search,
     sortFields: entity.list.sort,

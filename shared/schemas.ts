@@ -118,6 +118,18 @@ export const recordBase = {
   archivedAt: z.string().nullable(),
 };
 const withCustom = { custom: Custom };
+/**
+ * Computed fields (SPEC §2): kept current by the server in the transaction of the write that
+ * changes them (server/domain/records/computed.ts); read-only (no create or update schema has them,
+ * a sync push's value is ignored). See docs/custom-fields.md "Computed fields".
+ */
+const activityComputed = {
+  lastActivityAt: z
+    .string()
+    .nullable()
+    .describe("Computed: when the latest activity of the record happened (its own, and for organizations and people their deals'); open follow-ups do not count, done ones count at completion"),
+  nextFollowUpAt: z.string().nullable().describe("Computed: the due time of the earliest open follow-up of the record (its own, and its deals' for organizations and people)"),
+};
 
 export const OrganizationRecord = z.object({
   ...recordBase,
@@ -127,6 +139,7 @@ export const OrganizationRecord = z.object({
   notes: z.string().nullable(),
   labels: z.array(z.string()),
   ownerId: z.string().nullable(),
+  ...activityComputed,
   ...withCustom,
 });
 
@@ -140,6 +153,7 @@ export const PersonRecord = z.object({
   notes: z.string().nullable(),
   labels: z.array(z.string()),
   ownerId: z.string().nullable(),
+  ...activityComputed,
   ...withCustom,
 });
 
@@ -180,6 +194,8 @@ export const DealRecord = z.object({
   notes: z.string().nullable(),
   labels: z.array(z.string()),
   ownerId: z.string().nullable(),
+  ...activityComputed,
+  stageEnteredAt: z.string().nullable().describe('Computed: when the deal entered its current stage (created in it, or its last stage move)'),
   ...withCustom,
 });
 

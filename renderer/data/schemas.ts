@@ -13,9 +13,9 @@ import { blankRecord, COLLECTIONS, COLLECTION_NAMES, type CollectionName } from 
 
 /** Bump a collection's version when its record schema changes, and add a step to MIGRATIONS. */
 export const SCHEMA_VERSIONS: Record<CollectionName, number> = {
-  organizations: 0,
-  people: 0,
-  deals: 0,
+  organizations: 1,
+  people: 1,
+  deals: 1,
   dealContacts: 0,
   activities: 0,
   pipelines: 0,
@@ -38,10 +38,14 @@ type Doc = Record<string, unknown>;
  * (renderer/data/selfCheck.ts) finds it missing and pulls it again, and an unsent edit in it is
  * lost.
  */
+// v1 of organizations, people and deals: the computed fields (lastActivityAt, nextFollowUpAt,
+// stageEnteredAt), null until the server sends a newer version of the record (fillDefaults)
+const computedFields = (doc: Doc) => doc;
+
 export const MIGRATIONS: Record<CollectionName, ((doc: Doc) => Doc | null)[]> = {
-  organizations: [],
-  people: [],
-  deals: [],
+  organizations: [computedFields],
+  people: [computedFields],
+  deals: [computedFields],
   dealContacts: [],
   activities: [],
   pipelines: [],

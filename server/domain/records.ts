@@ -20,6 +20,7 @@ import { writeAudit } from './audit.js';
 import { nowIso, requireWrite, type Ctx } from './context.js';
 import { conflict, DomainError, forbidden, notFound, ValidationError } from './errors.js';
 import { mergedInto } from './operations.js';
+import { afterPut, beforePut } from './records/computed.js';
 import { listRecords, type ListResult } from './records/list.js';
 import { changedFields, sameValue, type EntityHookTable, type EntityHooks, type WriteOptions, type WriteScope } from './records/scope.js';
 
@@ -128,15 +129,20 @@ export class RecordService {
     return listRecords(this.store.db, ctx, collection, input, extra);
   }
 
-  /** Writes a record with a fresh version and announces it; used by every write path. */
+  /**
+   * Writes a record with a fresh version and announces it; used by every write path. The computed
+   * fields it affects are kept current in the same transaction (./records/computed.ts).
+   */
   async put(scope: WriteScope, collection: CollectionName, record: Row, isNew: boolean, deleted = false): Promise<AnyRecord> {
     const version = await nextVersion(scope.tx);
     const stamped = { ...record, version, updatedAt: isNew && record.createdAt ? record.createdAt : nowIso() } as unknown as AnyRecord;
+    const stored = await beforePut(scope, collection, stamped, isNew);
     if (isNew) await insertRow(scope.tx, collection, stamped);
     else await updateRow(scope.tx, collection, stamped.id, stamped, deleted);
     scope.touch(collection, version);
     // the rules of the records this transaction writes next read the definitions as they now are
     if (collection === 'fields') forgetInTransaction(scope.tx, 'fields:');
+    await afterPut(scope, collection, stored, stamped, isNew, deleted);
     return stamped;
   }
 

@@ -19,6 +19,7 @@ export const SchemaField = z.object({
   type: z.string().describe(`standard: text, long_text, number, money, date, datetime, boolean, select, reference, labels, id, json; custom: ${FIELD_TYPES.join(', ')}`),
   required: z.boolean().describe('Must be given on create'),
   readOnly: z.boolean().describe('Set by the server, never by a write'),
+  computed: z.boolean().optional().describe('Kept current by the server from other records (lastActivityAt, …); filter and sort by it like any field'),
   options: z.array(z.object({ value: z.string(), label: z.string(), color: z.string().nullable() })).optional(),
   referenceTo: z.string().optional(),
   archived: z.boolean().optional().describe('Custom fields only: archived fields keep their values, hidden from forms'),
@@ -80,6 +81,7 @@ function describeEntity(collection: CollectionName, custom: FieldDefinition[]): 
       ...standardType(collection, key, schema),
       required: key in createShape && !createShape[key].safeParse(undefined).success,
       readOnly: SERVER_SET.includes(key) || !writable,
+      ...(info.computedFields.includes(key) ? { computed: true } : {}),
     });
   }
   for (const def of custom) {

@@ -3,8 +3,10 @@
  * composite contexts for agents and detail pages, global search and labels.
  */
 import { z } from 'zod';
+import { isCollectionName } from '../../shared/collections.js';
 import { MoneyAccumulator, type MoneyTotals } from '../../shared/money.js';
 import { maxChars } from '../../shared/schemas.js';
+import { customValueSql } from '../store/customIndexes.js';
 import { labelCounts, rowToRecord, type AnyRecord } from '../store/records.js';
 import type { Ctx } from './context.js';
 import { parseInput } from './errors.js';
@@ -51,6 +53,19 @@ export interface SearchHit {
 }
 
 const RECENT = 20;
+/** Custom records of one type shown in a context. */
+const RELATED_PER_TYPE = 100;
+
+/** Custom object records whose reference fields point at a record (crm.context.*, detail pages), by object type. */
+export interface RelatedRecords {
+  type: string;
+  singular: string;
+  plural: string;
+  icon: string | null;
+  /** The type's reference fields that point at the record. */
+  fields: string[];
+  records: AnyRecord[];
+}
 
 export class ViewService {
   constructor(private readonly records: RecordService) {}
@@ -109,6 +124,54 @@ export class ViewService {
     };
   }
 
+  /**
+   * Custom object records (live, not archived) with a reference field that points at the record,
+   * grouped by their (live) object type in key order, at most RELATED_PER_TYPE each by name.
+   */
+  private async relatedRecords(ctx: Ctx, collection: 'people' | 'organizations' | 'deals', id: string): Promise<RelatedRecords[]> {
+    const definitions = await this.db
+      .selectFrom('fields')
+      .select(['entity', 'key'])
+      .where('workspaceId', '=', ctx.workspaceId)
+      .where('deleted', '=', 0)
+      .where('archivedAt', 'is', null)
+      .where('type', '=', 'reference')
+      .where('referenceTo', '=', collection)
+      .orderBy('position')
+      .orderBy('id')
+      .execute();
+    const byType = new Map<string, string[]>();
+    for (const d of definitions) if (!isCollectionName(d.entity)) byType.set(d.entity, [...(byType.get(d.entity) ?? []), d.key]);
+    if (byType.size === 0) return [];
+    const types = await this.db
+      .selectFrom('objectTypes')
+      .selectAll()
+      .where('workspaceId', '=', ctx.workspaceId)
+      .where('deleted', '=', 0)
+      .where('archivedAt', 'is', null)
+      .where('key', 'in', [...byType.keys()])
+      .orderBy('key')
+      .execute();
+    const out: RelatedRecords[] = [];
+    for (const type of types) {
+      const fields = byType.get(type.key)!;
+      const rows = await this.db
+        .selectFrom('records')
+        .selectAll()
+        .where('workspaceId', '=', ctx.workspaceId)
+        .where('type', '=', type.key)
+        .where('deleted', '=', 0)
+        .where('archivedAt', 'is', null)
+        .where((eb) => eb.or(fields.map((key) => eb(customValueSql(this.db, key, 'reference'), '=', id))))
+        .orderBy('name')
+        .orderBy('id')
+        .limit(RELATED_PER_TYPE)
+        .execute();
+      if (rows.length > 0) out.push({ type: type.key, singular: type.singular, plural: type.plural, icon: type.icon ?? null, fields, records: rows.map((r) => rowToRecord('records', r)) });
+    }
+    return out;
+  }
+
   /** Deals with their stage and pipeline names. */
   private async withStageNames(ctx: Ctx, deals: AnyRecord[]) {
     const stages = await this.records.getMany(
@@ -155,6 +218,7 @@ export class ViewService {
       organization,
       deals: withNames.map((d) => ({ ...d, isPrimaryPerson: d.primaryPersonId === id, contactRole: roles.get(d.id) ?? null })),
       ...(await this.activitiesFor(ctx, 'personId', id)),
+      customRecords: await this.relatedRecords(ctx, 'people', id),
     };
   }
 
@@ -170,7 +234,13 @@ export class ViewService {
       .limit(500)
       .execute();
     const deals = await this.withStageNames(ctx, await this.dealsWhere(ctx, 'organizationId', id));
-    return { organization, people: people.map((r) => rowToRecord('people', r)), deals, ...(await this.activitiesFor(ctx, 'organizationId', id)) };
+    return {
+      organization,
+      people: people.map((r) => rowToRecord('people', r)),
+      deals,
+      ...(await this.activitiesFor(ctx, 'organizationId', id)),
+      customRecords: await this.relatedRecords(ctx, 'organizations', id),
+    };
   }
 
   async dealContext(ctx: Ctx, id: string) {
@@ -182,7 +252,17 @@ export class ViewService {
     const contacts = await this.dealContacts(ctx, id);
     const primaryPerson = deal.primaryPersonId ? ((await this.records.getMany(ctx, 'people', [deal.primaryPersonId as string])).get(deal.primaryPersonId as string) ?? null) : null;
     const stageChanges = await this.stageChanges(ctx, id);
-    return { deal: withNames, stage, pipeline, organization, primaryPerson, contacts, stageChanges, ...(await this.activitiesFor(ctx, 'dealId', id)) };
+    return {
+      deal: withNames,
+      stage,
+      pipeline,
+      organization,
+      primaryPerson,
+      contacts,
+      stageChanges,
+      ...(await this.activitiesFor(ctx, 'dealId', id)),
+      customRecords: await this.relatedRecords(ctx, 'deals', id),
+    };
   }
 
   /** A deal's contacts, each with the person record. */

@@ -5,6 +5,9 @@
  * test compares the names).
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { computedMigration } from './computed.js';
+import { ensureCustomIndex } from './customIndexes.js';
+import type { Db } from './database.js';
 
 /** Columns every replicated CRM record has. */
 const RECORD_COLUMNS = `
@@ -249,6 +252,16 @@ function run(statements: string[]): Migration {
   };
 }
 
+/** Computed fields (SPEC §2) with their backfill, and the expression indexes of the custom fields defined so far. */
+const computed: Migration = {
+  async up(db: Kysely<unknown>) {
+    await run(computedMigration()).up(db);
+    const fields = await sql<{ entity: string; key: string; type: string }>`select distinct "entity", "key", "type" from "fields" where "deleted" = 0`.execute(db);
+    const standard = ['organizations', 'people', 'deals', 'activities'];
+    for (const f of fields.rows) await ensureCustomIndex(db as Db, standard.includes(f.entity) ? (f.entity as 'deals') : 'records', f.key, f.type);
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': run(initial),
   '0002_custom_schema': run(customSchema),
@@ -259,5 +272,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_oauth': run(oauth),
   '0008_import': run(imports),
   '0009_merge_bulk': run(mergeBulk),
+  // computed fields (SPEC §2): columns, indexes and a backfill (server/store/computed.ts)
+  '0010_computed': computed,
   '0011_views': run(views),
 };

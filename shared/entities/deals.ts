@@ -36,11 +36,12 @@ export const deals: EntityDefinition<'deals', typeof DealRecord, typeof DealCrea
   update: DealUpdate,
   fixedFields: [],
   references: { organizationId: 'organizations', primaryPersonId: 'people', pipelineId: 'pipelines', stageId: 'stages' },
+  computed: ['lastActivityAt', 'nextFollowUpAt', 'stageEnteredAt'],
   moneyFields: ['amount'],
   indexes: ['stageId', ['pipelineId', 'stageId'], 'status', 'updatedAt'],
   list: {
     search: ['title'],
-    sort: ['title', 'amount', 'expectedCloseDate', 'status', 'probability'],
+    sort: ['title', 'amount', 'expectedCloseDate', 'status', 'probability', 'lastActivityAt', 'nextFollowUpAt', 'stageEnteredAt'],
     filter: ['organizationId', 'pipelineId', 'stageId', 'status', 'ownerId', 'primaryPersonId', 'currency'],
   },
   permissions: MEMBER_WRITES,

@@ -164,6 +164,8 @@ export interface EntityDefinition<
   references: Readonly<Record<string, CollectionName>>;
   /** Fields stored as integer money units (shared/money.ts). */
   moneyFields: readonly string[];
+  /** Computed record fields (read-only, kept current by the server: server/domain/records/computed.ts). */
+  computed?: readonly string[];
   /** Local (RxDB) indexes the UI queries; the primary key is indexed anyway. */
   indexes: readonly (string | readonly string[])[];
   /** List options: `search` fields matched by q, `sort` fields (besides createdAt, updatedAt), equality `filter` fields. */

@@ -27,9 +27,10 @@ export const organizations: EntityDefinition<'organizations', typeof Organizatio
   update: OrganizationUpdate,
   fixedFields: [],
   references: {},
+  computed: ['lastActivityAt', 'nextFollowUpAt'],
   moneyFields: [],
   indexes: ['name', 'updatedAt'],
-  list: { search: ['name', 'domain', 'website'], sort: ['name', 'domain'], filter: ['ownerId'] },
+  list: { search: ['name', 'domain', 'website'], sort: ['name', 'domain', 'lastActivityAt', 'nextFollowUpAt'], filter: ['ownerId'] },
   permissions: MEMBER_WRITES,
   sync: 'pushable',
   rules: {

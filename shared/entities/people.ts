@@ -11,9 +11,10 @@ export const people: EntityDefinition<'people', typeof PersonRecord, typeof Pers
   update: PersonUpdate,
   fixedFields: [],
   references: { organizationId: 'organizations' },
+  computed: ['lastActivityAt', 'nextFollowUpAt'],
   moneyFields: [],
   indexes: ['name', 'updatedAt'],
-  list: { search: ['name', 'email', 'title', 'phone'], sort: ['name', 'email', 'title'], filter: ['organizationId', 'ownerId'] },
+  list: { search: ['name', 'email', 'title', 'phone'], sort: ['name', 'email', 'title', 'lastActivityAt', 'nextFollowUpAt'], filter: ['organizationId', 'ownerId'] },
   permissions: MEMBER_WRITES,
   sync: 'pushable',
   rules: {

@@ -22,6 +22,7 @@ import { DealForm, PERIOD_LABEL } from './DealForm.js';
 import { DealOutcomeButtons, useDealOutcome } from './outcome.js';
 import { StageBar } from './StageBar.js';
 import { StageHistory } from './StageHistory.js';
+import { RelatedRecords } from '../../components/records/RelatedRecords.js';
 
 const STATUS_COLOR: Record<DealRecord['status'], string> = { open: 'blue', won: 'teal', lost: 'red' };
 
@@ -118,6 +119,7 @@ export function DealDetail({ id }: { id: string }) {
         <Grid.Col span={{ base: 12, lg: 4 }}>
           <Stack gap="md">
             <StageHistory dealId={deal.id} stages={allStages} />
+            <RelatedRecords collection="deals" id={deal.id} />
             <Paper withBorder radius="md" p="md">
               <Title order={5} mb="sm">
                 History

@@ -17,6 +17,7 @@ import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { ArchivedBanner, RecordActions } from '../../components/records/RecordActions.js';
 import { RecordHistory } from '../../components/records/RecordHistory.js';
 import { RelatedDeals } from '../../components/records/RelatedDeals.js';
+import { RelatedRecords } from '../../components/records/RelatedRecords.js';
 import { useLabelSuggestions } from '../../components/records/useLabelSuggestions.js';
 import { useRxDoc } from '../../hooks/useRx.js';
 import { usePermissions } from '../../hooks/usePermissions.js';
@@ -160,6 +161,7 @@ export function OrganizationDetail({ id }: { id: string }) {
               </Group>
               <RelatedDeals deals={deals} emptyText="No deals with this organization yet." />
             </Card>
+            <RelatedRecords collection="organizations" id={organization.id} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7 }}>

@@ -17,6 +17,7 @@ import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { ArchivedBanner, RecordActions } from '../../components/records/RecordActions.js';
 import { RecordHistory } from '../../components/records/RecordHistory.js';
 import { RelatedDeals } from '../../components/records/RelatedDeals.js';
+import { RelatedRecords } from '../../components/records/RelatedRecords.js';
 import { useLabelSuggestions } from '../../components/records/useLabelSuggestions.js';
 import { useRxDoc, useRxQuery } from '../../hooks/useRx.js';
 import { useRowsWhere } from '../../components/records/useCollectionRows.js';
@@ -148,6 +149,7 @@ export function PersonDetail({ id }: { id: string }) {
               </Group>
               <RelatedDeals deals={deals} roles={roles} emptyText="Not on any deal yet. Add them as a contact from a deal's page." />
             </Card>
+            <RelatedRecords collection="people" id={person.id} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7 }}>

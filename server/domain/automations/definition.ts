@@ -28,13 +28,6 @@ const ENTITY_COLLECTIONS: Record<string, CollectionName> = Object.fromEntries(
 );
 export const AUTOMATION_ENTITIES = Object.keys(ENTITY_COLLECTIONS);
 
-/** Fields computed for automations from a record's activities (conditions and placeholders). */
-export const COMPUTED_FIELDS: Partial<Record<CollectionName, readonly string[]>> = {
-  deals: ['lastActivityAt', 'nextFollowUpAt'],
-  people: ['lastActivityAt', 'nextFollowUpAt'],
-  organizations: ['lastActivityAt', 'nextFollowUpAt'],
-};
-
 export const STEP_TYPES = ['set_field', 'add_label', 'remove_label', 'create_activity', 'move_stage', 'create_record', 'send_webhook', 'http_request'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -170,7 +163,6 @@ export function kindOf(subject: Subject, field: string, custom: FieldDefinition[
     const def = custom.find((d) => d.key === field.slice('custom.'.length));
     return def ? customKind(def.type) : null;
   }
-  if (COMPUTED_FIELDS[subject.collection]?.includes(field)) return 'datetime';
   if (!(field in info.record.shape)) return null;
   if (field === 'labels') return info.jsonFields.includes('labels') ? 'labels' : null;
   return standardKind(subject.collection, field);
@@ -186,7 +178,7 @@ function writable(subject: Subject, field: string, custom: FieldDefinition[]): b
 function fieldNames(subject: Subject, custom: FieldDefinition[]): string {
   const info = COLLECTIONS[subject.collection];
   const standard = Object.keys(info.record.shape).filter((k) => !['workspaceId', 'custom', 'version'].includes(k));
-  return [...standard, ...(COMPUTED_FIELDS[subject.collection] ?? []), ...custom.map((d) => `custom.${d.key}`)].join(', ');
+  return [...standard, ...custom.map((d) => `custom.${d.key}`)].join(', ');
 }
 
 /** Reference fields of a collection by the name a placeholder follows them with: organizationId → organization. */
@@ -397,9 +389,9 @@ function placeholderKnown(subject: Subject, custom: FieldDefinition[], root: str
   const shape = COLLECTIONS[subject.collection].record.shape;
   const [first, second] = rest;
   if (first === 'custom') return rest.length === 2 && custom.some((d) => d.key === second);
-  if (first in shape || COMPUTED_FIELDS[subject.collection]?.includes(first)) return rest.length === 1;
+  if (first in shape) return rest.length === 1;
   const target = referenceNames(subject.collection)[first];
   if (!target) return false;
   if (rest.length === 1) return true;
-  return rest.length === 2 ? second in COLLECTIONS[target].record.shape || COMPUTED_FIELDS[target]?.includes(second) === true : second === 'custom';
+  return rest.length === 2 ? second in COLLECTIONS[target].record.shape : second === 'custom';
 }

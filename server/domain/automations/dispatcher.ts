@@ -23,7 +23,7 @@ import type { EventPayload } from '../webhooks/outbox.js';
 import { send } from '../webhooks/send.js';
 import { resolveTarget, type Lookup, type TargetPolicy } from '../webhooks/targets.js';
 import { activityLink, type Step } from './definition.js';
-import { addComputed, claimSchedule, dueDay, type RunPayload } from './queue.js';
+import { claimSchedule, dueDay, type RunPayload } from './queue.js';
 import { render, type Json } from './template.js';
 
 export interface AutomationDispatcherOptions {
@@ -238,11 +238,10 @@ export class AutomationDispatcher {
     run.firstAttemptAt = null;
   }
 
-  /** What placeholders read: the record as it is now (its references followed, computed fields added), the cause, secrets, the last HTTP answer. */
+  /** What placeholders read: the record as it is now (its references followed; computed fields are stored on it), the cause, secrets, the last HTTP answer. */
   private async scope(ctx: Ctx, run: RunRow, payload: RunPayload, response: Json, secrets: boolean): Promise<Record<string, unknown>> {
     const current = (await this.records.find(this.db, ctx, run.collection, run.recordId)) as Row | null;
     const record: Row = { ...(current ?? payload.record) };
-    await addComputed(this.db, ctx.workspaceId, run.collection, [record]);
     for (const [field, target] of Object.entries(COLLECTIONS[run.collection].references)) {
       const id = record[field];
       if (typeof id === 'string') record[field.replace(/Id$/, '')] = (await this.records.find(this.db, ctx, target, id)) ?? null;

@@ -23,7 +23,7 @@ import { nowIso } from '../context.js';
 import { listRecords } from '../records/list.js';
 import { eventsOfChange } from '../webhooks/events.js';
 import { subscribed } from '../webhooks/outbox.js';
-import { COMPUTED_FIELDS, FieldCatalog, kindOf, MAX_DEPTH, subjectOf, type Subject, type Trigger } from './definition.js';
+import { FieldCatalog, kindOf, MAX_DEPTH, subjectOf, type Subject, type Trigger } from './definition.js';
 
 /** What a run knows of its cause: the event (none for a schedule or a manual run), the record then and before. */
 export interface RunPayload {
@@ -58,71 +58,12 @@ export function runRow(run: NewRun): Row {
   };
 }
 
-// ------------------------------------------------------------------ computed fields
-
-const ACTIVITY_LINK: Partial<Record<CollectionName, string>> = { deals: 'dealId', people: 'personId', organizations: 'organizationId' };
-const DEAL_LINK: Partial<Record<CollectionName, string>> = { people: 'primaryPersonId', organizations: 'organizationId' };
-
-/**
- * `lastActivityAt` (the latest activity) and `nextFollowUpAt` (the earliest open follow-up) of
- * deals, people and organizations, from their activities — a deal's count for its organization
- * and primary person. Added to the records given (other collections are left as they are).
- */
-export async function addComputed(db: Db, workspaceId: string, collection: CollectionName, records: Row[]): Promise<void> {
-  const link = ACTIVITY_LINK[collection];
-  if (!link || records.length === 0 || !COMPUTED_FIELDS[collection]) return;
-  for (let i = 0; i < records.length; i += 400) {
-    const chunk = records.slice(i, i + 400);
-    const ids = chunk.map((r) => String(r.id));
-    // deals whose activities count for these records too
-    const dealOwner = new Map<string, string>();
-    const dealLink = DEAL_LINK[collection];
-    if (dealLink) {
-      const deals = await db.selectFrom('deals').select(['id', dealLink]).where('workspaceId', '=', workspaceId).where('deleted', '=', 0).where(dealLink, 'in', ids).execute();
-      for (const d of deals) dealOwner.set(d.id, d[dealLink]);
-    }
-    const dealIds = [...dealOwner.keys()];
-    const activities = await db
-      .selectFrom('activities')
-      .select(['dealId', 'personId', 'organizationId', 'type', 'occurredAt', 'dueAt', 'completedAt'])
-      .where('workspaceId', '=', workspaceId)
-      .where('deleted', '=', 0)
-      .where((eb) => eb.or([eb(link, 'in', ids), ...(dealIds.length ? [eb('dealId', 'in', dealIds)] : [])]))
-      .execute();
-    const last = new Map<string, string>();
-    const next = new Map<string, string>();
-    for (const a of activities as Row[]) {
-      const owners = new Set<string>();
-      const direct = a[link] as string | null;
-      const dealId = a.dealId as string | null;
-      const occurredAt = a.occurredAt as string;
-      const dueAt = a.dueAt as string | null;
-      if (direct && ids.includes(direct)) owners.add(direct);
-      if (dealId && dealOwner.has(dealId)) owners.add(dealOwner.get(dealId)!);
-      for (const owner of owners) {
-        if (!last.has(owner) || occurredAt > last.get(owner)!) last.set(owner, occurredAt);
-        if (a.type === 'follow_up' && dueAt && !a.completedAt && (!next.has(owner) || dueAt < next.get(owner)!)) next.set(owner, dueAt);
-      }
-    }
-    for (const r of chunk) {
-      r.lastActivityAt = last.get(String(r.id)) ?? null;
-      r.nextFollowUpAt = next.get(String(r.id)) ?? null;
-    }
-  }
-}
-
-const usesComputed = (subject: Subject, conditions: Condition[]) => conditions.some((c) => 'field' in c && COMPUTED_FIELDS[subject.collection]?.includes(c.field));
-
 /** True when the record (as given) meets the automation's conditions at `now`. */
 export async function meets(db: Db, workspaceId: string, catalog: FieldCatalog, subject: Subject, conditions: Condition[], record: Row, changedFields: string[] | null, now: number): Promise<boolean> {
   if (conditions.length === 0) return true;
   const custom = conditions.some((c) => 'field' in c && c.field.startsWith('custom.')) ? await catalog.customFields(subject) : [];
-  let subjectRecord = record;
-  if (usesComputed(subject, conditions)) {
-    subjectRecord = { ...record };
-    await addComputed(db, workspaceId, subject.collection, [subjectRecord]);
-  }
-  return conditionsHold(subjectRecord, conditions, { changedFields, now, kindOf: (field) => kindOf(subject, field, custom) });
+  // computed fields (lastActivityAt, …) are stored on the record (server/domain/records/computed.ts)
+  return conditionsHold(record, conditions, { changedFields, now, kindOf: (field) => kindOf(subject, field, custom) });
 }
 
 // ------------------------------------------------------------------ record events
@@ -267,7 +208,6 @@ export async function claimSchedule(db: Db, ctx: Ctx, automation: { id: string; 
     for (let cursor: string | null = null; ;) {
       const page = await listRecords(tx, ctx, subject.collection, cursor ? { ...query, cursor } : query);
       const records = page.data.map((r) => ({ ...r }) as Row);
-      if (usesComputed(subject, conditions)) await addComputed(tx, ctx.workspaceId, subject.collection, records);
       const rows = records
         .filter((r) => conditionsHold(r, conditions, { changedFields: null, now, kindOf: (field) => kindOf(subject, field, custom) }))
         .map((record) =>

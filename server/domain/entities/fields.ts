@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { jsonSelect, jsonType } from '../../store/dialect.js';
 import { COLLECTIONS, isCollectionName } from '../../../shared/collections.js';
 import { convertValue, type FieldDefinition } from '../../../shared/customFields.js';
+import { ensureCustomIndex } from '../../store/customIndexes.js';
 import { DomainError } from '../errors.js';
 import type { HooksOf } from '../records/scope.js';
 import { sameValue } from '../records/scope.js';
@@ -18,6 +19,8 @@ const SHOWN_IDS = 10;
 
 export const fieldHooks: HooksOf<'fields'> = {
   async afterWrite(s, before, after) {
+    // filters on the field's values use an expression index (created once per table and key)
+    if (!before || before.type !== after.type) await ensureCustomIndex(s.tx, isCollectionName(after.entity) ? after.entity : 'records', after.key, after.type);
     if (!before) return;
     const changed = (['type', 'options', 'referenceTo'] as const).filter((f) => !sameValue(before[f], after[f]));
     if (changed.length === 0) return;

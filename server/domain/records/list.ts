@@ -10,7 +10,8 @@ import { CUSTOM_PARAM, customKind, DERIVED_FILTERS, KIND_OPERATORS, listQuerySch
 import { toUnits } from '../../../shared/money.js';
 import { Id } from '../../../shared/schemas.js';
 import type { Db } from '../../store/database.js';
-import { containsText, jsonArrayContains, jsonArrayLength, jsonScalar } from '../../store/dialect.js';
+import { containsText, jsonArrayContains, jsonArrayLength } from '../../store/dialect.js';
+import { customValueSql } from '../../store/customIndexes.js';
 import { SqlRecordReader } from '../../store/reader.js';
 import { hasLabel, rowToRecord, visibleCondition, type AnyRecord, type Row } from '../../store/records.js';
 import type { Ctx } from '../context.js';
@@ -109,10 +110,9 @@ async function conditionsOf(db: Db, ctx: Ctx, collection: CollectionName, query:
       errors.push({ path: param, message: bad.error.issues[0].message });
       continue;
     }
-    const path = `$.${key}${kind === 'money' ? '.amount' : ''}`;
     const values = parsed.map((p) => (op === 'empty' || op === 'contains' ? p.data : storedValue(kind, p.data, true)));
-    const target = jsonScalar(db, 'custom', path, kind === 'money' || kind === 'number' ? 'number' : kind === 'boolean' ? 'boolean' : 'text');
-    out.push({ param, target, kind, op: op as Operator, value: values.length === 1 ? values[0] : values, jsonPath: kind === 'multi' ? `$.${key}` : undefined });
+    // SQLite: the path as a literal, so the field's expression index applies (server/store/customIndexes.ts)
+    out.push({ param, target: customValueSql(db, key, def.type), kind, op: op as Operator, value: values.length === 1 ? values[0] : values, jsonPath: kind === 'multi' ? `$.${key}` : undefined });
   }
   if (errors.length > 0) throw new ValidationError(errors);
   // amounts compare within one currency (SPEC §3): an amount range needs the currency

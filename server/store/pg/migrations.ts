@@ -10,6 +10,7 @@
  * A statement these rules cannot carry over gets an explicit twin here instead.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { computedMigration } from '../computed.js';
 import { accountsAuth, automations, customSchema, imports, initial, mergeBulk, oauth, views, webhooks } from '../migrations.js';
 
 /** One SQLite statement in PostgreSQL's dialect (plus the statements it needs after it). */
@@ -47,5 +48,7 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
   '0005_oauth': run(oauth),
   '0008_import': run(imports),
   '0009_merge_bulk': run(mergeBulk),
+  // computed fields: the same columns, indexes and backfill (custom field indexes: SQLite only, see customIndexes.ts)
+  '0010_computed': run(computedMigration()),
   '0011_views': run(views),
 };
