@@ -20,7 +20,9 @@ const shared = {
 };
 
 /** The integration suites that also run against PostgreSQL (SPEC §7); grow this list. */
-const PG_SUITES = ['rest-pipeline', 'rest-references', 'rest-records', 'store-concurrency'].map((name) => `test/integration/${name}.test.ts`);
+const PG_SUITES = ['rest-pipeline', 'rest-references', 'rest-records', 'store-concurrency', 'mcp-http', 'sync-protocol', 'saved-views', 'custom-fields', 'merge-bulk'].map(
+  (name) => `test/integration/${name}.test.ts`,
+);
 
 export default defineConfig({
   test: {

@@ -176,29 +176,42 @@ async function auditOnce(tx: Db, ctx: Ctx, entityType: string, entityId: string,
   await writeAudit(tx, ctx, { entityType, entityId, action, before, after: null, detail });
 }
 
+/**
+ * Rows per write transaction of a push: a whole 500-row push in one transaction holds the write lock
+ * about a second on PostgreSQL; chunks let other writers in between (SPEC §7).
+ */
+const PUSH_CHUNK_ROWS = 100;
+
 export async function applyPush(services: Services, ctx: Ctx, collection: CollectionName, rows: PushRow[]): Promise<PushOutcome> {
-  let results: RowResult[] | null = null;
   const shapes = rows.map(rowShapeRefusal);
   const log = new RefusalLog(services, ctx, collection);
-  if (COLLECTIONS[collection].pushable && rows.length > 1 && shapes.every((r) => r === null)) {
-    // The common case: the whole batch in one transaction (one commit, one change notice).
-    try {
-      results = await services.records.transaction(ctx, async (s) => {
-        const out: RowResult[] = [];
-        for (const row of rows) out.push(await writeRow(services, ctx, collection, row, s));
-        return out;
-      });
-    } catch (error) {
-      if (!toRefusal(error)) throw error;
-      results = null; // a row was refused and the batch rolled back: apply the rows one by one
+  const batchable = COLLECTIONS[collection].pushable && shapes.every((r) => r === null);
+  const results: RowResult[] = [];
+  let logged = false;
+  for (let start = 0; start < rows.length; start += PUSH_CHUNK_ROWS) {
+    const end = Math.min(rows.length, start + PUSH_CHUNK_ROWS);
+    let chunk: RowResult[] | null = null;
+    if (batchable && end - start > 1) {
+      // The common case: a chunk of the batch in one transaction (one commit, one change notice).
+      try {
+        chunk = await services.records.transaction(ctx, async (s) => {
+          const out: RowResult[] = [];
+          for (let i = start; i < end; i++) out.push(await writeRow(services, ctx, collection, rows[i], s));
+          return out;
+        });
+      } catch (error) {
+        if (!toRefusal(error)) throw error;
+        chunk = null; // a row was refused and the chunk rolled back: apply its rows one by one
+      }
     }
+    if (!chunk) {
+      logged = true;
+      chunk = [];
+      for (let i = start; i < end; i++) chunk.push(await pushRow(services, ctx, collection, rows[i], log, shapes[i]));
+    }
+    results.push(...chunk);
   }
-  results ??= await (async () => {
-    const out: RowResult[] = [];
-    for (let i = 0; i < rows.length; i++) out.push(await pushRow(services, ctx, collection, rows[i], log, shapes[i]));
-    await log.finish();
-    return out;
-  })();
+  if (logged) await log.finish();
   const outcome: PushOutcome = { conflicts: [], written: 0, rejected: 0, merged: 0 };
   for (const result of results) {
     if (result.conflict) outcome.conflicts.push(result.conflict);
