@@ -52,7 +52,9 @@ function conditionSql(db: Db, eb: ExpressionBuilder<any, any>, c: Condition): Ex
   const values = Array.isArray(c.value) ? c.value : [c.value];
   if (c.op === 'empty') {
     const empty = c.jsonPath ? sql<SqlBool>`coalesce(${jsonArrayLength(db, 'custom', c.jsonPath)}, 0) = 0` : sql<SqlBool>`${target} is null`;
-    return c.value === 'true' ? empty : sql<SqlBool>`not (${empty})`;
+    if (c.value === 'true') return empty;
+    // `is not null` reads a range of the field's index; `not (… is null)` would scan past every empty value
+    return c.jsonPath ? sql<SqlBool>`not (${empty})` : sql<SqlBool>`${target} is not null`;
   }
   if (c.kind === 'multi') {
     return eb.or(values.map((v) => jsonArrayContains(db, 'custom', c.jsonPath!, String(v))));
@@ -182,6 +184,9 @@ const DERIVED: Partial<Record<CollectionName, Record<string, (eb: ExpressionBuil
   },
 };
 
+/** Comparisons no empty (null) value satisfies. */
+const NULL_EXCLUDING: ReadonlySet<Operator> = new Set(['eq', 'gt', 'gte', 'lt', 'lte', 'contains']);
+
 /** A page of records and the cursor of the next page (null on the last). */
 export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, input: unknown, extra: Row = {}): Promise<ListResult> {
   const query = parseInput(listQuerySchema(collection), input) as ListQueryOf;
@@ -203,7 +208,8 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   if (archived === 'false') q = q.where('archivedAt', 'is', null);
   if (archived === 'true') q = q.where('archivedAt', 'is not', null);
   for (const [key, value] of Object.entries(filters)) q = Array.isArray(value) ? q.where(key, 'in', value) : q.where(key, '=', value);
-  for (const condition of await conditionsOf(db, ctx, collection, query)) q = q.where((eb) => conditionSql(db, eb, condition));
+  const conditions = await conditionsOf(db, ctx, collection, query);
+  for (const condition of conditions) q = q.where((eb) => conditionSql(db, eb, condition));
   for (const key of derivedFilters) q = q.where((eb) => derived[key](eb, String(query[key]), ctx.workspaceId));
   if (query.label !== undefined) q = q.where(hasLabel(db, collection, String(query.label)));
   if (query.updatedSince) q = q.where('updatedAt', '>=', new Date(query.updatedSince).toISOString());
@@ -221,7 +227,10 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
     total = Number((counted as { n?: unknown } | undefined)?.n ?? 0);
   }
 
-  const nullable = info.nullableFields.includes(sortField);
+  // empty values sort last — unless a filter on the sort field already leaves them out, so that the
+  // field's index gives the order (a `lastActivityAt[lt]` list sorted by lastActivityAt reads a range)
+  const nullsLeftOut = sortField in filters || conditions.some((c) => c.param.startsWith(`${sortField}[`) && (NULL_EXCLUDING.has(c.op) || (c.op === 'empty' && c.value === 'false')));
+  const nullable = info.nullableFields.includes(sortField) && !nullsLeftOut;
   const moneySort = info.moneyFields.includes(sortField);
   if (query.cursor) {
     const { value, id } = decodeCursor(query.cursor, collection, sortParam, cursorValueSchema(collection, sortField));
