@@ -91,23 +91,12 @@ export function newStep(type: string): Step {
   }
 }
 
-/** Fields computed from a record's activities, which conditions and placeholders may name too. */
-const COMPUTED: Record<string, SchemaField[]> = Object.fromEntries(
-  ['deal', 'person', 'organization'].map((e) => [
-    e,
-    [
-      { key: 'lastActivityAt', kind: 'standard', type: 'datetime', readOnly: true },
-      { key: 'nextFollowUpAt', kind: 'standard', type: 'datetime', readOnly: true },
-    ],
-  ]),
-);
-
 /** The fields of the entity a trigger is about, as conditions and placeholders name them (custom ones as custom.<key>). */
 export function fieldsOf(schema: SchemaEntity[], entityType: string): SchemaField[] {
   const entity = schema.find((e) => e.entityType === entityType);
   if (!entity) return [];
-  const fields = entity.fields.filter((f) => !['version'].includes(f.key)).map((f) => (f.kind === 'custom' ? { ...f, key: `custom.${f.key}` } : f));
-  return [...fields, ...(COMPUTED[entityType] ?? [])];
+  // the schema lists the computed fields (lastActivityAt, …) with the standard ones
+  return entity.fields.filter((f) => !['version'].includes(f.key)).map((f) => (f.kind === 'custom' ? { ...f, key: `custom.${f.key}` } : f));
 }
 
 /** How a condition compares a field (the shared rules the server checks with). */
