@@ -4,14 +4,12 @@
  * stale server state over a newer one, and the id this database sends with every sync request.
  */
 import { addRxPlugin, createRxDatabase, type RxDatabase, type RxStorage } from 'rxdb';
-import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { COLLECTION_NAMES } from '../../shared/collections.js';
 import { newId } from '../../shared/ids.js';
 import { collectionCreators } from './schemas.js';
 
-addRxPlugin(RxDBMigrationSchemaPlugin);
 addRxPlugin(RxDBLeaderElectionPlugin);
 
 export const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';

@@ -8,8 +8,12 @@
  * references such as organizationId) are matched by the query engine without an index.
  */
 import { z } from 'zod';
-import type { RxJsonSchema, MigrationStrategies } from 'rxdb';
+import { addRxPlugin, type RxJsonSchema, type MigrationStrategies } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { blankRecord, COLLECTIONS, COLLECTION_NAMES, type CollectionName } from '../../shared/collections.js';
+
+// collections above version 0 migrate stored documents: whoever creates them from these schemas needs the plugin
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 /** Bump a collection's version when its record schema changes, and add a step to MIGRATIONS. */
 export const SCHEMA_VERSIONS: Record<CollectionName, number> = {
