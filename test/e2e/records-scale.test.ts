@@ -44,7 +44,7 @@ afterAll(async () => {
 const api = (method: string, path: string, body?: unknown) => server.api(method, path, body, { key });
 
 async function emailsShown(): Promise<string[]> {
-  return page.$$eval('[data-testid^="people-row-"]', (rows) => rows.map((r) => (r.querySelectorAll('td')[1]?.textContent ?? '').trim()));
+  return page.$$eval('[data-testid^="people-row-"]', (rows) => rows.map((r) => (r.querySelector('td[data-col="email"]')?.textContent ?? '').trim()));
 }
 
 /** Every person's email from the REST API, page by page. */

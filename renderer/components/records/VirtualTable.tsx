@@ -110,7 +110,7 @@ export function VirtualTable<T>({ rows, columns, rowKey, sort, onSort, onRowClic
                 {...(rowProps ? rowProps(row) : {})}
               >
                 {columns.map((c) => (
-                  <Table.Td key={c.key} style={{ overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis', height: rowHeight }}>
+                  <Table.Td key={c.key} data-col={c.key} style={{ overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis', height: rowHeight }}>
                     {c.render(row)}
                   </Table.Td>
                 ))}
