@@ -159,9 +159,13 @@ describe('custom fields in the app, as a member', () => {
     await choose('custom-field-champion', 'Ada Lovelace', 'Ada', false); // the option also names her organization
     await page.getByTestId('custom-field-since').click();
     await page.locator('[data-today]').first().click();
+    // the date's calendar is gone before the date-time picker opens (else its day could be clicked again)
+    await eventually(async () => (await page.locator('[data-today]').count()) === 0, { message: 'the date picker closed' });
     await page.getByTestId('custom-field-kickoff').click();
     await page.locator('[data-today]').first().click();
     await page.locator('.mantine-DateTimePicker-submitButton').click();
+    // the picker closes and shows the chosen time before the form is saved (under load the save could come first)
+    await eventually(async () => !/Pick a date and time/.test((await page.getByTestId('custom-field-kickoff').textContent()) ?? ''), { message: 'the kickoff time shown in its field' });
     await page.getByTestId('organization-form-submit').click();
     const custom = await eventually(
       async () => {
