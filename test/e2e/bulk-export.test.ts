@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
-import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer } from './helpers.js';
+import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, apiGet, apiPost } from './helpers.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -21,17 +21,8 @@ const ids: Record<string, string> = {};
 /** "Lead 01" … "Lead 60": more than the virtualized table renders at once */
 const leads: { id: string; name: string }[] = [];
 
-async function post(path: string, body: unknown): Promise<any> {
-  const res = await server.api('POST', path, body);
-  assert.ok(res.status === 201 || res.status === 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function get(path: string): Promise<any> {
-  const res = await server.api('GET', path);
-  assert.equal(res.status, 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const post = (path: string, body: unknown) => apiPost(server, path, body);
+const get = (path: string) => apiGet(server, path);
 
 const rowCount = async () => Number(await page.getByTestId('people-table').getAttribute('data-row-count'));
 

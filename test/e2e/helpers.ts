@@ -4,6 +4,7 @@
  *
  * The web UI must be built first (`npm run build:web`; `npm test` builds it).
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -118,4 +119,18 @@ export async function dragTo(page: Page, sourceSelector: string, targetSelector:
   await page.mouse.move(target.x + target.width / 2, target.y + Math.min(80, target.height / 2), { steps: 12 });
   await page.waitForTimeout(100);
   await page.mouse.up();
+}
+
+/** POST over the test server's REST API as its owner; asserts 200 or 201 and answers the body. */
+export async function apiPost(server: TestServer, path: string, body: unknown): Promise<any> {
+  const res = await server.api('POST', path, body);
+  assert.ok(res.status === 201 || res.status === 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** GET over the test server's REST API as its owner; asserts 200 and answers the body. */
+export async function apiGet(server: TestServer, path: string): Promise<any> {
+  const res = await server.api('GET', path);
+  assert.equal(res.status, 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }

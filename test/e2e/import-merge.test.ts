@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
-import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced } from './helpers.js';
+import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced, apiGet, apiPost } from './helpers.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -19,17 +19,8 @@ let context: BrowserContext;
 let page: Page;
 const ids: Record<string, string> = {};
 
-async function post(path: string, body: unknown): Promise<any> {
-  const res = await server.api('POST', path, body);
-  assert.ok(res.status === 201 || res.status === 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function get(path: string): Promise<any> {
-  const res = await server.api('GET', path);
-  assert.equal(res.status, 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const post = (path: string, body: unknown) => apiPost(server, path, body);
+const get = (path: string) => apiGet(server, path);
 
 /** Every person on the server (all pages). */
 async function allPeople(): Promise<{ id: string; name: string; email: string | null; organizationId: string | null; custom: Record<string, unknown> }[]> {
