@@ -196,6 +196,29 @@ describe('deals, custom objects, offline', () => {
     await page.getByTestId('bulk-result').getByRole('button', { name: 'Dismiss' }).click();
   });
 
+  test('deals: marking the selected deals lost keeps the reason typed on each of them', async () => {
+    const a = await post('/crm/deals', { title: 'Lost deal A', amount: 100 });
+    const b = await post('/crm/deals', { title: 'Lost deal B', amount: 200 });
+    await navigate(page, '/deals');
+    await page.getByTestId(`deals-row-${a.id}`).waitFor();
+    await page.getByTestId(`select-${a.id}`).click();
+    await page.getByTestId(`select-${b.id}`).click();
+    await page.getByTestId('bulk-more').click();
+    await page.getByTestId('bulk-status').click();
+    await page.getByTestId('bulk-status-input').click();
+    await page.getByRole('option', { name: 'Lost' }).click();
+    await page.getByTestId('bulk-lost-reason').fill('Went with a competitor');
+    await page.getByTestId('bulk-dry-run').filter({ hasText: 'This will change 2 deals.' }).waitFor();
+    await page.getByTestId('bulk-confirm').click();
+    await page.getByTestId('bulk-result').filter({ hasText: 'Changed the status of 2 deals.' }).waitFor();
+    for (const deal of [a, b]) {
+      const stored = await get(`/crm/deals/${deal.id}`);
+      assert.equal(stored.status, 'lost');
+      assert.equal(stored.lostReason, 'Went with a competitor');
+    }
+    await page.getByTestId('bulk-result').getByRole('button', { name: 'Dismiss' }).click();
+  });
+
   test("a custom object type's table: select all and archive through its bulk route", async () => {
     await post('/crm/objects', { key: 'project', singular: 'Project', plural: 'Projects' });
     const projects: string[] = [];

@@ -12,7 +12,7 @@
  * back through sync like any server change. Bulk runs on the server, so offline the actions are
  * disabled with that reason; who may not do an action is never offered it.
  */
-import { Alert, Autocomplete, Button, Group, Menu, Modal, Paper, Progress, Select, Stack, Text } from '@mantine/core';
+import { Alert, Autocomplete, Button, Group, Menu, Modal, Paper, Progress, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconArchive, IconArchiveOff, IconArrowBackUp, IconChevronDown, IconDownload, IconTag, IconTrash, IconUser, IconX } from '@tabler/icons-react';
@@ -97,7 +97,7 @@ const VERB: Record<Kind, { title: string; done: string }> = {
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** The request body's action and values; null while the dialog still needs a value. */
-function request(kind: Kind, value: string | null): { action: string; values?: Record<string, unknown> } | null {
+function request(kind: Kind, value: string | null, lostReason = ''): { action: string; values?: Record<string, unknown> } | null {
   switch (kind) {
     case 'archive':
     case 'restore':
@@ -111,6 +111,7 @@ function request(kind: Kind, value: string | null): { action: string; values?: R
     case 'moveStage':
       return value ? { action: 'moveStage', values: { stage: value } } : null;
     case 'status':
+      if (value === 'lost') return { action: 'update', values: { status: value, lostReason: lostReason.trim() || null } };
       return value ? { action: 'update', values: { status: value } } : null;
   }
 }
@@ -330,6 +331,9 @@ function BulkDialog<T extends BulkRow>(props: {
   // a label being typed is checked once typing pauses
   const [typed, setTyped] = useState('');
   const [settled] = useDebouncedValue(typed, 300);
+  // the reason deals are lost for, kept on each of them (as a single deal's Lost dialog does)
+  const [reason, setReason] = useState('');
+  const [settledReason] = useDebouncedValue(reason, 300);
   useEffect(() => {
     if (kind === 'addLabels') setValue(settled.trim() || null);
   }, [kind, settled]);
@@ -339,7 +343,7 @@ function BulkDialog<T extends BulkRow>(props: {
   // the rows the action is about: archive the active ones, restore the archived ones
   const rows = useMemo(() => (kind === 'archive' ? props.rows.filter((r) => !r.archivedAt) : kind === 'restore' ? props.rows.filter((r) => r.archivedAt) : props.rows), [kind, props.rows]);
   const ids = useMemo(() => rows.map((r) => r.id), [rows]);
-  const body = request(kind, value);
+  const body = request(kind, value, settledReason);
   const many = (n: number) => `${fmt(n)} ${n === 1 ? noun.one : noun.many}`;
   const pipelines = useRxQuery<PipelineRecord>('pipelines', { selector: {} }).data;
   const stages = useRxQuery<StageRecord>('stages', { selector: {} }).data;
@@ -362,11 +366,13 @@ function BulkDialog<T extends BulkRow>(props: {
   }, [bodyKey, ids, connection, target]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const run = async () => {
-    if (!body) return;
+    // the reason as typed, even if its debounced dry run has not caught up
+    const final = request(kind, value, reason);
+    if (!final) return;
     setError(null);
     setProgress({ what: 'Changing', done: 0 });
     try {
-      const outcome = await runBulk(connection, target, ids, body, false, (done) => setProgress({ what: 'Changing', done }));
+      const outcome = await runBulk(connection, target, ids, final, false, (done) => setProgress({ what: 'Changing', done }));
       const refused = outcome.errors.length ? `; ${fmt(new Set(outcome.errors.map((e) => e.id)).size)} refused` : '';
       props.onDone(outcome, `${VERB[kind].done} ${many(outcome.changed)}${refused}.`);
     } catch (e) {
@@ -455,6 +461,16 @@ function BulkDialog<T extends BulkRow>(props: {
     <Modal opened onClose={props.onClose} title={<Text fw={600}>{title}</Text>} size="md" data-testid="bulk-dialog" closeOnClickOutside={!progress}>
       <Stack gap="sm">
         {input}
+        {kind === 'status' && value === 'lost' && (
+          <TextInput
+            label="Lost reason"
+            placeholder="Why were they lost? (optional)"
+            value={reason}
+            onChange={(e) => setReason(e.currentTarget.value)}
+            maxLength={1000}
+            data-testid="bulk-lost-reason"
+          />
+        )}
         {kind === 'delete' && <Text size="sm">They are removed for everyone, on every device; Undo brings them back. Archiving keeps them out of the way but recoverable.</Text>}
         {progress && (
           <Stack gap={4} data-testid="bulk-progress">
