@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
-import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced } from './helpers.js';
+import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced, apiGet, apiPost } from './helpers.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -29,17 +29,8 @@ let page: Page;
 let memberKey = '';
 const ids: Record<string, string> = {};
 
-async function post(path: string, body: unknown): Promise<any> {
-  const res = await server.api('POST', path, body);
-  assert.ok(res.status === 201 || res.status === 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function get(path: string): Promise<any> {
-  const res = await server.api('GET', path);
-  assert.equal(res.status, 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const post = (path: string, body: unknown) => apiPost(server, path, body);
+const get = (path: string) => apiGet(server, path);
 
 /** Picks `option` in a Mantine Select/MultiSelect (optionally after typing `search`). */
 async function choose(testId: string, option: string, search?: string, exact = true): Promise<void> {

@@ -8,18 +8,14 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
-import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced } from './helpers.js';
+import { eventually, launchBrowser, navigate, newPage, screenshot, signIn, startAppServer, waitForSynced, apiPost } from './helpers.js';
 
 let server: TestServer;
 let browser: Browser;
 let page: Page;
 const ids: Record<string, string> = {};
 
-async function post(path: string, body: unknown): Promise<any> {
-  const res = await server.api('POST', path, body);
-  assert.ok(res.status === 201 || res.status === 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const post = (path: string, body: unknown) => apiPost(server, path, body);
 
 /** The names in the people/organizations table, top to bottom (rows rendered by the virtualizer). */
 async function tableNames(entity: 'people' | 'organizations'): Promise<string[]> {
