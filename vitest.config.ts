@@ -20,9 +20,11 @@ const shared = {
 };
 
 /** The integration suites that also run against PostgreSQL (SPEC §7); grow this list. */
-const PG_SUITES = ['rest-pipeline', 'rest-references', 'rest-records', 'store-concurrency', 'mcp-http', 'sync-protocol', 'saved-views', 'custom-fields', 'merge-bulk'].map(
+const PG_SUITES = ['rest-pipeline', 'rest-references', 'rest-records', 'store-concurrency', 'mcp-http', 'sync-protocol', 'saved-views', 'custom-fields', 'merge-bulk', 'mcp-sessions-shared'].map(
   (name) => `test/integration/${name}.test.ts`,
 );
+/** Suites that need PostgreSQL (several server processes on one database): integration-pg only. */
+const PG_ONLY_SUITES = ['multi-process'].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
   test: {
@@ -30,12 +32,12 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
-      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 120_000 } },
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: PG_ONLY_SUITES, testTimeout: 240_000, hookTimeout: 120_000 } },
       {
         test: {
           ...shared,
           name: 'integration-pg',
-          include: PG_SUITES,
+          include: [...PG_SUITES, ...PG_ONLY_SUITES],
           env: { ...shared.env, KITH_TEST_STORE: 'postgres' },
           globalSetup: ['test/helpers/postgres-setup.ts'],
           testTimeout: 240_000,

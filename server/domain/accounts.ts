@@ -28,6 +28,7 @@ import { KeyAuthenticator, type Auth, type AuthFailure } from './accounts/auth.j
 import { bootstrap } from './accounts/bootstrap.js';
 import { AccessCache } from './accounts/cache.js';
 import { OAuthService } from './accounts/oauth.js';
+import { McpSessions } from './accounts/mcpSessions.js';
 import { createApiKey, createOwnKey, listApiKeys, listKeys, revokeApiKey, revokeKey, type ApiKeyInfo, type ApiKeyView } from './accounts/keys.js';
 import { changeMemberRole, listMembers, removeMember, removeMembership, setMembership } from './accounts/members.js';
 import { createUser, findUser, listUsers, type User } from './accounts/users.js';
@@ -55,6 +56,8 @@ export class AccountService {
   private readonly sessions: SessionAuthenticator;
   /** OAuth 2.1 for remote MCP clients: clients, consent, grants and their tokens (accounts/oauth.ts). */
   readonly oauth: OAuthService;
+  /** Open hosted MCP sessions, shared by every server process on the database (accounts/mcpSessions.ts). */
+  readonly mcpSessions: McpSessions;
 
   constructor(
     private readonly store: Store,
@@ -64,6 +67,7 @@ export class AccountService {
     this.keys = new KeyAuthenticator(store, cache);
     this.sessions = new SessionAuthenticator(store);
     this.oauth = new OAuthService(store);
+    this.mcpSessions = new McpSessions(store.db);
     this.access = new WorkspaceAccess(store, cache, this.keys, this.sessions, this.oauth);
   }
 

@@ -17,10 +17,27 @@
  *   grants are closed within a second.
  * - Host/Origin are checked when the server is bound to loopback (DNS-rebinding protection);
  *   the JSON body limit is set here (1 MB).
+ *
+ * Several server processes on one database (issue 17, docs/deploy.md "MCP sessions"): a session is
+ * a row in the database (`accounts.mcpSessions`: its credential, workspace, last use and the
+ * parameters of its initialize), and each process keeps the live SDK transport + McpServer of the
+ * sessions it has served. A request for a session this process has not seen (opened on another
+ * process, or before a restart) rebuilds them from the row through the SDK's public API: a
+ * transport whose `sessionIdGenerator` returns the stored id is handed the stored initialize (and
+ * `notifications/initialized`) through `handleRequest`, exactly as the client sent them, then the
+ * request itself. We keep stateful sessions rather than the SDK's stateless mode because a session
+ * holds more than an id: the GET stream for server notifications (tools/list_changed after a role
+ * change), the client's capabilities, the per-key cap and DELETE. The web-standard transport is
+ * used (with a small Node adapter below) because only it can be handed a synthetic request.
+ * What stays per process: the GET stream (a list_changed reaches it only from its own process),
+ * and the listing last sent (a rebuilt session announces changes from its next tools/list on).
  */
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import express, { type Express, type Request, type Response } from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { hashApiKey, type Auth, type OAuthAuth } from '../domain/accounts.js';
 import type { Ctx } from '../domain/context.js';
@@ -74,7 +91,7 @@ interface McpMountOptions {
 
 interface Session {
   id: string;
-  transport: StreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   server: CatalogueServer;
   /** `k:<key id>` or `g:<grant id>`: who the session belongs to. */
   credential: string;
@@ -85,6 +102,8 @@ interface Session {
   workspaceId: string;
   ctx: Ctx;
   lastSeen: number;
+  /** The last use written to the session's row. */
+  stored: number;
 }
 
 interface McpHost {
@@ -145,16 +164,41 @@ type McpCaller = Auth | OAuthAuth;
 
 const credentialOf = (auth: McpCaller) => ('key' in auth ? `k:${auth.key.id}` : `g:${auth.grant.id}`);
 
+const WEB_BASE = 'http://localhost';
+const POST_HEADERS = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
+
+/** Hands an Express request to a web-standard transport and writes its Response back (SSE streamed as it comes). */
+async function serveWeb(transport: WebStandardStreamableHTTPServerTransport, req: Request, res: Response, body: unknown): Promise<void> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const response = await transport.handleRequest(new globalThis.Request(WEB_BASE + req.originalUrl, { method: req.method, headers }), { parsedBody: body });
+  res.status(response.status);
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  // a client going away destroys the pipe, which cancels the stream (the SDK then forgets it)
+  await pipeline(Readable.fromWeb(response.body as NodeReadableStream), res).catch(() => {});
+}
+
 export function mountMcp(app: Express, services: Services, options: McpMountOptions = {}): McpHost {
   const idleMs = options.idleMs ?? (Number(process.env.KITH_MCP_IDLE_MS) || DEFAULT_IDLE_MS);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const sessionsPerKey = options.sessionsPerKey ?? (Number(process.env.KITH_MCP_SESSIONS_PER_KEY) || DEFAULT_SESSIONS_PER_KEY);
   const checkHost = isLoopbackName(options.host ?? '127.0.0.1');
+  const rows = services.accounts.mcpSessions;
+  /** The live sessions of this process (a cache of the rows: see the file comment). */
   const sessions = new Map<string, Session>();
+  /** Sessions being rebuilt from their row, so two requests at once rebuild one. */
+  const restoring = new Map<string, Promise<Session | null>>();
 
-  const closeSession = async (session: Session) => {
+  /** Closes this process's transport (its open streams end); `end` also deletes the row, ending the session everywhere. */
+  const closeSession = async (session: Session, end: boolean) => {
     sessions.delete(session.id);
     await session.transport.close().catch(() => {});
+    if (end) await rows.remove([session.id]).catch(() => {});
   };
 
   const unauthorized = (req: Request, res: Response, failure: string, reason: string) => {
@@ -185,14 +229,16 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     if (!('failure' in auth)) return auth;
     if (raw && (auth.failure === 'revoked' || auth.failure === 'expired')) {
       const hash = hashApiKey(raw);
-      for (const s of [...sessions.values()]) if (s.keyHash === hash) await closeSession(s);
+      const ended = [...sessions.values()].filter((s) => s.keyHash === hash);
+      for (const s of ended) await closeSession(s, false);
+      await rows.removeCredentials([...new Set(ended.map((s) => s.credential))]).catch(() => {});
     }
     return { failure: auth.failure, reason: FAILURE_TEXT[auth.failure] };
   };
 
-  /** Sessions being opened (initialize in flight), per credential: counted against the cap too. */
+  /** Sessions being opened here (checked against the caps, row not yet written), per credential. */
   const opening = new Map<string, number>();
-  const sessionsOf = (credential: string) => [...sessions.values()].filter((s) => s.credential === credential).length + (opening.get(credential) ?? 0);
+  const openingCount = () => [...opening.values()].reduce((a, b) => a + b, 0);
 
   /** A domain error while resolving the caller's workspace, as the MCP endpoint answers it. */
   const contextError = (res: Response, error: unknown) => {
@@ -204,34 +250,69 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     return rpcError(res, 500, -32603, 'Internal error');
   };
 
-  const openSession = async (auth: McpCaller, ctx: Ctx, rawKey: string): Promise<Session> => {
+  /** A transport + McpServer for session `id` (not yet initialized). */
+  const createSession = async (id: string, auth: McpCaller, ctx: Ctx, keyHash: string | null): Promise<Session> => {
     const session = {} as Session;
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
       enableJsonResponse: true,
       maxRequestBodySize: MCP_BODY_LIMIT_BYTES,
-      onsessioninitialized: (id) => {
-        session.id = id;
-        sessions.set(id, session);
-      },
+      // DELETE /mcp: the session ends for every process
+      onsessionclosed: () => rows.remove([id]),
     });
     transport.onclose = () => {
-      if (session.id && sessions.get(session.id) === session) sessions.delete(session.id);
+      if (sessions.get(id) === session) sessions.delete(id);
     };
+    const now = Date.now();
     Object.assign(session, {
-      id: '',
+      id,
       transport,
       server: createCatalogueServer(services, () => session.ctx),
       credential: credentialOf(auth),
-      keyHash: 'key' in auth ? hashApiKey(rawKey) : null,
+      keyHash,
       grantId: 'grant' in auth ? auth.grant.id : null,
       userId: auth.user.id,
       workspaceId: ctx.workspaceId,
       ctx,
-      lastSeen: Date.now(),
+      lastSeen: now,
+      stored: now,
     } satisfies Session);
     await session.server.mcp.connect(transport);
     return session;
+  };
+
+  /**
+   * A session this process has not served yet, rebuilt from its row: the stored initialize and
+   * `notifications/initialized` go through the transport's public `handleRequest`, as the client
+   * sent them when it opened the session. null when there is no such session for this caller.
+   */
+  const restoreSession = async (id: string, auth: McpCaller, rawKey: string | null): Promise<Session | null> => {
+    const row = await rows.find(id);
+    if (!row || row.credential !== credentialOf(auth) || row.lastSeen < Date.now() - idleMs) return null;
+    const ctx = await services.accounts.resolveContext(auth, row.workspaceId, 'mcp');
+    const session = await createSession(id, auth, ctx, 'key' in auth && rawKey ? hashApiKey(rawKey) : null);
+    session.stored = row.lastSeen;
+    const replay = (headers: Record<string, string>, body: unknown) =>
+      session.transport.handleRequest(new globalThis.Request(`${WEB_BASE}/mcp`, { method: 'POST', headers: { ...POST_HEADERS, ...headers } }), { parsedBody: body });
+    const initialized = await replay({}, { jsonrpc: '2.0', id: 'kith-restore', method: 'initialize', params: row.init });
+    if (initialized.status !== 200 || session.transport.sessionId !== id) {
+      await session.server.mcp.close().catch(() => {});
+      throw new Error(`could not restore MCP session ${id}: initialize answered ${initialized.status}`);
+    }
+    await replay({ 'mcp-session-id': id }, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    sessions.set(id, session);
+    return session;
+  };
+
+  const sessionFor = async (id: string, auth: McpCaller, rawKey: string | null): Promise<Session | null> => {
+    const local = sessions.get(id);
+    if (local) return local;
+    let pending = restoring.get(id);
+    if (!pending) {
+      pending = restoreSession(id, auth, rawKey).finally(() => restoring.delete(id));
+      restoring.set(id, pending);
+    }
+    return pending;
   };
 
   async function handle(req: Request, res: Response): Promise<void> {
@@ -262,7 +343,12 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     }
 
     if (typeof sessionId === 'string' && sessionId !== '') {
-      const session = sessions.get(sessionId);
+      let session: Session | null;
+      try {
+        session = await sessionFor(sessionId, auth, rawKey);
+      } catch (error) {
+        return contextError(res, error);
+      }
       // Someone else's session id is answered like an unknown one: session ids are not shared.
       if (!session || session.credential !== credentialOf(auth)) return rpcError(res, 404, -32001, MESSAGES.sessionNotFound);
       try {
@@ -278,48 +364,59 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
       }
       session.lastSeen = Date.now();
       session.server.refresh(session.ctx);
-      await session.transport.handleRequest(req, res, body);
+      await serveWeb(session.transport, req, res, body);
       session.lastSeen = Date.now();
       return;
     }
 
     if (req.method !== 'POST') return rpcError(res, 400, -32000, MESSAGES.sessionRequired);
     const messages = Array.isArray(body) ? body : [body];
-    if (!messages.some((m) => isInitializeRequest(m))) return rpcError(res, 400, -32000, MESSAGES.notInitialized);
+    const initialize = messages.find((m) => isInitializeRequest(m));
+    if (!initialize) return rpcError(res, 400, -32000, MESSAGES.notInitialized);
 
-    // a key (or grant) over its cap is refused; no other session is closed to make room
+    // a key (or grant) over its cap is refused; no other session is closed to make room.
+    // The counts are the database's: every process's sessions count.
     const credential = credentialOf(auth);
-    const held = sessionsOf(credential);
-    if (held >= sessionsPerKey) {
-      const who = 'key' in auth ? 'this API key' : 'this connected app';
-      return rpcError(
-        res,
-        429,
-        -32000,
-        `Too many open MCP sessions: ${who} holds ${held}, the most one key may hold (${sessionsPerKey}). Close sessions you no longer use (DELETE /mcp with their Mcp-Session-Id); idle ones close after ${Math.round(idleMs / 60_000)} minutes.`,
-        { limit: sessionsPerKey, open: held },
-        { 'Retry-After': '60' },
-      );
-    }
-    if (sessions.size + [...opening.values()].reduce((a, b) => a + b, 0) >= maxSessions) {
-      return rpcError(res, 503, -32000, `The server holds the most open MCP sessions it allows (${maxSessions}); try again later.`, { limit: maxSessions }, { 'Retry-After': '60' });
-    }
     opening.set(credential, (opening.get(credential) ?? 0) + 1);
+    let session: Session;
     try {
+      const counts = await rows.counts(credential);
+      const held = counts.held + (opening.get(credential) ?? 1) - 1;
+      if (held >= sessionsPerKey) {
+        const who = 'key' in auth ? 'this API key' : 'this connected app';
+        return rpcError(
+          res,
+          429,
+          -32000,
+          `Too many open MCP sessions: ${who} holds ${held}, the most one key may hold (${sessionsPerKey}). Close sessions you no longer use (DELETE /mcp with their Mcp-Session-Id); idle ones close after ${Math.round(idleMs / 60_000)} minutes.`,
+          { limit: sessionsPerKey, open: held },
+          { 'Retry-After': '60' },
+        );
+      }
+      if (counts.total + openingCount() - 1 >= maxSessions) {
+        return rpcError(res, 503, -32000, `The server holds the most open MCP sessions it allows (${maxSessions}); try again later.`, { limit: maxSessions }, { 'Retry-After': '60' });
+      }
       let ctx: Ctx;
       try {
         ctx = await services.accounts.resolveContext(auth, workspaceSelector(req), 'mcp');
       } catch (error) {
         return contextError(res, error);
       }
-      const session = await openSession(auth, ctx, rawKey!);
-      await session.transport.handleRequest(req, res, body);
-      // initialize refused (bad params, a batch…): nothing to keep
-      if (!session.transport.sessionId) await session.server.mcp.close().catch(() => {});
+      session = await createSession(randomUUID(), auth, ctx, 'key' in auth ? hashApiKey(rawKey!) : null);
+      const params = (initialize as { params: Record<string, unknown> }).params;
+      await rows.insert({ id: session.id, credential, userId: auth.user.id, workspaceId: ctx.workspaceId, init: params, createdAt: session.lastSeen, lastSeen: session.lastSeen });
     } finally {
       const left = (opening.get(credential) ?? 1) - 1;
       if (left > 0) opening.set(credential, left);
       else opening.delete(credential);
+    }
+    sessions.set(session.id, session);
+    await serveWeb(session.transport, req, res, body);
+    // initialize refused (bad params, a batch…): nothing to keep
+    if (!session.transport.sessionId) {
+      sessions.delete(session.id);
+      await session.server.mcp.close().catch(() => {});
+      await rows.remove([session.id]);
     }
   }
 
@@ -331,37 +428,65 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
   });
 
   // Idle expiry and revocation: closes sessions (and their open streams), not just forgets them.
-  let checkingKeys = false;
+  let ticking = false;
+  let expiredAt = 0;
   const tick = async () => {
-    const now = Date.now();
-    for (const s of [...sessions.values()]) if (now - s.lastSeen > idleMs) await closeSession(s);
-    if (checkingKeys || sessions.size === 0) return;
-    checkingKeys = true;
+    if (ticking) return;
+    ticking = true;
     try {
-      const users = new Set([...sessions.values()].filter((s) => s.keyHash !== null).map((s) => s.userId));
+      const now = Date.now();
+      const local = [...sessions.values()];
+      // the last use of sessions served here since the last tick, for every process to see
+      const used = local.filter((s) => s.lastSeen > s.stored);
+      if (used.length > 0) {
+        const at = Math.max(...used.map((s) => s.lastSeen));
+        await rows.touch(
+          used.map((s) => s.id),
+          at,
+        );
+        for (const s of used) s.stored = at;
+      }
+      // idle rows go (whichever process served them); so do local sessions whose row went (idle, DELETE elsewhere)
+      if (local.length > 0 || now - expiredAt > 60_000) {
+        expiredAt = now;
+        await rows.expire(now - idleMs);
+      }
+      if (local.length === 0) return;
+      const alive = await rows.existing(local.map((s) => s.id));
+      for (const s of local) if (!alive.has(s.id)) await closeSession(s, false);
+      const open = [...sessions.values()];
+      if (open.length === 0) return;
+      const users = new Set(open.filter((s) => s.keyHash !== null).map((s) => s.userId));
       const usable = new Set<string>();
       for (const userId of users) {
         for (const key of await services.accounts.listApiKeys(userId)) {
           if (!key.revokedAt && !(key.expiresAt && Date.parse(key.expiresAt) <= now)) usable.add(`k:${key.id}`);
         }
       }
-      const grants = [...new Set([...sessions.values()].flatMap((s) => (s.grantId ? [s.grantId] : [])))];
+      const grants = [...new Set(open.flatMap((s) => (s.grantId ? [s.grantId] : [])))];
       for (const id of await services.accounts.oauth.activeGrantIds(grants)) usable.add(`g:${id}`);
-      for (const s of [...sessions.values()]) if (!usable.has(s.credential)) await closeSession(s);
+      const revoked = open.filter((s) => !usable.has(s.credential));
+      for (const s of revoked) await closeSession(s, false);
+      await rows.removeCredentials([...new Set(revoked.map((s) => s.credential))]);
     } catch {
       // the store is closing
     } finally {
-      checkingKeys = false;
+      ticking = false;
     }
   };
   const timer = setInterval(() => void tick(), Math.max(50, Math.min(1000, Math.floor(idleMs / 2))));
   timer.unref();
+  // a key revoked or a membership ended on any process (kith_access on PostgreSQL): check at once
+  const onAccess = () => void tick();
+  services.store.feed.on('access', onAccess);
 
   const host: McpHost = {
     sessionCount: () => sessions.size,
     async close() {
       clearInterval(timer);
-      await Promise.all([...sessions.values()].map(closeSession));
+      services.store.feed.off('access', onAccess);
+      // this process's transports only: the sessions stay open for the other processes (and a restart)
+      await Promise.all([...sessions.values()].map((s) => closeSession(s, false)));
     },
   };
   options.closers?.push(() => host.close());

@@ -244,6 +244,19 @@ export const views: string[] = recordTable(
   [['table']],
 ).map((statement) => statement.replace(`,\n  "custom" TEXT NOT NULL DEFAULT '{}'`, '')); // views have no custom fields
 
+/**
+ * Hosted MCP sessions (issue 17): a row per open session, so any server process on one database can
+ * answer a request of a session another one opened (server/mcp/http.ts rebuilds the transport from
+ * the row's initialize parameters). `lastSeen` is epoch milliseconds; idle rows are deleted.
+ */
+export const mcpSessions: string[] = [
+  `CREATE TABLE "mcpSessions" (
+    "id" TEXT PRIMARY KEY NOT NULL, "credential" TEXT NOT NULL, "userId" TEXT NOT NULL, "workspaceId" TEXT NOT NULL,
+    "init" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "lastSeen" INTEGER NOT NULL)`,
+  `CREATE INDEX "mcpSessions_credential" ON "mcpSessions" ("credential")`,
+  `CREATE INDEX "mcpSessions_lastSeen" ON "mcpSessions" ("lastSeen")`,
+];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -275,4 +288,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   // computed fields (SPEC §2): columns, indexes and a backfill (server/store/computed.ts)
   '0010_computed': computed,
   '0011_views': run(views),
+  '0012_mcp_sessions': run(mcpSessions),
 };

@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { computedMigration } from '../computed.js';
-import { accountsAuth, automations, customSchema, imports, initial, mergeBulk, oauth, views, webhooks } from '../migrations.js';
+import { accountsAuth, automations, customSchema, imports, initial, mcpSessions, mergeBulk, oauth, views, webhooks } from '../migrations.js';
 
 /** One SQLite statement in PostgreSQL's dialect (plus the statements it needs after it). */
 export function toPostgres(statement: string): string[] {
@@ -51,4 +51,5 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
   // computed fields: the same columns, indexes and backfill (custom field indexes: SQLite only, see customIndexes.ts)
   '0010_computed': run(computedMigration()),
   '0011_views': run(views),
+  '0012_mcp_sessions': run(mcpSessions),
 };
