@@ -6,17 +6,23 @@
 //                                  integration-pg project, build, typecheck, lint, then every
 //                                  vitest project (extra arguments go to vitest)
 //
+// The checks before the tests (the commands of the build, typecheck and lint scripts: bundling,
+// each tsc project, eslint, prettier) are independent single-threaded programs: `test` runs them
+// side by side, one per core, and prints each one's output when it ends.
+//
 // Dependencies: `npm ci` when node_modules is missing or was installed from another lock file
-// (Electron's binary is never downloaded: ELECTRON_SKIP_BINARY_DOWNLOAD=1).
+// (Electron's binary is never downloaded: ELECTRON_SKIP_BINARY_DOWNLOAD=1); never when node_modules
+// is a link to another checkout's install (a git worktree's), which npm ci would empty.
 // Browser: $KITH_CHROMIUM, else Debian's chromium, else a Chrome/Chromium on the PATH; when none
 // is there and we are root on Debian, `apt-get install chromium`; otherwise one line saying what
 // to install, and the tests do not run (never a silent skip).
 // PostgreSQL (initdb and pg_ctl; the integration-pg project starts a throwaway cluster): on the
 // PATH or in /usr/lib/postgresql/<version>/bin, else as root on Debian `apt-get install postgresql`,
 // else one line saying what to install.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,12 +46,67 @@ function step(label, command, args) {
   }
 }
 
+/** The commands an npm script runs (`a && b && npm run c` → a, b and c's own commands). */
+function scriptCommands(name) {
+  const scripts = JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts;
+  return scripts[name].split(' && ').flatMap((command) => {
+    const nested = /^npm run ([\w:-]+)$/.exec(command.trim());
+    return nested ? scriptCommands(nested[1]) : [command.trim()];
+  });
+}
+
+/**
+ * Runs the commands of these npm scripts side by side (as many at a time as there are cores), in
+ * the order given; each command's output is printed when it ends. Exits when any failed, after
+ * all have ended.
+ */
+async function parallelSteps(label, scriptNames) {
+  const queue = scriptNames.flatMap(scriptCommands);
+  const lanes = Math.max(1, Math.min(queue.length, os.availableParallelism?.() ?? os.cpus().length));
+  console.log(`\n▶ ${label}: ${queue.length} commands, ${lanes} at a time`);
+  const binPath = path.join(root, 'node_modules', '.bin') + path.delimiter + (env.PATH ?? '');
+  const failed = [];
+  const runOne = (command) =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const child = spawn(command, { shell: true, env: { ...env, PATH: binPath, FORCE_COLOR: env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0') } });
+      const output = [];
+      child.stdout.on('data', (chunk) => output.push(chunk));
+      child.stderr.on('data', (chunk) => output.push(chunk));
+      child.on('close', (code, signal) => {
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const ok = code === 0;
+        if (!ok) failed.push(command);
+        console.log(`${ok ? '✔' : '✖'} ${command} (${seconds} s${ok ? '' : `, exit ${code ?? signal}`})`);
+        const text = Buffer.concat(output).toString().trimEnd();
+        if (text) console.log(text.replace(/^/gm, '  '));
+        resolve();
+      });
+    });
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let command = queue.shift(); command; command = queue.shift()) await runOne(command);
+    }),
+  );
+  if (failed.length) {
+    console.error(`✖ ${label} failed: ${failed.join('; ')}`);
+    process.exit(1);
+  }
+}
+
 /** npm ci unless node_modules was installed from exactly this package-lock.json. */
 function ensureDependencies() {
   const lock = crypto.createHash('sha256').update(fs.readFileSync('package-lock.json')).digest('hex');
   const stamp = path.join('node_modules', '.kith-lock-sha256');
   const installed = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : null;
   if (installed === lock && fs.existsSync(path.join('node_modules', '.bin'))) return;
+  // a worktree sharing another checkout's install: npm ci would empty that install through the link
+  if (fs.lstatSync('node_modules', { throwIfNoEntry: false })?.isSymbolicLink()) {
+    console.warn(
+      `node_modules links to ${fs.realpathSync('node_modules')}, installed from another package-lock.json (or not by this script): not reinstalling through the link; run npm ci there if it is stale`,
+    );
+    return;
+  }
   step(fs.existsSync('node_modules') ? 'dependencies changed: npm ci' : 'installing dependencies: npm ci', npm, ['ci', '--no-audit', '--no-fund']);
   fs.writeFileSync(stamp, lock + '\n');
 }
@@ -122,9 +183,7 @@ if (command === 'start') {
   ensureDependencies();
   ensureBrowser();
   ensurePostgres();
-  step('build', npm, ['run', 'build']);
-  step('typecheck', npm, ['run', 'typecheck']);
-  step('lint', npm, ['run', 'lint']);
+  await parallelSteps('build, typecheck, lint', ['typecheck', 'lint', 'build']);
   step('tests (vitest: unit, integration, integration-pg, e2e)', 'npx', ['vitest', 'run', ...rest]);
 } else {
   console.error('usage: node scripts/setup.mjs start|test [args…]');
