@@ -32,9 +32,13 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** A fresh browser context (its own storage, i.e. its own IndexedDB) and page, 1400×900. */
-export async function newPage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 } });
+/**
+ * A fresh browser context (its own storage, i.e. its own IndexedDB) and page, 1400×900.
+ * `serviceWorkers: 'block'` keeps the offline app shell from installing (it fetches and caches the
+ * whole build in the background on the first visit): for tests that don't open the app offline.
+ */
+export async function newPage(browser: Browser, options: { width?: number; height?: number; serviceWorkers?: 'allow' | 'block' } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, serviceWorkers: options.serviceWorkers ?? 'allow' });
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[browser pageerror] ${error.message}`));
   page.on('console', (msg) => {
@@ -46,9 +50,10 @@ export async function newPage(browser: Browser, options: { width?: number; heigh
 /**
  * Opens the app and signs in with `key` through the sign-in screen (the server URL defaults to the
  * page's origin). Resolves once the app shell is shown and the first sync has finished.
+ * `open: false` signs in on the sign-in screen the page already shows (e.g. after a refused key).
  */
-export async function signIn(page: Page, serverUrl: string, key: string, options: { workspace?: string } = {}): Promise<void> {
-  await page.goto(serverUrl + '/');
+export async function signIn(page: Page, serverUrl: string, key: string, options: { workspace?: string; open?: boolean } = {}): Promise<void> {
+  if (options.open ?? true) await page.goto(serverUrl + '/');
   await page.getByTestId('signin-key').fill(key);
   if (options.workspace) await page.getByTestId('signin-workspace').fill(options.workspace);
   await page.getByTestId('signin-submit').click();
