@@ -46,7 +46,7 @@ beforeAll(async () => {
   const sales = pipelines.data.find((p: any) => p.name === 'Sales');
   for (const s of (await get(`/crm/pipelines/${sales.id}/stages`)).data) stages[s.name] = s.id;
   browser = await launchBrowser();
-  ({ context, page } = await newPage(browser));
+  ({ context, page } = await newPage(browser, { serviceWorkers: 'block' }));
 });
 
 afterAll(async () => {
@@ -64,7 +64,7 @@ describe('web app', () => {
     await screenshot(page, 'signin');
     assert.equal(await page.getByTestId('app-shell').count(), 0);
 
-    await signIn(page, server.url, server.key);
+    await signIn(page, server.url, server.key, { open: false });
     assert.equal(await page.getByTestId('workspace-name').textContent(), 'Default workspace');
     // the board shows the default pipeline's stages
     for (const name of ['Lead', 'Qualified', 'Proposal', 'Negotiation']) await page.getByTestId(`board-column-${name}`).waitFor();
@@ -149,7 +149,7 @@ describe('web app', () => {
   });
 
   test('a second browser sees changes from the first live', async () => {
-    const second = await newPage(browser);
+    const second = await newPage(browser, { serviceWorkers: 'block' });
     try {
       await signIn(second.page, server.url, server.key);
       await second.page.getByTestId(`deal-card-${ids.deal}`).waitFor();
