@@ -43,13 +43,16 @@ type Doc = Record<string, unknown>;
  * lost.
  */
 // v1 of organizations, people and deals: the computed fields (lastActivityAt, nextFollowUpAt,
-// stageEnteredAt), null until the server sends a newer version of the record (fillDefaults)
+// stageEnteredAt), null (fillDefaults) but a live deal's stageEnteredAt, its createdAt — the
+// server's value for a deal never moved. The server gave every record whose values differ a new
+// version (migration 0013_computed_versions), so the next pull brings those.
 const computedFields = (doc: Doc) => doc;
+const dealComputedFields = (doc: Doc) => (doc._deleted === true || doc.stageEnteredAt != null ? doc : { ...doc, stageEnteredAt: doc.createdAt ?? null });
 
 export const MIGRATIONS: Record<CollectionName, ((doc: Doc) => Doc | null)[]> = {
   organizations: [computedFields],
   people: [computedFields],
-  deals: [computedFields],
+  deals: [dealComputedFields],
   dealContacts: [],
   activities: [],
   pipelines: [],

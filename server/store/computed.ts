@@ -13,7 +13,7 @@
  *   completedAt (an open follow-up has not happened yet and does not count).
  * - nextFollowUpAt: the earliest dueAt of an open (not completed) follow-up.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CollectionName } from '../../shared/collections.js';
 import type { Db } from './database.js';
 
@@ -51,7 +51,9 @@ export function computedSql(table: ComputedCollection): Record<string, string> {
     nextFollowUpAt: `(SELECT min(c."dueAt") FROM (${source}) c WHERE c."type" = 'follow_up' AND c."completedAt" IS NULL)`,
   };
   if (table === 'deals') {
-    out.stageEnteredAt = `coalesce((SELECT max(sc."changedAt") FROM "stageChanges" sc WHERE sc."workspaceId" = "deals"."workspaceId" AND sc."dealId" = "deals"."id" AND sc."deleted" = 0), "deals"."createdAt")`;
+    // as the write path sets it: its creation time (exactly createdAt), then the time of each stage
+    // move (a stage change from another stage; the one written at creation has no fromStageId)
+    out.stageEnteredAt = `coalesce((SELECT max(sc."changedAt") FROM "stageChanges" sc WHERE sc."workspaceId" = "deals"."workspaceId" AND sc."dealId" = "deals"."id" AND sc."fromStageId" IS NOT NULL AND sc."deleted" = 0), "deals"."createdAt")`;
   }
   return out;
 }
@@ -63,7 +65,7 @@ export function computedMigration(): string[] {
     const columns = Object.keys(computedSql(table));
     for (const c of columns) out.push(`ALTER TABLE "${table}" ADD COLUMN "${c}" TEXT`);
     for (const c of columns) out.push(`CREATE INDEX "${table}_${c}" ON "${table}" ("workspaceId", "${c}", "id")`);
-    // values as of now; versions stay (see docs/custom-fields.md "Computed fields" on clients)
+    // values as of now; versions stay (migration 0013_computed_versions sends them to clients)
     const set = Object.entries(computedSql(table)).map(([c, expr]) => `"${c}" = ${expr}`);
     out.push(`UPDATE "${table}" SET ${set.join(', ')} WHERE "deleted" = 0`);
   }
@@ -104,4 +106,37 @@ export async function writeComputed(db: Db, table: ComputedCollection, id: strin
     .set({ ...values, version } as never)
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Migration 0013_computed_versions (SQLite and PostgreSQL alike): the computed values 0010 filled in
+ * reach clients that already held the records. A client upgraded to RxDB schema version 1 holds
+ * its old documents with the computed fields null, except a deal's stageEnteredAt, which its
+ * migration step sets to createdAt (renderer/data/schemas.ts) — exactly the server's value for a
+ * deal never moved. Every live record whose values differ from that gets a new version from the
+ * change sequence, so the client's next pull (from the checkpoint it had reached) brings those
+ * records and only those: no full re-download. Versions only: updatedAt stays, no audit entry.
+ * It also sets stageEnteredAt of deals by the current definition (computedSql), for data
+ * directories that ran an earlier 0010.
+ */
+export async function sendComputedToClients(db: Kysely<any>): Promise<void> {
+  for (const table of ['organizations', 'people', 'deals'] as const) {
+    const exprs = computedSql(table);
+    const differs = [`"${table}"."lastActivityAt" IS NOT NULL`, `"${table}"."nextFollowUpAt" IS NOT NULL`];
+    if (table === 'deals') differs.push(`coalesce("deals"."stageEnteredAt", '') <> "deals"."createdAt"`, `${exprs.stageEnteredAt} <> "deals"."createdAt"`);
+    const where = `"${table}"."deleted" = 0 AND (${differs.join(' OR ')})`;
+    const base = Number((await sql<{ value: number }>`SELECT "value" FROM "changeSequence" WHERE "id" = 1`.execute(db)).rows[0]?.value ?? 0);
+    const count = Number((await sql<{ n: number }>`SELECT count(*) AS "n" FROM ${sql.table(table)} WHERE ${sql.raw(where)}`.execute(db)).rows[0]?.n ?? 0);
+    if (count === 0) continue;
+    // in the records' own order, each its own value after the sequence's
+    const set = table === 'deals' ? `, "stageEnteredAt" = ${exprs.stageEnteredAt}` : '';
+    await sql
+      .raw(
+        `UPDATE "${table}" SET "version" = ${base} + "numbered"."n"${set}
+         FROM (SELECT "${table}"."id" AS "id", row_number() OVER (ORDER BY "${table}"."version", "${table}"."id") AS "n" FROM "${table}" WHERE ${where}) AS "numbered"
+         WHERE "${table}"."id" = "numbered"."id"`,
+      )
+      .execute(db);
+    await sql`UPDATE "changeSequence" SET "value" = ${base + count} WHERE "id" = 1`.execute(db);
+  }
 }

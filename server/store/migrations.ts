@@ -5,7 +5,7 @@
  * test compares the names).
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import { computedMigration } from './computed.js';
+import { computedMigration, sendComputedToClients } from './computed.js';
 import { ensureCustomIndex } from './customIndexes.js';
 import type { Db } from './database.js';
 
@@ -289,4 +289,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010_computed': computed,
   '0011_views': run(views),
   '0012_mcp_sessions': run(mcpSessions),
+  // the values 0010 filled in reach clients that held the records (server/store/computed.ts)
+  '0013_computed_versions': { up: sendComputedToClients },
 };

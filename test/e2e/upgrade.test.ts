@@ -8,8 +8,10 @@
  * signed in, its RxDB collections at this build's schema versions (migrated when a version was
  * bumped) holding the old documents and the unsent edits; the edits reach the server once the
  * client is online (no conflict, no refusal); nothing is downloaded again (no pull below the
- * checkpoint the old client had reached, only the edited records come back) and nothing else is
- * pushed; and the client ends with exactly the server's documents (ids, versions, tombstones).
+ * checkpoint the old client had reached; only the records the server changed since come back: the
+ * edited ones, the records whose computed values (lastActivityAt, …) the server's migrations filled
+ * in, and those the edits recomputed) and nothing else is pushed; and the client ends with exactly
+ * the server's documents (ids, versions, tombstones, computed values).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -28,6 +30,20 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, WEB_DIR, assertWebBuilt, eventually, wait
 const FIXTURES = path.resolve('test/fixtures/upgrade');
 /** A collection the release did not have: empty on the server and in the old client. */
 const NEW_COLLECTION = { stored: 0, live: 0, sequence: 0 };
+/** The computed fields of a collection (SPEC §2), which releases before them did not send. */
+const COMPUTED: Partial<Record<CollectionName, string[]>> = {
+  organizations: ['lastActivityAt', 'nextFollowUpAt'],
+  people: ['lastActivityAt', 'nextFollowUpAt'],
+  deals: ['lastActivityAt', 'nextFollowUpAt', 'stageEnteredAt'],
+};
+/**
+ * Whether a live server document has computed values an old client, once migrated, lacks: its
+ * migration step leaves them null, but a deal's stageEnteredAt its createdAt (a deal never moved).
+ */
+function computedToSend(collection: CollectionName, doc: Record<string, any>): boolean {
+  if (doc._deleted || !COMPUTED[collection]) return false;
+  return doc.lastActivityAt != null || doc.nextFollowUpAt != null || (collection === 'deals' && doc.stageEnteredAt !== doc.createdAt);
+}
 
 interface Counts {
   stored: number;
@@ -77,6 +93,8 @@ for (const release of releases) {
     const pulls: { collection: CollectionName; checkpoint: number; ids: string[] }[] = [];
     const pushes: { collection: CollectionName; ids: string[] }[] = [];
     const digests = new Set<string>();
+    /** Per collection, the ids of the records the migrations gave a new version (computed values to send). */
+    const sentByMigration: Partial<Record<CollectionName, string[]>> = {};
 
     const api = (method: string, urlPath: string, body?: unknown) => apiCall(server.url, manifest.key, method, urlPath, body);
     async function get(urlPath: string): Promise<any> {
@@ -118,9 +136,19 @@ for (const release of releases) {
 
       for (const c of COLLECTION_NAMES) {
         const docs = await serverDocuments(c);
-        const counts = { stored: docs.length, live: docs.filter((d) => !d._deleted).length, sequence: Math.max(0, ...docs.map((d) => Number(d.version))) };
-        assert.deepEqual(counts, manifest.server.counts[c] ?? NEW_COLLECTION, `server ${c}`);
+        const old = manifest.server.counts[c] ?? NEW_COLLECTION;
+        assert.deepEqual({ stored: docs.length, live: docs.filter((d) => !d._deleted).length }, { stored: old.stored, live: old.live }, `server ${c}`);
+        // versions stay, but those of the records whose computed values an old client lacks: a new
+        // version each, above the sequence the release had reached, so its next pull brings them
+        const renewed = docs.filter((d) => Number(d.version) > old.sequence);
+        const toSend = docs.filter((d) => computedToSend(c, d));
+        assert.deepEqual(renewed.map((d) => d.id).sort(), toSend.map((d) => d.id).sort(), `server ${c}: new versions for exactly the records with computed values to send`);
+        sentByMigration[c] = toSend.map((d) => d.id);
       }
+      const sent = Object.values(sentByMigration).flat();
+      const held = ['organizations', 'people', 'deals'].reduce((n, c) => n + (manifest.server.counts[c as CollectionName]?.live ?? 0), 0);
+      assert.ok(sent.length > 0, 'the old records have activities: some computed values to send');
+      assert.ok(sent.length < held, `not every record is sent again (${sent.length} of ${held})`);
       assert.equal((await get('/crm')).workspace.id, manifest.workspaceId);
       for (const id of manifest.seeded.deals) await get(`/crm/deals/${id}`);
       assert.ok((await get(`/crm/organizations/${manifest.seeded.archivedOrganization}`)).archivedAt, 'the archived organization stays archived');
@@ -199,22 +227,35 @@ for (const release of releases) {
       assert.equal(await page.getByTestId('rejected-count').count(), 0);
     });
 
-    test('nothing is downloaded again and nothing but the edits is pushed; the client holds exactly the server’s documents', async () => {
+    test('nothing is downloaded again (only what changed on the server since: the computed values and what the edits recomputed) and nothing but the edits is pushed; the client holds exactly the server’s documents', async () => {
       // the self-check runs 2 s after catching up: let it compare every collection (it would heal
       // a lost record by pulling it, which the pull log below would show)
       await eventually(async () => COLLECTION_NAMES.every((c) => digests.has(c)), { timeout: 30_000, message: 'the self-check on every collection' });
       await waitForSynced(page);
 
+      // id, version, tombstone and, for live records, the computed values
+      const key = (c: CollectionName, id: string, version: unknown, deleted: boolean, doc: Record<string, unknown>) =>
+        `${id}:${version}:${deleted ? 1 : 0}${deleted ? '' : (COMPUTED[c] ?? []).map((f) => `:${doc[f] ?? ''}`).join('')}`;
+      const changedSince: Record<string, Set<string>> = {};
       for (const c of COLLECTION_NAMES) {
-        const server = (await serverDocuments(c)).map((d) => `${d.id}:${d.version}:${d._deleted ? 1 : 0}`).sort();
+        const serverDocs = await serverDocuments(c);
+        changedSince[c] = new Set(serverDocs.filter((d) => Number(d.version) > (manifest.server.counts[c] ?? NEW_COLLECTION).sequence).map((d) => d.id));
+        const server = serverDocs.map((d) => key(c, d.id, d.version, !!d._deleted, d)).sort();
         const local = await eventually(
           async () => {
-            const docs = ((await page.evaluate(readLocal, [c])).docs[c] ?? []).map((d) => `${d.id}:${d.fields.version}:${d.deleted ? 1 : 0}`).sort();
+            const docs = ((await page.evaluate(readLocal, [c])).docs[c] ?? []).map((d) => key(c, d.id, d.fields.version, d.deleted, d.fields)).sort();
             return docs.join() === server.join() && docs;
           },
           { message: `the client's ${c} equal to the server's` },
         );
         assert.equal(local.length, server.length);
+      }
+      for (const c of ['organizations', 'people', 'deals'] as const) {
+        for (const id of sentByMigration[c] ?? [])
+          assert.ok(
+            pulls.some((p) => p.collection === c && p.ids.includes(id)),
+            `${c} ${id}: its computed values were pulled`,
+          );
       }
 
       const loaded = Object.values(manifest.client.counts).reduce((n, c) => n + c.stored, 0);
@@ -225,9 +266,12 @@ for (const release of releases) {
           pull.checkpoint >= (manifest.server.counts[pull.collection] ?? NEW_COLLECTION).sequence,
           `${pull.collection} pulled from ${pull.checkpoint}, below the ${(manifest.server.counts[pull.collection] ?? NEW_COLLECTION).sequence} the old client had reached`,
         );
+        // what comes back: the edited records, those whose computed values the migrations sent and
+        // those the edits recomputed (the offline note counts for its deal's organization and people)
+        const foreign = pull.ids.filter((id) => !editedIds.has(id) && !changedSince[pull.collection].has(id));
+        assert.deepEqual(foreign, [], `${pull.collection}: only records changed on the server since the old client's checkpoint come back`);
       }
-      const foreign = pulledIds.filter((id) => !editedIds.has(id));
-      assert.deepEqual(foreign, [], `only the edited records come back (pulled ${pulledIds.length} documents of the ${loaded} held)`);
+      assert.ok(new Set(pulledIds).size < loaded / 2, `no re-download (pulled ${new Set(pulledIds).size} documents of the ${loaded} held)`);
 
       const pushedIds = pushes.flatMap((p) => p.ids);
       assert.deepEqual([...new Set(pushedIds)].sort(), [...editedIds].sort(), 'exactly the unsent edits were pushed');

@@ -10,7 +10,7 @@
  * A statement these rules cannot carry over gets an explicit twin here instead.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import { computedMigration } from '../computed.js';
+import { computedMigration, sendComputedToClients } from '../computed.js';
 import { accountsAuth, automations, customSchema, imports, initial, mcpSessions, mergeBulk, oauth, views, webhooks } from '../migrations.js';
 
 /** One SQLite statement in PostgreSQL's dialect (plus the statements it needs after it). */
@@ -52,4 +52,5 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
   '0010_computed': run(computedMigration()),
   '0011_views': run(views),
   '0012_mcp_sessions': run(mcpSessions),
+  '0013_computed_versions': { up: sendComputedToClients },
 };
