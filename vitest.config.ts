@@ -20,9 +20,19 @@ const shared = {
 };
 
 /** The integration suites that also run against PostgreSQL (SPEC §7); grow this list. */
-const PG_SUITES = ['rest-pipeline', 'rest-references', 'rest-records', 'store-concurrency', 'mcp-http', 'sync-protocol', 'saved-views', 'custom-fields', 'merge-bulk', 'mcp-sessions-shared', 'computed-migration'].map(
-  (name) => `test/integration/${name}.test.ts`,
-);
+const PG_SUITES = [
+  'rest-pipeline',
+  'rest-references',
+  'rest-records',
+  'store-concurrency',
+  'mcp-http',
+  'sync-protocol',
+  'saved-views',
+  'custom-fields',
+  'merge-bulk',
+  'mcp-sessions-shared',
+  'computed-migration',
+].map((name) => `test/integration/${name}.test.ts`);
 /** Suites that need PostgreSQL (several server processes on one database): integration-pg only. */
 const PG_ONLY_SUITES = ['multi-process'].map((name) => `test/integration/${name}.test.ts`);
 
