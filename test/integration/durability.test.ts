@@ -7,7 +7,6 @@
  * `npm run build:server` before running this file alone (`npm test` builds first).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -15,13 +14,12 @@ import { afterAll, describe, test } from 'vitest';
 import { openStore } from '../../server/store/store.js';
 import { COLLECTION_NAMES } from '../../shared/collections.js';
 import { apiCall, startTestServer, tempDataDir } from '../helpers/server.js';
+import { killSpawned, spawnServer } from '../helpers/spawn.js';
 
-const MAIN = path.resolve('dist/server/main.js');
 const dirs: string[] = [];
-const children: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killSpawned();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -29,43 +27,6 @@ function dataDir(): string {
   const dir = tempDataDir('kith-durability-');
   dirs.push(dir);
   return dir;
-}
-
-interface Spawned {
-  child: ChildProcess;
-  url: string;
-  key: string | null;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts `node dist/server/main.js` on an ephemeral port and waits for "Kith listening on …". */
-async function spawnServer(dir: string): Promise<Spawned> {
-  assert.ok(fs.existsSync(MAIN), `${MAIN} is missing: run npm run build:server first`);
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, KITH_DATA_DIR: dir, KITH_PORT: '0', KITH_HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (out += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
-    const check = () => {
-      const match = /Kith listening on (http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        resolve(match[1]);
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`server exited before listening:\n${out}`)));
-  });
-  const key = /\b(kith_[0-9A-Za-z]{32})\b/.exec(out)?.[1] ?? null;
-  return { child, url, key, output: () => out, exited };
 }
 
 /** Opens the data dir the way the next start would and runs consistency checks. */

@@ -3,6 +3,8 @@
  * against a real server, a network switch that cuts a client off like a lost connection, and
  * full dumps of a client and of the server for comparison.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { COLLECTION_NAMES } from '../../shared/collections.js';
 import { openKithStore, type KithStore, type SyncStatus } from '../../renderer/data/index.js';
@@ -179,4 +181,34 @@ export function diffSummary(a: Dump, b: Dump): string {
     if (example) parts.push(example.slice(0, 1400));
   }
   return parts.join('; ') || 'none';
+}
+
+/** A sync client in a process of its own (./sync-worker.ts), driven over IPC. */
+export interface SyncWorker {
+  child: ChildProcess;
+  /** The next message from the worker, which must be of this type. */
+  next(type: string): Promise<any>;
+}
+
+export function startSyncWorker(): SyncWorker {
+  const child = fork(path.resolve('test/integration/sync-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const queue: any[] = [];
+  const waiters: ((m: any) => void)[] = [];
+  child.on('message', (m: any) => {
+    if (m.type === 'error') console.error(`[worker] ${m.message}`);
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  return {
+    child,
+    next(type) {
+      return new Promise((resolve, reject) => {
+        const take = (m: any) => (m.type === type ? resolve(m) : reject(new Error(`worker sent ${m.type} (expected ${type}): ${m.message ?? ''}`)));
+        const m = queue.shift();
+        if (m) take(m);
+        else waiters.push(take);
+      });
+    },
+  };
 }

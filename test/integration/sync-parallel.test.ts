@@ -3,52 +3,21 @@
  * memory storage) end with every client and the server holding the same state.
  */
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { test } from 'vitest';
 import { startTestServer } from '../helpers/server.js';
-import { diffSummary, dumpServer, type Dump } from './sync-helpers.js';
+import { diffSummary, dumpServer, startSyncWorker, type Dump, type SyncWorker } from './sync-helpers.js';
 
-const WORKER = path.resolve('test/integration/sync-worker.ts');
 const CLIENTS = 4;
 const WRITES_PER_CLIENT = Number(process.env.KITH_SYNC_WRITES ?? 2500);
 
-interface Worker {
-  child: ChildProcess;
-  next(type: string): Promise<any>;
-}
-
-function startWorker(): Worker {
-  const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const queue: any[] = [];
-  const waiters: ((m: any) => void)[] = [];
-  child.on('message', (m: any) => {
-    if (m.type === 'error') console.error(`[worker] ${m.message}`);
-    const w = waiters.shift();
-    if (w) w(m);
-    else queue.push(m);
-  });
-  return {
-    child,
-    next(type) {
-      return new Promise((resolve, reject) => {
-        const take = (m: any) => (m.type === type ? resolve(m) : reject(new Error(`worker sent ${m.type} (expected ${type}): ${m.message ?? ''}`)));
-        const m = queue.shift();
-        if (m) take(m);
-        else waiters.push(take);
-      });
-    },
-  };
-}
-
 test('10,000 writes by 4 parallel clients end with every client and the server holding the same state', async () => {
   const server = await startTestServer();
-  const workers: Worker[] = [];
+  const workers: SyncWorker[] = [];
   try {
     const sharedDeals: string[] = [];
     for (let i = 0; i < 4; i++) sharedDeals.push((await server.api('POST', '/crm/deals', { title: `Shared deal ${i}`, notes: 'start' })).body.id);
 
-    for (let i = 0; i < CLIENTS; i++) workers.push(startWorker());
+    for (let i = 0; i < CLIENTS; i++) workers.push(startSyncWorker());
     await Promise.all(workers.map((w) => w.next('ready')));
     workers.forEach((w, index) => w.child.send({ type: 'start', url: server.url, key: server.key, name: `parallel-${index}`, writes: WRITES_PER_CLIENT, index, sharedDeals }));
     const started = Date.now();
