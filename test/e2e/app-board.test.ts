@@ -209,7 +209,7 @@ describe('settings', () => {
   });
 
   test('a change the server refuses is reverted and listed with its reason', async () => {
-    const bob = await newPage(browser);
+    const bob = await newPage(browser, { serviceWorkers: 'block' });
     try {
       await signIn(bob.page, server.url, ids.bobKey);
       // Bob is demoted to viewer while his app still thinks he may edit

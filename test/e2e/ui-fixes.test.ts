@@ -40,9 +40,14 @@ async function optionTexts(p: Page, testId: string): Promise<string[]> {
 
 /** Each test starts on the board with no dialog open, whatever the one before left behind. */
 async function reset(to = '/'): Promise<void> {
-  for (let i = 0; i < 3 && (await page.locator('.mantine-Modal-content, .mantine-Spotlight-content').count()) > 0; i++) {
+  const dialogs = page.locator('.mantine-Modal-content, .mantine-Spotlight-content');
+  for (let i = 0; i < 3 && (await dialogs.count()) > 0; i++) {
     await page.keyboard.press('Escape');
-    await page.waitForTimeout(250);
+    // until it has closed (its transition ended), not a fixed time that a loaded machine can outlast
+    await dialogs
+      .first()
+      .waitFor({ state: 'detached', timeout: 5000 })
+      .catch(() => undefined);
   }
   await navigate(page, to);
   if (to === '/' && (await page.getByTestId('board-search').count()) > 0) await page.getByTestId('board-search').fill('');
