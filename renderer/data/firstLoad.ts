@@ -27,6 +27,7 @@ import { getChangedDocumentsSince, type RxCollection, type RxDatabase, type RxSt
 import type { CollectionName } from '../../shared/collections.js';
 import type { SyncCheckpoint, SyncDocument } from '../../shared/sync.js';
 import { replicatedMarks } from './marks.js';
+import { invalidateRowCache } from './rowCache.js';
 
 interface Page {
   documents: SyncDocument[];
@@ -111,6 +112,8 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
           .filter((e) => e.documentInDb && marks.isUnmodifiedCopy(e.documentInDb) && Number((e.documentInDb as any).version) < Number((e.writeRow.document as any).version))
           .map((e) => ({ previous: e.documentInDb, document: marks.document(e.writeRow.document as SyncDocument, e.documentInDb) }));
         if (replace.length > 0) await instance.bulkWrite(replace as any, 'replication-first-load');
+        // first-loaded documents carry the minimum last-write time: a stored table copy cannot catch up on them
+        await invalidateRowCache(collection).catch(() => undefined);
         written = rows.length - result.error.length + replace.length;
       }
       if (page.checkpoint) sequence = page.checkpoint.sequence;

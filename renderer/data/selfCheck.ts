@@ -20,6 +20,7 @@ import type { CollectionName } from '../../shared/collections.js';
 import { DigestBuilder, rowHash, sameDigest, type Digest, type DigestResponse } from '../../shared/digest.js';
 import { PULL_MAX_LIMIT, type PullResponse, type SyncDocument } from '../../shared/sync.js';
 import { replicatedMarks } from './marks.js';
+import { invalidateRowCache } from './rowCache.js';
 import { isStoredDeleted, storedDocuments } from './storedDocuments.js';
 
 /** Ranges of at most this many records (on either side) are not split further. */
@@ -199,6 +200,8 @@ async function repull(input: SelfCheckInput, from: number, removeOrphans: boolea
     }
     if (rows.length > 0) {
       const result = await instance.bulkWrite(rows as any, context);
+      // healed documents carry the minimum last-write time: a stored table copy cannot catch up on them
+      await invalidateRowCache(collection).catch(() => undefined);
       written += rows.length - result.error.length; // a conflict: written locally meanwhile, the push merges it
     }
     sequence = page.checkpoint?.sequence ?? sequence;
@@ -211,6 +214,7 @@ async function repull(input: SelfCheckInput, from: number, removeOrphans: boolea
       if (ids.length === 0) continue;
       const orphans = (await instance.findDocumentsById(ids, false)) as any[];
       const result = await instance.bulkWrite(orphans.map((d) => ({ previous: d, document: marks.document({ ...d, _deleted: true } as SyncDocument, d) })) as any, context);
+      await invalidateRowCache(collection).catch(() => undefined); // tombstones with the minimum last-write time
       removed += orphans.length - result.error.length;
     }
   }
