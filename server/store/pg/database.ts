@@ -55,14 +55,29 @@ function poolConfig(url: string, max: number): pg.PoolConfig {
   };
 }
 
-/** Errors of every query in PostgreSQL terms → the store's errors. */
-function translating(connection: DatabaseConnection): DatabaseConnection {
+const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
+
+/** Whether a query may change rows (a raw statement counts unless it is a plain SELECT). */
+function mayWrite(query: CompiledQuery): boolean {
+  const kind = query.query.kind;
+  if (WRITE_NODES.has(kind)) return true;
+  return kind === 'RawNode' && !/^\s*select\b/i.test(query.sql);
+}
+
+/**
+ * Errors of every query in PostgreSQL terms → the store's errors; `wrote` after each statement
+ * that may have changed rows, so the change stamp also moves on writes made outside a transaction
+ * (account and workspace updates through `store.db`), not only on commits.
+ */
+function translating(connection: DatabaseConnection, wrote: () => void): DatabaseConnection {
   const marked = connection as DatabaseConnection & { kithTranslating?: true };
   if (marked.kithTranslating) return connection;
   const execute = connection.executeQuery.bind(connection);
   connection.executeQuery = async (query) => {
     try {
-      return await execute(query);
+      const result = await execute(query);
+      if (mayWrite(query)) wrote();
+      return result;
     } catch (error) {
       throw translatePgError(error);
     }
@@ -81,7 +96,7 @@ class SerializedDriver extends PostgresDriver {
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
-    return translating(await super.acquireConnection());
+    return translating(await super.acquireConnection(), this.committed);
   }
 
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
