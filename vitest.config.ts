@@ -32,6 +32,22 @@ const PG_SUITES = [
   'merge-bulk',
   'mcp-sessions-shared',
   'computed-migration',
+  'cli',
+  'mcp-stdio',
+  'mcp-protocol',
+  'mcp-objects',
+  'sync',
+  'sync-access',
+  'sync-first-load',
+  'sync-dropped-resync',
+  'rest-access',
+  'rest-gate',
+  'api-keys',
+  'computed-fields',
+  'webhooks',
+  'automations',
+  'import-export',
+  'auth-sessions',
 ].map((name) => `test/integration/${name}.test.ts`);
 /** Suites that need PostgreSQL (several server processes on one database): integration-pg only. */
 const PG_ONLY_SUITES = ['multi-process'].map((name) => `test/integration/${name}.test.ts`);

@@ -36,6 +36,11 @@ export interface OpenedDatabase {
   listen?(handlers: PgListenHandlers): Promise<void>;
   /** PostgreSQL: tells every process about an account change. */
   publishAccess?(notice: AccessNotice): Promise<void>;
+  /**
+   * PostgreSQL: runs `fn` while holding the database's setup lock (a session advisory lock), so
+   * processes starting at once on an empty database migrate and bootstrap one after the other.
+   */
+  exclusive?<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

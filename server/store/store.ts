@@ -32,6 +32,8 @@ export interface AccessNotice {
 export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice]; access: [AccessNotice] }> {
   private lastSeen = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Announcements to other processes still being sent (closing waits for them: a CLI exits right after). */
+  private readonly publishing = new Set<Promise<void>>();
 
   /** @param opened PostgreSQL: where other processes' commits and account changes are heard (LISTEN) and announced. */
   constructor(private readonly opened?: Pick<OpenedDatabase, 'listen' | 'publishAccess'>) {
@@ -48,7 +50,15 @@ export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice]; access: [
   /** Called after a committed change of keys, memberships, roles or workspace settings. */
   notifyAccess(notice: AccessNotice): void {
     this.emit('access', notice);
-    this.opened?.publishAccess?.(notice).catch((error) => console.error('kith: could not announce an account change to other processes:', error));
+    const sent = this.opened?.publishAccess?.(notice).catch((error) => console.error('kith: could not announce an account change to other processes:', error));
+    if (!sent) return;
+    this.publishing.add(sent);
+    void sent.finally(() => this.publishing.delete(sent));
+  }
+
+  /** Waits for the account changes being announced to other processes. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.publishing]);
   }
 
   private heard(sequence: number): void {
@@ -102,6 +112,8 @@ export class ChangeFeed extends EventEmitter<{ change: [ChangeNotice]; access: [
 export interface Store extends OpenedDatabase {
   dataDir: string;
   feed: ChangeFeed;
+  /** Runs `fn` as the only process doing first-start work on this database (PostgreSQL: an advisory lock; SQLite: as is). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * Runs `fn` in one write transaction (SQLite: IMMEDIATE; PostgreSQL: the change-sequence row
    * locked first). Collections passed to `touch` are announced on the
@@ -130,8 +142,10 @@ export async function openStore(dataDir: string, options: StoreOptions = {}): Pr
     ...opened,
     dataDir,
     feed,
+    exclusive: (fn) => (opened.exclusive ? opened.exclusive(fn) : fn()),
     async close() {
       feed.stop();
+      await feed.flush();
       await opened.close();
     },
     async write(workspaceId, fn) {

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/server.js';
-import { dropTestDatabase, onPostgres, testDatabaseUrl } from './postgres.js';
+import { openStore, type Store, type StoreOptions } from '../../server/store/store.js';
+import { dropTestDatabase, onPostgres, storeEnv, testDatabaseUrl } from './postgres.js';
 
 export interface TestServer extends RunningServer {
   /** The owner key created on first start. */
@@ -29,6 +30,16 @@ export interface ApiResponse {
 
 export function tempDataDir(prefix = 'kith-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Another process's view of a test data dir's store (its SQLite file, or its PostgreSQL database). */
+export async function openTestStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
+  return openStore(dataDir, { ...options, databaseUrl: onPostgres ? await testDatabaseUrl(dataDir) : undefined });
+}
+
+/** Options for `execFile`/`spawn` of the built CLI or kith-mcp on a test data dir: this process's env plus its store. */
+export async function childOptions(dataDir: string): Promise<{ env: NodeJS.ProcessEnv }> {
+  return { env: { ...process.env, ...(await storeEnv(dataDir)) } };
 }
 
 export async function apiCall(baseUrl: string, key: string | null, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {

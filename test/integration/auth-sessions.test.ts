@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { sql } from 'kysely';
+import { childOptions, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const PASSWORD = 'correct horse battery';
@@ -87,7 +88,7 @@ describe('signing in', () => {
     assert.equal(pull.status, 200, JSON.stringify(pull.body));
     // the session token is stored hashed: the database holds no raw token
     const token = cookie.split('=')[1];
-    const rows = server.services.store.raw.prepare('select * from sessions').all() as Record<string, unknown>[];
+    const { rows } = await sql<Record<string, unknown>>`select * from "sessions"`.execute(server.services.store.db);
     assert.ok(rows.length > 0 && rows.every((r) => !JSON.stringify(r).includes(token)));
   });
 
@@ -230,10 +231,13 @@ describe('CSRF', () => {
 describe('kith user password', () => {
   test('the CLI sets a password that then signs in', async () => {
     const { execFile } = await import('node:child_process');
+    const options = await childOptions(server.dataDir);
     const user = await server.services.accounts.createUser({ email: 'gina@example.com', name: 'Gina' });
     await server.services.accounts.setMembership((await server.services.accounts.findWorkspace('default'))!.id, user.id, 'VIEWER');
     const code = await new Promise<number>((resolve) => {
-      const child = execFile(process.execPath, ['dist/server/cli.js', '--data-dir', server.dataDir, 'user', 'password', 'gina@example.com'], (error) => resolve(error ? Number(error.code ?? 1) : 0));
+      const child = execFile(process.execPath, ['dist/server/cli.js', '--data-dir', server.dataDir, 'user', 'password', 'gina@example.com'], options, (error) =>
+        resolve(error ? Number(error.code ?? 1) : 0),
+      );
       child.stdin!.end('a long enough password\n');
     });
     assert.equal(code, 0);
@@ -242,7 +246,7 @@ describe('kith user password', () => {
     assert.equal(me.body.workspaces[0].role, 'VIEWER');
     // too short: refused, naming the password
     const short = await new Promise<string>((resolve) => {
-      const child = execFile(process.execPath, ['dist/server/cli.js', '--data-dir', server.dataDir, 'user', 'password', 'gina@example.com'], (_error, _out, stderr) => resolve(stderr));
+      const child = execFile(process.execPath, ['dist/server/cli.js', '--data-dir', server.dataDir, 'user', 'password', 'gina@example.com'], options, (_error, _out, stderr) => resolve(stderr));
       child.stdin!.end('short\n');
     });
     assert.match(short, /password: must be at least 10 characters/);

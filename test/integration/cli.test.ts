@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { promisify } from 'node:util';
-import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
+import { childOptions, startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
 
 const exec = promisify(execFile);
 
+/** The CLI on a data dir (and, on PostgreSQL runs, that dir's database). */
 async function kith(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['dist/server/cli.js', '--data-dir', dataDir, ...args]);
+    const { stdout, stderr } = await exec(process.execPath, ['dist/server/cli.js', '--data-dir', dataDir, ...args], dataDir.startsWith('/nonexistent') ? {} : await childOptions(dataDir));
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

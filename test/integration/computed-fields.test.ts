@@ -11,12 +11,11 @@
  * (REST and MCP) and synced.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { newId } from '../../shared/ids.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { openTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 import { connectMcp, toolFailure, toolOk } from '../helpers/mcp.js';
 import { openClient, waitFor, waitSynced, type TestClient } from './sync-helpers.js';
 
@@ -195,26 +194,36 @@ describe('computed fields', () => {
 
   test('in one transaction: another connection never sees an activity without its effect on the person', async () => {
     const person = await ok('POST', '/crm/people', { name: 'Watched Wendy' });
-    const db = new Database(path.join(server.dataDir, 'kith.sqlite'), { readonly: true, fileMustExist: true });
-    const activities = db.prepare(`select count(*) as n, max("occurredAt") as last from "activities" where "personId" = ? and "deleted" = 0 and "archivedAt" is null`);
-    const stored = db.prepare(`select "lastActivityAt" as last from "people" where "id" = ?`);
-    const snapshot = db.transaction(() => ({ activities: activities.get(person.id) as { n: number; last: string | null }, person: stored.get(person.id) as { last: string | null } }));
+    // another connection (another process's store on the same file or database); one statement reads one snapshot
+    const other = await openTestStore(server.dataDir, { create: false });
+    const snapshot = async () =>
+      (
+        await sql<{ n: number; last: string | null; person: string | null }>`
+          select (select count(*) from "activities" where "personId" = ${person.id} and "deleted" = 0 and "archivedAt" is null) as "n",
+                 (select max("occurredAt") from "activities" where "personId" = ${person.id} and "deleted" = 0 and "archivedAt" is null) as "last",
+                 (select "lastActivityAt" from "people" where "id" = ${person.id}) as "person"`.execute(other.db)
+      ).rows[0];
     const seen: string[] = [];
     let checks = 0;
-    const poll = setInterval(() => {
-      const s = snapshot.deferred();
-      checks++;
-      if (s.activities.last !== s.person.last) seen.push(`${s.activities.n} activities up to ${s.activities.last}, person says ${s.person.last}`);
-    }, 0);
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const s = await snapshot();
+        checks++;
+        if (s.last !== s.person) seen.push(`${s.n} activities up to ${s.last}, person says ${s.person}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
     try {
       for (let i = 0; i < 20; i++) await ok('POST', '/crm/activities', { type: 'note', personId: person.id, occurredAt: new Date(Date.UTC(2026, 10, 1, 8, i)).toISOString() });
     } finally {
-      clearInterval(poll);
+      polling = false;
+      await poll;
     }
-    const final = snapshot.deferred();
-    db.close();
-    assert.equal(final.activities.n, 20);
-    assert.equal(final.person.last, '2026-11-01T08:19:00.000Z');
+    const final = await snapshot();
+    await other.close();
+    assert.equal(final.n, 20);
+    assert.equal(final.person, '2026-11-01T08:19:00.000Z');
     assert.ok(checks > 0);
     assert.deepEqual(seen, [], 'no snapshot where the activity is there and the value is not');
   });

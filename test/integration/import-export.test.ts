@@ -14,10 +14,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { openStore } from '../../server/store/store.js';
+import { sql } from 'kysely';
 import { collectionDigest } from '../../server/store/digest.js';
 import { COLLECTION_NAMES } from '../../shared/collections.js';
-import { apiCall, startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
+import { apiCall, childOptions, openTestStore, startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
 
 const exec = promisify(execFile);
 
@@ -332,19 +332,19 @@ describe('export, backup and restore', () => {
 
     // the CLI: kith backup <workspace> → kith restore <file> --workspace <slug> into a new data dir
     const file = path.join(server.dataDir, 'backup.json');
-    await exec(process.execPath, ['dist/server/cli.js', '--data-dir', server.dataDir, 'backup', 'default', '--out', file]);
+    await exec(process.execPath, ['dist/server/cli.js', '--data-dir', server.dataDir, 'backup', 'default', '--out', file], await childOptions(server.dataDir));
     const dir = tempDataDir('kith-restore-');
     try {
-      const { stdout } = await exec(process.execPath, ['dist/server/cli.js', '--data-dir', dir, 'restore', file, '--workspace', 'from-cli', '--json']);
+      const { stdout } = await exec(process.execPath, ['dist/server/cli.js', '--data-dir', dir, 'restore', file, '--workspace', 'from-cli', '--json'], await childOptions(dir));
       const cliRestored = JSON.parse(stdout);
       assert.equal(cliRestored.workspace.slug, 'from-cli');
-      const { stdout: dumped } = await exec(process.execPath, ['dist/server/cli.js', '--data-dir', dir, 'backup', 'from-cli'], { maxBuffer: 64 * 1024 * 1024 });
+      const { stdout: dumped } = await exec(process.execPath, ['dist/server/cli.js', '--data-dir', dir, 'backup', 'from-cli'], { ...(await childOptions(dir)), maxBuffer: 64 * 1024 * 1024 });
       const fromCli = JSON.parse(dumped);
       assert.deepEqual(normalize(fromCli), normalize(JSON.parse(fs.readFileSync(file, 'utf8'))));
-      const store = await openStore(dir, { create: false });
+      const store = await openTestStore(dir, { create: false });
       try {
-        const sequence = (store.raw.prepare('select value from changeSequence').get() as { value: number }).value;
-        const maxVersion = (store.raw.prepare('select max(version) as v from deals').get() as { v: number }).v;
+        const sequence = (await sql<{ value: number }>`select "value" from "changeSequence"`.execute(store.db)).rows[0].value;
+        const maxVersion = (await sql<{ v: number }>`select max("version") as "v" from "deals"`.execute(store.db)).rows[0].v;
         assert.ok(sequence >= maxVersion, 'the change sequence is ahead of every restored version');
       } finally {
         await store.close();

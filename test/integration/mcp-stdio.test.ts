@@ -14,6 +14,7 @@ import { beforeAll, describe, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { catalogue } from '../../server/mcp/catalogue.js';
+import { storeEnv } from '../helpers/postgres.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
 
 /** Every tool of this build's catalogue (an owner's stdio process lists them all). */
@@ -112,7 +113,7 @@ describe('kith-mcp over stdio', () => {
     const dataDir = first.dataDir;
     await first.stop({ keepData: true });
 
-    const { client, stderr } = await stdioClient({ KITH_DATA_DIR: dataDir });
+    const { client, stderr } = await stdioClient({ KITH_DATA_DIR: dataDir, ...(await storeEnv(dataDir)) });
     let made;
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
@@ -141,7 +142,7 @@ describe('kith-mcp over stdio', () => {
 
   test('direct mode while a server runs on the same data directory: writes reach live /sync/stream clients', async () => {
     const server = await startTestServer();
-    const { client } = await stdioClient({ KITH_DATA_DIR: server.dataDir });
+    const { client } = await stdioClient({ KITH_DATA_DIR: server.dataDir, ...(await storeEnv(server.dataDir)) });
     let stream: http.ClientRequest | null = null;
     try {
       // its own connection (no keep-alive pool), so ending it leaves nothing open on the server

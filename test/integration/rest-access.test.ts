@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Role } from '../../shared/schemas.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { openTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let defaultWs: { id: string; slug: string };
@@ -67,9 +67,8 @@ describe('authentication', () => {
     const { key, info } = await member('MEMBER');
     // several requests first, so that anything the server remembers about the key is warm
     for (let i = 0; i < 3; i++) assert.equal((await server.api('GET', '/crm', undefined, { key })).status, 200);
-    const { openStore } = await import('../../server/store/store.js');
     const { createServices } = await import('../../server/domain/services.js');
-    const other = await openStore(server.dataDir, { create: false });
+    const other = await openTestStore(server.dataDir, { create: false });
     try {
       await createServices(other).accounts.revokeApiKey(info.prefix);
     } finally {

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { newId } from '../../shared/ids.js';
 import type { Role } from '../../shared/schemas.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { sql } from 'kysely';
+import { openTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let workspaceId: string;
@@ -149,12 +150,11 @@ describe('the stream stops when access ends', () => {
 
   test('a key revoked by another process on the same database file (no notice in this process)', async () => {
     const { key, info } = await member('MEMBER');
-    const { openStore } = await import('../../server/store/store.js');
     const { createServices } = await import('../../server/domain/services.js');
     await assertCutOff(
       key,
       async () => {
-        const other = await openStore(server.dataDir, { create: false });
+        const other = await openTestStore(server.dataDir, { create: false });
         try {
           await createServices(other).accounts.revokeApiKey(info.prefix);
         } finally {
@@ -218,17 +218,14 @@ const orgDoc = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** The workspace's `rejected` audit rows written with `keyId`, straight from SQLite. */
-function rejectedRows(keyId: string): { count: number; bytes: number; largest: number } {
-  const row = server.services.store.raw
-    .prepare(
-      `select count(*) as count,
-              coalesce(sum(length(coalesce(detail, '')) + length(coalesce(before, '')) + length(coalesce(after, '')) + length(entityId)), 0) as bytes,
-              coalesce(max(length(coalesce(detail, ''))), 0) as largest
-         from auditEntries where action = 'rejected' and actorKeyId = ?`,
-    )
-    .get(keyId) as { count: number; bytes: number; largest: number };
-  return row;
+/** The workspace's `rejected` audit rows written with `keyId`, straight from the database. */
+async function rejectedRows(keyId: string): Promise<{ count: number; bytes: number; largest: number }> {
+  const { rows } = await sql<{ count: number; bytes: number; largest: number }>`
+    select count(*) as "count",
+           coalesce(sum(length(coalesce("detail", '')) + length(coalesce("before", '')) + length(coalesce("after", '')) + length("entityId")), 0) as "bytes",
+           coalesce(max(length(coalesce("detail", ''))), 0) as "largest"
+      from "auditEntries" where "action" = 'rejected' and "actorKeyId" = ${keyId}`.execute(server.services.store.db);
+  return rows[0];
 }
 
 describe('refused pushes are bounded and row-level', () => {
@@ -246,7 +243,7 @@ describe('refused pushes are bounded and row-level', () => {
     );
     assert.equal((await server.api('GET', `/crm/organizations/${rows[0].newDocumentState.id}`)).status, 404);
 
-    const stored = rejectedRows(readOnly.info.id);
+    const stored = await rejectedRows(readOnly.info.id);
     assert.ok(stored.count >= 2 && stored.count <= 20, `${stored.count} rejected rows (at most 20 per push)`);
     assert.ok(stored.bytes < 100_000, `the rejected rows take ${stored.bytes} bytes, not a copy of the 10 MB body`);
     assert.ok(stored.largest < 4_000, `the largest entry is ${stored.largest} bytes`);
@@ -265,7 +262,7 @@ describe('refused pushes are bounded and row-level', () => {
 
     // retrying the same push records nothing new
     await server.api('POST', '/sync/organizations/push', rows, { key: readOnly.key });
-    assert.equal(rejectedRows(readOnly.info.id).count, stored.count);
+    assert.equal((await rejectedRows(readOnly.info.id)).count, stored.count);
 
     // another member: refused too, sees only their own; the owner sees everyone's
     const other = await member('MEMBER');

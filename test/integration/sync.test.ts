@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createServices } from '../../server/domain/services.js';
-import { openStore } from '../../server/store/store.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { openTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { KithConnectionError, KithValidationError, openKithStore } from '../../renderer/data/index.js';
 import { dumpClient, dumpServer, openClient, waitFor, waitSameAsServer, waitSynced, type TestClient } from './sync-helpers.js';
@@ -266,7 +265,7 @@ describe('sync: real clients against a real server', () => {
       assert.deepEqual(client.net.log.slice(requestsBefore), ['GET /sync/deals/pull', 'GET /sync/deals/pull'], 'one pull of the changed collection per change the stream announced');
 
       // another process on the same database file (like the CLI or a direct kith-mcp)
-      const other = await openStore(server.dataDir);
+      const other = await openTestStore(server.dataDir);
       try {
         const services = createServices(other);
         const ctx = await services.accounts.ownerContext('default', 'cli');

@@ -10,12 +10,20 @@ import { createUserLink } from './links.js';
 import { createUser, type User } from './users.js';
 import { createWorkspace } from './workspaces.js';
 
-/** Sets up an empty database; returns the raw owner key (to print once), or null when already set up. */
+/**
+ * Sets up an empty database; returns the raw owner key (to print once), or null when already set
+ * up. Under the store's setup lock: of several processes starting at once on an empty PostgreSQL
+ * database, one creates the owner and the others find it.
+ */
 export async function bootstrap(
   store: Store,
   records: RecordService,
   options: { email?: string; name?: string } = {},
 ): Promise<{ key: string; setupToken: string; user: User; workspace: Workspace } | null> {
+  return store.exclusive(() => setUp(store, records, options));
+}
+
+async function setUp(store: Store, records: RecordService, options: { email?: string; name?: string }): Promise<{ key: string; setupToken: string; user: User; workspace: Workspace } | null> {
   const any = await store.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return null;
   const user = await createUser(store.db, { email: options.email ?? 'owner@kith.local', name: options.name ?? 'Owner', platformRole: 'ADMIN' });

@@ -30,6 +30,8 @@ export const STATEMENT_TIMEOUT_MS = 60_000;
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 const POOL_SIZE = 10;
 
+/** The advisory lock key of first-start work (migrations, owner and workspace): 'kith' in ASCII. */
+const SETUP_LOCK = 0x6b697468;
 const COMMIT_CHANNEL = 'kith_commit';
 const ACCESS_CHANNEL = 'kith_access';
 const LOCK_SEQUENCE = CompiledQuery.raw(`select "value" from "changeSequence" where "id" = 1 for update`);
@@ -73,9 +75,9 @@ function translating(connection: DatabaseConnection, wrote: () => void): Databas
   const marked = connection as DatabaseConnection & { kithTranslating?: true };
   if (marked.kithTranslating) return connection;
   const execute = connection.executeQuery.bind(connection);
-  connection.executeQuery = async (query) => {
+  connection.executeQuery = async <R>(query: CompiledQuery) => {
     try {
-      const result = await execute(query);
+      const result = await execute<R>(query);
       if (mayWrite(query)) wrote();
       return result;
     } catch (error) {
@@ -144,7 +146,22 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openPostgres(url: string): Promise<OpenedDatabase> {
+/**
+ * Runs `fn` holding the setup lock: a session-level advisory lock on a connection of its own (ended
+ * afterwards, which also releases the lock if the process dies while holding it).
+ */
+async function withSetupLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'kith-setup' });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [SETUP_LOCK]);
+    return await fn();
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function migrate(url: string): Promise<void> {
   const migrationDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool(poolConfig(url, 1)) }) });
   try {
     const provider: MigrationProvider = { getMigrations: async () => PG_MIGRATIONS };
@@ -156,6 +173,11 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
   } finally {
     await migrationDb.destroy();
   }
+}
+
+export async function openPostgres(url: string): Promise<OpenedDatabase> {
+  // processes starting at once: one migrates (Kysely's migration table included), the others wait
+  await withSetupLock(url, () => migrate(url));
 
   let localCommits = 0;
   let remoteNotices = 0;
@@ -234,6 +256,7 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
       listening = handlers;
       await connectListener(false);
     },
+    exclusive: (fn) => withSetupLock(url, fn),
     async publishAccess(notice: AccessNotice) {
       await db.executeQuery(CompiledQuery.raw(`select pg_notify('${ACCESS_CHANNEL}', $1)`, [JSON.stringify({ from: origin, notice })]));
     },
