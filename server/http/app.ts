@@ -31,6 +31,32 @@ export interface AppParts {
   closers: (() => Promise<void> | void)[];
 }
 
+/** How long GET /health waits for the database before answering 503. */
+const HEALTH_TIMEOUT_MS = 2000;
+
+/** GET /health: 200 {ok:true} when the database answers a cheap read; 503 {ok:false, reason} when it does not (load balancers take the process out). */
+function health(services: Services) {
+  return async (_req: Request, res: Response) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        services.store.ping(),
+        new Promise((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+        }),
+      ]);
+      res.json({ ok: true });
+    } catch (error) {
+      // the reason names the kind of failure (a driver code, or the timeout), not addresses or credentials
+      const code = (error as { code?: unknown }).code;
+      const why = typeof code === 'string' ? code : (error as Error).message.startsWith('no answer') ? (error as Error).message : 'an error';
+      res.status(503).set('Retry-After', '1').json({ ok: false, reason: `the database is unavailable (${why})` });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 function requestLog(log: (line: string) => void) {
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
@@ -52,7 +78,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   if (options.log) app.use(requestLog(options.log));
 
   const limits = createLimits(options.auth?.limits);
-  app.get('/health', (_req, res) => void res.json({ ok: true }));
+  app.get('/health', health(services));
   // OAuth 2.1 for /mcp (server/oauth/): its /.well-known metadata and /oauth/*; nothing else under /.well-known/ is the web app
   app.use(oauthRouter(services, { host: options.host }));
   app.use('/.well-known', (req, res) => sendProblem(res, problem(404, 'Not found', `no route ${req.method} /.well-known${req.path}`)));

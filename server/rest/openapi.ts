@@ -111,6 +111,31 @@ export function routeStatuses(route: RouteDef): Record<string, string> {
   return { ...statuses, ...route.statuses };
 }
 
+/** GET /health (server/http/app.ts): outside /crm, no credentials; for load balancers and monitors. */
+const HEALTH = {
+  get: {
+    tags: ['Health'],
+    summary: 'Whether this process can serve: its database answers a cheap read',
+    operationId: 'getHealth',
+    security: [],
+    parameters: [],
+    responses: {
+      '200': {
+        description: 'The process and its database answer',
+        content: { 'application/json': { schema: { type: 'object', required: ['ok'], properties: { ok: { const: true } }, additionalProperties: false } } },
+      },
+      '503': {
+        description: 'The database did not answer (unreachable, or no answer within 2 s); Retry-After: 1. A load balancer should take this process out.',
+        content: {
+          'application/json': {
+            schema: { type: 'object', required: ['ok', 'reason'], properties: { ok: { const: false }, reason: { type: 'string' } }, additionalProperties: false },
+          },
+        },
+      },
+    },
+  },
+};
+
 export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): JsonSchema {
   const codes = currencyCodes();
   const paths: Record<string, Record<string, unknown>> = {};
@@ -184,6 +209,7 @@ export function buildOpenApi(routes: RouteDef[], prefix = '/crm'): JsonSchema {
       responses,
     };
   }
+  paths['/health'] = HEALTH;
   return {
     openapi: '3.1.0',
     info: {

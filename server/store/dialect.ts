@@ -7,7 +7,7 @@
  *
  * JSON paths are SQLite's `$.a.b` form (object keys only) on both dialects.
  */
-import { PostgresAdapter, sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { PostgresAdapter, sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from './database.js';
 
 /** Whether `db` (a connection or a transaction) talks to PostgreSQL. */
@@ -87,6 +87,16 @@ export function containsText(db: Db, target: Expression<unknown>, text: string):
 /** The larger of two values (SQLite's two-argument `max`, PostgreSQL's `greatest`). */
 export function greatest(db: Db, a: Expression<unknown>, b: Expression<unknown>): RawBuilder<unknown> {
   return isPostgres(db) ? sql`greatest(${a}, ${b})` : sql`max(${a}, ${b})`;
+}
+
+/**
+ * The rows of a claim's `select` that no other transaction is claiming: PostgreSQL's
+ * `FOR UPDATE SKIP LOCKED` (several server processes claim scheduled work side by side, none waits
+ * for another's claim and no row is claimed twice); SQLite has one writer at a time, so the select
+ * stands as it is. Used as `update … where id in (<this>)`.
+ */
+export function skipLocked<QB extends SelectQueryBuilder<any, any, any>>(db: Db, query: QB): QB {
+  return isPostgres(db) ? (query.forUpdate().skipLocked() as QB) : query;
 }
 
 /** The column names of a table. */

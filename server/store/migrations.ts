@@ -257,6 +257,14 @@ export const mcpSessions: string[] = [
   `CREATE INDEX "mcpSessions_lastSeen" ON "mcpSessions" ("lastSeen")`,
 ];
 
+/**
+ * Webhook endpoints are claimed by the process sending to them (issue 17): `claimedUntil` (epoch
+ * milliseconds) is a lease, so with several server processes on one database each endpoint's
+ * deliveries go out from one process at a time, in order, once each (a crashed process's lease
+ * runs out and another takes over).
+ */
+export const webhookClaims: string[] = [`ALTER TABLE "webhookEndpoints" ADD COLUMN "claimedUntil" INTEGER`];
+
 function run(statements: string[]): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -291,4 +299,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0012_mcp_sessions': run(mcpSessions),
   // the values 0010 filled in reach clients that held the records (server/store/computed.ts)
   '0013_computed_versions': { up: sendComputedToClients },
+  '0014_webhook_claims': run(webhookClaims),
 };

@@ -114,6 +114,8 @@ export interface Store extends OpenedDatabase {
   feed: ChangeFeed;
   /** Runs `fn` as the only process doing first-start work on this database (PostgreSQL: an advisory lock; SQLite: as is). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** One cheap read (the change sequence): throws when the database cannot answer (GET /health). */
+  ping(): Promise<void>;
   /**
    * Runs `fn` in one write transaction (SQLite: IMMEDIATE; PostgreSQL: the change-sequence row
    * locked first). Collections passed to `touch` are announced on the
@@ -143,6 +145,9 @@ export async function openStore(dataDir: string, options: StoreOptions = {}): Pr
     dataDir,
     feed,
     exclusive: (fn) => (opened.exclusive ? opened.exclusive(fn) : fn()),
+    async ping() {
+      await currentSequence(opened.db);
+    },
     async close() {
       feed.stop();
       await feed.flush();

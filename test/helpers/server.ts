@@ -60,14 +60,23 @@ export async function apiCall(baseUrl: string, key: string | null, method: strin
 }
 
 export async function startTestServer(
-  options: { dataDir?: string; uiDir?: string | null; port?: number; auth?: ServerOptions['auth']; webhooks?: ServerOptions['webhooks']; automations?: ServerOptions['automations'] } = {},
+  options: {
+    dataDir?: string;
+    /** PostgreSQL runs: another URL of the data dir's database (e.g. through a relay the test cuts). */
+    databaseUrl?: string;
+    uiDir?: string | null;
+    port?: number;
+    auth?: ServerOptions['auth'];
+    webhooks?: ServerOptions['webhooks'];
+    automations?: ServerOptions['automations'];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDataDir();
   let ownerKey: string | null = null;
   let setupToken = '';
   const server = await startServer({
     dataDir,
-    databaseUrl: onPostgres ? await testDatabaseUrl(dataDir) : undefined,
+    databaseUrl: options.databaseUrl ?? (onPostgres ? await testDatabaseUrl(dataDir) : undefined),
     port: options.port ?? 0,
     host: '127.0.0.1',
     log: null,

@@ -22,3 +22,11 @@ test('GET /crm says who the key belongs to, with the workspace and role', async 
   assert.equal(gate.body.feature, 'crm.core');
   assert.equal(gate.body.enabled, true);
 });
+
+test('GET /health answers without credentials once the database answers (documented in the OpenAPI document)', async () => {
+  const health = await server.api('GET', '/health', undefined, { key: null });
+  assert.equal(health.status, 200);
+  assert.deepEqual(health.body, { ok: true });
+  const doc = (await server.api('GET', '/crm/openapi.json')).body;
+  assert.deepEqual(Object.keys(doc.paths['/health'].get.responses).sort(), ['200', '503']);
+});

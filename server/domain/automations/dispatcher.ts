@@ -10,6 +10,7 @@
  */
 import { COLLECTIONS, type CollectionName } from '../../../shared/collections.js';
 import { newId } from '../../../shared/ids.js';
+import { skipLocked } from '../../store/dialect.js';
 import type { Row } from '../../store/records.js';
 import type { ChangeFeed } from '../../store/store.js';
 import { findWorkspace } from '../accounts/workspaces.js';
@@ -162,12 +163,18 @@ export class AutomationDispatcher {
 
   private async claim(run: RunRow): Promise<boolean> {
     const now = this.now();
+    // several processes: the run is claimed by one (a lease), and a run another is claiming is skipped, not waited for
+    const claimable = this.db
+      .selectFrom('automationRuns')
+      .select('id')
+      .where('id', '=', run.id)
+      .where('state', '=', 'pending')
+      .where((eb) => eb.or([eb('claimedUntil', 'is', null), eb('claimedUntil', '<', now)]));
     const claimed = await this.db
       .updateTable('automationRuns')
       .set({ claimedUntil: now + LEASE_MS, startedAt: new Date(now).toISOString() })
-      .where('id', '=', run.id)
+      .where('id', 'in', skipLocked(this.db, claimable))
       .where('state', '=', 'pending')
-      .where((eb) => eb.or([eb('claimedUntil', 'is', null), eb('claimedUntil', '<', now)]))
       .executeTakeFirst();
     return Number(claimed.numUpdatedRows) === 1;
   }

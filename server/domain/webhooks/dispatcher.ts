@@ -5,8 +5,15 @@
  * retry, or a later event). Woken by every committed change (the store's feed), and by a timer
  * for retries that come due (../pump.ts); everything it knows is in the database, so a restart
  * loses nothing.
+ *
+ * Several server processes on one database each run a dispatcher: an endpoint is drained by the one
+ * that claims it (a lease on `webhookEndpoints.claimedUntil`, taken with `FOR UPDATE SKIP LOCKED` on
+ * PostgreSQL, renewed before each attempt), so each delivery is sent once and in order; a process
+ * that dies holding a claim is replaced when its lease runs out (at least once: the delivery it was
+ * sending may go again).
  */
 import type { Db } from '../../store/database.js';
+import { isPostgres, skipLocked } from '../../store/dialect.js';
 import type { ChangeFeed } from '../../store/store.js';
 import { Pump } from '../pump.js';
 import { nextAttemptAt } from './backoff.js';
@@ -28,6 +35,9 @@ export interface DispatcherOptions {
   log?: (line: string) => void;
 }
 
+/** How long a claimed endpoint is this process's without renewal (renewed before each attempt; an attempt times out in 10 s). */
+const LEASE_MS = 30_000;
+
 interface Endpoint {
   url: string;
   secret: string;
@@ -48,6 +58,8 @@ interface DeliveryRow {
 export class WebhookDispatcher {
   private readonly inFlight = new Set<string>();
   private readonly pump: Pump;
+  /** SQLite: claims left by this data dir's previous server process (killed) are dropped on the first pass. */
+  private claimsChecked = false;
 
   constructor(
     private readonly db: Db,
@@ -85,6 +97,11 @@ export class WebhookDispatcher {
   }
 
   private async pass(): Promise<void> {
+    if (!this.claimsChecked) {
+      // one server process per SQLite file: any claim is a dead process's (PostgreSQL: leases run out instead)
+      if (!isPostgres(this.db)) await this.db.updateTable('webhookEndpoints').set({ claimedUntil: null }).where('claimedUntil', 'is not', null).execute();
+      this.claimsChecked = true;
+    }
     // each endpoint's oldest pending delivery, when it is due (one scan of the pending index)
     const heads = (await this.db
       .selectFrom('webhookDeliveries as d')
@@ -106,9 +123,29 @@ export class WebhookDispatcher {
     for (let i = 0; i < due.length && !this.stopped; i += limit) await Promise.all(due.slice(i, i + limit).map((d) => this.drain(d)));
   }
 
-  /** Sends an endpoint's deliveries in order from `head` while they succeed (and are due). */
+  /**
+   * Claims an endpoint for this process until `until` (also renews this process's claim `held`);
+   * false when another process holds it.
+   */
+  private async claim(endpointId: string, until: number, held: number | null = null): Promise<boolean> {
+    const now = this.now();
+    const claimable = this.db
+      .selectFrom('webhookEndpoints')
+      .select('id')
+      .where('id', '=', endpointId)
+      .where((eb) => eb.or([eb('claimedUntil', 'is', null), eb('claimedUntil', '<', now), ...(held === null ? [] : [eb('claimedUntil', '=', held)])]));
+    const claimed = await this.db.updateTable('webhookEndpoints').set({ claimedUntil: until }).where('id', 'in', skipLocked(this.db, claimable)).executeTakeFirst();
+    return Number(claimed.numUpdatedRows) === 1;
+  }
+
+  /** Sends an endpoint's deliveries in order from its oldest pending one while they succeed (and are due). */
   private async drain(head: DeliveryRow): Promise<void> {
     this.inFlight.add(head.endpointId);
+    let lease = this.now() + LEASE_MS;
+    if (!(await this.claim(head.endpointId, lease))) {
+      this.inFlight.delete(head.endpointId);
+      return;
+    }
     try {
       const endpoint = (await this.db.selectFrom('webhookEndpoints').select(['url', 'secret']).where('id', '=', head.endpointId).executeTakeFirst()) as Endpoint | undefined;
       if (!endpoint) {
@@ -120,21 +157,27 @@ export class WebhookDispatcher {
           .execute();
         return;
       }
-      let next: DeliveryRow | undefined = head;
-      while (next && !this.stopped && (await this.attempt(next, endpoint))) {
-        next = (await this.db
+      // the oldest pending delivery as it is now: another process may have sent `head` before this claim
+      const oldestDue = async () =>
+        (await this.db
           .selectFrom('webhookDeliveries')
           .selectAll()
           .where('endpointId', '=', head.endpointId)
           .where('state', '=', 'pending')
-          .where('seq', '>', next.seq)
-          .where('nextAttemptAt', '<=', this.now())
           .orderBy('seq')
           .limit(1)
           .executeTakeFirst()) as DeliveryRow | undefined;
+      let next = await oldestDue();
+      while (next && next.nextAttemptAt <= this.now() && !this.stopped) {
+        const renewed = this.now() + LEASE_MS;
+        if (!(await this.claim(head.endpointId, renewed, lease))) return; // the lease ran out and another process took over
+        lease = renewed;
+        if (!(await this.attempt(next, endpoint))) return;
+        next = await oldestDue();
       }
     } finally {
       this.inFlight.delete(head.endpointId);
+      await this.db.updateTable('webhookEndpoints').set({ claimedUntil: null }).where('id', '=', head.endpointId).where('claimedUntil', '=', lease).execute();
     }
   }
 
