@@ -50,7 +50,10 @@ function health(services: Services) {
       // the reason names the kind of failure (a driver code, or the timeout), not addresses or credentials
       const code = (error as { code?: unknown }).code;
       const why = typeof code === 'string' ? code : (error as Error).message.startsWith('no answer') ? (error as Error).message : 'an error';
-      res.status(503).set('Retry-After', '1').json({ ok: false, reason: `the database is unavailable (${why})` });
+      res
+        .status(503)
+        .set('Retry-After', '1')
+        .json({ ok: false, reason: `the database is unavailable (${why})` });
     } finally {
       clearTimeout(timer);
     }

@@ -159,14 +159,8 @@ export class WebhookDispatcher {
       }
       // the oldest pending delivery as it is now: another process may have sent `head` before this claim
       const oldestDue = async () =>
-        (await this.db
-          .selectFrom('webhookDeliveries')
-          .selectAll()
-          .where('endpointId', '=', head.endpointId)
-          .where('state', '=', 'pending')
-          .orderBy('seq')
-          .limit(1)
-          .executeTakeFirst()) as DeliveryRow | undefined;
+        (await this.db.selectFrom('webhookDeliveries').selectAll().where('endpointId', '=', head.endpointId).where('state', '=', 'pending').orderBy('seq').limit(1).executeTakeFirst()) as
+          DeliveryRow | undefined;
       let next = await oldestDue();
       while (next && next.nextAttemptAt <= this.now() && !this.stopped) {
         const renewed = this.now() + LEASE_MS;
