@@ -6,49 +6,23 @@
  * Spawns the built server (`node dist/server/main.js`): run `npm run build:server` first.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, test } from 'vitest';
 import { openStore } from '../../server/store/store.js';
 import { apiCall, tempDataDir } from '../helpers/server.js';
+import { killSpawned, spawnServer } from '../helpers/spawn.js';
 
-const MAIN = path.resolve('dist/server/main.js');
-const children: ChildProcess[] = [];
 const dir = tempDataDir('kith-import-crash-');
 
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killSpawned();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function spawnServer(): Promise<{ child: ChildProcess; url: string; key: string | null; exited: Promise<unknown> }> {
-  assert.ok(fs.existsSync(MAIN), `${MAIN} is missing: run npm run build:server first`);
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, KITH_DATA_DIR: dir, KITH_PORT: '0', KITH_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (out += chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
-    const check = () => {
-      const match = /Kith listening on (http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`server exited:\n${out}`)));
-  });
-  return { child, url, key: /\b(kith_[0-9A-Za-z]{32})\b/.exec(out)?.[1] ?? null, exited };
-}
 
 describe('import commit and kill -9', () => {
   test('a commit killed mid-way is resumed by the next server: every row written once, each audited with the import id', async () => {
     const N = 6000;
-    const first = await spawnServer();
+    const first = await spawnServer(dir);
     const key = first.key!;
     const csv = ['name,email,title', ...Array.from({ length: N }, (_, i) => `Crash Person ${i},crash${i}@import.example,Role ${i % 7}`)].join('\n');
     const validated = await apiCall(first.url, key, 'POST', '/crm/imports?entity=people', csv, { 'content-type': 'text/csv' });
@@ -74,7 +48,7 @@ describe('import commit and kill -9', () => {
     assert.ok(written < N, `the kill came before the end (${written} written)`);
     assert.equal(written, marked, 'every written row is marked, every marked row written');
 
-    const second = await spawnServer();
+    const second = await spawnServer(dir);
     let session;
     for (let i = 0; i < 1200; i++) {
       session = (await apiCall(second.url, key, 'GET', `/crm/imports/${id}`)).body;
