@@ -49,7 +49,7 @@ beforeAll(async () => {
   ids.d4 = (await post('/crm/deals', { title: 'Reseller agreement', pipelineId: partnerships.id, amount: 5000 })).id;
 
   browser = await launchBrowser();
-  ({ page } = await newPage(browser));
+  ({ page } = await newPage(browser, { serviceWorkers: 'allow' }));
   await signIn(page, server.url, server.key);
 });
 
@@ -209,7 +209,7 @@ describe('settings', () => {
   });
 
   test('a change the server refuses is reverted and listed with its reason', async () => {
-    const bob = await newPage(browser, { serviceWorkers: 'block' });
+    const bob = await newPage(browser);
     try {
       await signIn(bob.page, server.url, ids.bobKey);
       // Bob is demoted to viewer while his app still thinks he may edit

@@ -46,7 +46,7 @@ beforeAll(async () => {
   const sales = pipelines.data.find((p: any) => p.name === 'Sales');
   for (const s of (await get(`/crm/pipelines/${sales.id}/stages`)).data) stages[s.name] = s.id;
   browser = await launchBrowser();
-  ({ context, page } = await newPage(browser, { serviceWorkers: 'block' }));
+  ({ context, page } = await newPage(browser));
 });
 
 afterAll(async () => {
@@ -149,7 +149,7 @@ describe('web app', () => {
   });
 
   test('a second browser sees changes from the first live', async () => {
-    const second = await newPage(browser, { serviceWorkers: 'block' });
+    const second = await newPage(browser);
     try {
       await signIn(second.page, server.url, server.key);
       await second.page.getByTestId(`deal-card-${ids.deal}`).waitFor();

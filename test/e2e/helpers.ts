@@ -34,11 +34,12 @@ export async function launchBrowser(): Promise<Browser> {
 
 /**
  * A fresh browser context (its own storage, i.e. its own IndexedDB) and page, 1400×900.
- * `serviceWorkers: 'block'` keeps the offline app shell from installing (it fetches and caches the
- * whole build in the background on the first visit): for tests that don't open the app offline.
+ * The service worker is blocked unless `serviceWorkers: 'allow'`: on the first visit it fetches and
+ * caches the whole build in the background (~4–5 CPU-s per context), and only tests that reload
+ * the app offline (the offline app shell) need it.
  */
 export async function newPage(browser: Browser, options: { width?: number; height?: number; serviceWorkers?: 'allow' | 'block' } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, serviceWorkers: options.serviceWorkers ?? 'allow' });
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, serviceWorkers: options.serviceWorkers ?? 'block' });
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[browser pageerror] ${error.message}`));
   page.on('console', (msg) => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   assert.equal(res.status, 201, JSON.stringify(res.body));
   dealId = res.body.id;
   browser = await launchBrowser();
-  ({ context, page } = await newPage(browser));
+  ({ context, page } = await newPage(browser, { serviceWorkers: 'allow' }));
   await signIn(page, server.url, server.key);
 });
 

@@ -180,7 +180,7 @@ describe.each([
 ] as const)('signed in as %s', (_label, who) => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await newPage(browser, { serviceWorkers: 'block' }));
+    ({ page } = await newPage(browser));
     await signIn(page, server.url, keys[who]);
   });
   afterAll(async () => page?.context().close());
@@ -294,7 +294,7 @@ describe.each([
 describe('signed in as a member', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await newPage(browser, { serviceWorkers: 'block' }));
+    ({ page } = await newPage(browser));
     await signIn(page, server.url, keys.member);
   });
   afterAll(async () => page?.context().close());

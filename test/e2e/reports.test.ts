@@ -45,7 +45,7 @@ beforeAll(async () => {
   await server.api('PATCH', `/crm/deals/${lost.id}`, { status: 'lost', lostReason: 'price' });
   for (const type of ['call', 'note', 'meeting']) await server.api('POST', '/crm/activities', { type, subject: `A ${type}`, dealId: won.id });
   browser = await launchBrowser();
-  ({ context, page } = await newPage(browser));
+  ({ context, page } = await newPage(browser, { serviceWorkers: 'allow' }));
   await signIn(page, server.url, server.key);
   await waitForSynced(page);
 });

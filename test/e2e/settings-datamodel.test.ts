@@ -48,7 +48,7 @@ beforeAll(async () => {
   await api('POST', '/crm/fields', { entity: 'deals', key: 'code', label: 'Code', type: 'text' });
   dealId = (await api('POST', '/crm/deals', { title: 'Acme rollout', custom: { code: 'A-17' } })).id;
   browser = await launchBrowser();
-  ({ page } = await newPage(browser, { serviceWorkers: 'block' }));
+  ({ page } = await newPage(browser));
   await signIn(page, server.url, server.key);
 });
 
@@ -214,7 +214,7 @@ describe('Settings → Data model', () => {
     const user = await accounts.createUser({ email: 'viewer@datamodel.test', name: 'Vera Viewer' });
     await accounts.setMembership(workspace.id, user.id, 'VIEWER');
     const key = (await accounts.createApiKey({ userId: user.id, name: 'viewer key' })).key;
-    const { context, page: viewer } = await newPage(browser, { serviceWorkers: 'block' });
+    const { context, page: viewer } = await newPage(browser);
     try {
       await signIn(viewer, server.url, key);
       await navigate(viewer, '/settings');

@@ -71,7 +71,7 @@ beforeAll(async () => {
   ids.lost = (await post('/crm/deals', { title: 'Lost cause', amount: 1000, currency: 'USD', probability: 0.5, status: 'lost', lostReason: 'No budget' })).id;
 
   browser = await launchBrowser();
-  ({ page } = await newPage(browser, { serviceWorkers: 'block' }));
+  ({ page } = await newPage(browser));
   await signIn(page, server.url, server.key);
   await page.getByTestId(`deal-card-${ids.website}`).waitFor();
 });
