@@ -90,6 +90,9 @@ async function openSyncStream(url: string, key: string): Promise<{ seen: (text: 
 test('two server processes on one PostgreSQL behind a round-robin proxy, one killed and restarted mid-run: nothing lost, every client equal to the server', async () => {
   const env = await storeEnv(dir);
   assert.ok(env.KITH_DATABASE_URL, 'this test runs on PostgreSQL only (vitest project integration-pg)');
+  // the sync clients' processes start while the servers do
+  for (let i = 0; i < CLIENTS; i++) workers.push(startSyncWorker());
+  const workersReady = Promise.all(workers.map((w) => w.next('ready')));
   // the first start creates the owner; the second process joins the same database
   let a: Spawned = await spawnServer(dir, { env });
   const b = await spawnServer(dir, { env });
@@ -119,8 +122,7 @@ test('two server processes on one PostgreSQL behind a round-robin proxy, one kil
 
   const sharedDeals: string[] = [];
   for (let i = 0; i < 4; i++) sharedDeals.push((await apiCall(via, key, 'POST', '/crm/deals', { title: `Shared deal ${i}`, notes: 'start' })).body.id);
-  for (let i = 0; i < CLIENTS; i++) workers.push(startSyncWorker());
-  await Promise.all(workers.map((w) => w.next('ready')));
+  await workersReady;
 
   // a checkpoint puller through the proxy for the whole run
   const pulled = new Set<string>();
