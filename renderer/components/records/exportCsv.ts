@@ -2,8 +2,8 @@
  * "Export CSV" of a record table, built here from the rows the table shows (its filters, search and
  * sort) and its visible columns, custom-field columns included — so the file is what is on screen,
  * and it works offline (docs/import-export.md "Export from a table"). csv-stringify's browser build
- * writes the rows a slice at a time, yielding between slices, so 100,000 rows do not freeze the
- * page; `onProgress` reports the rows done.
+ * writes the rows ~30 ms of work at a time, yielding to the page between, so 100,000 rows do not
+ * freeze it; `onProgress` reports the rows done at each pause.
  *
  * Cells are in the forms an import reads back: labels and multi-selects joined by `;`, money as
  * `1200 EUR`, dates and times as stored (ISO), selects by their label, empty for none.
@@ -14,7 +14,9 @@ import { useCallback, useState } from 'react';
 import type { FieldDefinition } from '../../../shared/customFields.js';
 import type { Column } from './VirtualTable.js';
 
-const SLICE = 5000;
+/** Rows stringified at a time, and the main-thread time spent before yielding to the page. */
+const BATCH = 250;
+const SLICE_MS = 30;
 
 /** A stored value as one CSV cell. */
 export function csvCell(value: unknown): string {
@@ -45,12 +47,19 @@ const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 export async function buildCsv<T extends { id: string }>(rows: readonly T[], columns: readonly Column<T>[], onProgress?: (done: number) => void): Promise<Blob> {
   const cells = columns.map((c) => c.csv ?? ((row: T) => (row as Record<string, unknown>)[c.key]));
   const parts: string[] = ['\ufeff', stringify([['ID', ...columns.map((c) => c.header)]])];
-  for (let start = 0; start < rows.length; start += SLICE) {
-    const slice = rows.slice(start, start + SLICE).map((row) => [row.id, ...cells.map((cell) => csvCell(cell(row)))]);
-    parts.push(stringify(slice));
-    onProgress?.(Math.min(rows.length, start + SLICE));
-    if (start + SLICE < rows.length) await pause();
+  // batches of rows until a time budget is spent, then a pause: the page never freezes for long,
+  // whatever the machine's speed (a fixed 5,000-row slice blocked it for 3.4 s on a loaded one)
+  let sliceStart = performance.now();
+  for (let start = 0; start < rows.length; start += BATCH) {
+    const batch = rows.slice(start, start + BATCH).map((row) => [row.id, ...cells.map((cell) => csvCell(cell(row)))]);
+    parts.push(stringify(batch));
+    if (start + BATCH < rows.length && performance.now() - sliceStart > SLICE_MS) {
+      onProgress?.(start + BATCH);
+      await pause();
+      sliceStart = performance.now();
+    }
   }
+  onProgress?.(rows.length);
   return new Blob(parts, { type: 'text/csv;charset=utf-8' });
 }
 
