@@ -21,7 +21,7 @@
 import os from 'node:os';
 import type { Page } from 'playwright-core';
 import { startTestServer, tempDataDir } from '../test/helpers/server.js';
-import { assertWebBuilt, dragTo, launchBrowser, navigate, newPage, screenshot, waitForSynced, WEB_DIR } from '../test/e2e/helpers.js';
+import { assertWebBuilt, dragTo, launchBrowser, navigate, newPage, screenshot, tableCopyStored, waitForSynced, WEB_DIR } from '../test/e2e/helpers.js';
 import { seedDataDir } from './seed.js';
 import { arg, line, longestTask, median, startLongTasks, timed } from './lib/pageTiming.js';
 
@@ -193,29 +193,6 @@ async function dropTimes(page: Page, from: string, to: string): Promise<void> {
   line('  the whole drag gesture, for context', median(gestures), null, '(pointer down, 15 moves, 100 ms hover, release)');
 }
 
-/** True once the table copy of `collection` is stored (renderer/data/rowCache.ts): runs in the page. */
-async function storedCopy(collection: string): Promise<boolean> {
-  const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.startsWith('kith-rowcache-'));
-  for (const name of names) {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open(name);
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    try {
-      const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
-        const r = db.transaction('rows').objectStore('rows').getAllKeys();
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      if (keys.some((k) => typeof k === 'string' && k.startsWith(`${collection}@`) && !k.includes('#') && !k.includes('!'))) return true;
-    } finally {
-      db.close();
-    }
-  }
-  return false;
-}
-
 /** The deals table with TABLE_DEALS deals: first render and sorts. */
 async function table(): Promise<void> {
   const dataDir = tempDataDir('kith-bench-table-');
@@ -276,7 +253,7 @@ async function table(): Promise<void> {
       await allLoaded();
       line('First open on this device (no stored copy yet)', performance.now() - t0, await longestTask(page), '', 54);
       const tCopy = performance.now();
-      await page.waitForFunction(storedCopy, 'deals', { polling: 500 });
+      await page.waitForFunction(tableCopyStored, 'deals', { polling: 500 });
       line('  its copy stored, in the background', performance.now() - tCopy, null, '(context)', 54);
     }
     await firstRender('First table render, in-app navigation', '/settings', () => navigate(page, '/deals'));

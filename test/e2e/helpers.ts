@@ -140,3 +140,24 @@ export async function apiGet(server: TestServer, path: string): Promise<any> {
   assert.equal(res.status, 200, `${path} → ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+/** True once the table's stored copy of `collection` is written (renderer/data/rowCache.ts); runs in the page (`page.waitForFunction`). */
+export async function tableCopyStored(collection: string): Promise<boolean> {
+  for (const { name } of await indexedDB.databases()) {
+    if (!name?.startsWith('kith-rowcache-')) continue;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open(name);
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+      const r = db.transaction('rows').objectStore('rows').getAllKeys();
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    db.close();
+    // the copy's description is `<collection>@<schema version>`; its values and marks have `#` or `!` after it
+    if (keys.some((k) => typeof k === 'string' && k.startsWith(`${collection}@`) && !/[#!]/.test(k))) return true;
+  }
+  return false;
+}

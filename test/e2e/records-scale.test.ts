@@ -10,7 +10,7 @@ import { afterAll, beforeAll, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { seedDataDir } from '../../bench/seed.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
-import { assertWebBuilt, eventually, launchBrowser, navigate, newPage, screenshot, waitForSynced, WEB_DIR } from './helpers.js';
+import { assertWebBuilt, eventually, launchBrowser, navigate, newPage, screenshot, tableCopyStored, waitForSynced, WEB_DIR } from './helpers.js';
 
 const PEOPLE = 6_000; // more than one read chunk (4,000), so the name-ordered preview is used too
 
@@ -94,29 +94,9 @@ test('search finds one person among thousands, and a new person from the API sho
   assert.equal(await page.getByTestId('people-count').textContent(), `1 of ${(PEOPLE + 1).toLocaleString('en-US')}`);
 });
 
-/** True once the table's stored copy of `collection` is written (renderer/data/rowCache.ts); runs in the page. */
-async function copyStored(collection: string): Promise<boolean> {
-  for (const { name } of await indexedDB.databases()) {
-    if (!name?.startsWith('kith-rowcache-')) continue;
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open(name);
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const found = await new Promise<boolean>((resolve, reject) => {
-      const r = db.transaction('rows').objectStore('rows').get(`${collection}@1`);
-      r.onsuccess = () => resolve(!!r.result);
-      r.onerror = () => reject(r.error);
-    });
-    db.close();
-    if (found) return true;
-  }
-  return false;
-}
-
 test('after a restart the table opens from its stored copy, with what changed meanwhile elsewhere', async () => {
   // the table stored its copy after the first full read
-  await page.waitForFunction(copyStored, 'people', { timeout: 60_000 });
+  await page.waitForFunction(tableCopyStored, 'people', { timeout: 60_000 });
   const warnings: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text());
