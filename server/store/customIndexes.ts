@@ -2,10 +2,11 @@
  * Custom field values in SQL: the expression that reads one (`json_extract` with the path as a
  * literal, so SQLite can match it to an expression index) and the index behind it, created when a
  * field is defined (server/domain/entities/fields.ts) or, for fields defined before, by migration
- * 0010_computed. One index per table and key (shared by every workspace with such a key), on
- * ("workspaceId"[, "type" for custom object records], value): equality, ranges and `empty` on
- * scalar custom values use it; multi-selects (json_each) and `contains` (LIKE) scan the
- * workspace's rows as before.
+ * 0010_computed (remade in the current form by 0015_list_indexes). One index per table and key
+ * (shared by every workspace with such a key), on ("workspaceId"[, "type" for custom object
+ * records], value, "deleted", "archivedAt", "createdAt", "id"): equality, ranges and `empty` on
+ * scalar custom values use it, a count reads it alone, the default order follows it;
+ * multi-selects (json_each) and `contains` (LIKE) scan the workspace's rows as before.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { CollectionName } from '../../shared/collections.js';
@@ -35,6 +36,24 @@ export async function ensureCustomIndex(db: Db, table: CollectionName, key: stri
   // PostgreSQL: not yet (its expression would have to match jsonScalar's exactly)
   if (!INDEXED_TYPES.has(type) || isPostgres(db)) return;
   const name = `${table}_custom_${key}${type === 'money' ? '_amount' : ''}`;
-  const columns = `"workspaceId", ${table === 'records' ? '"type", ' : ''}${valueExpression(key, type)}`;
+  // then "deleted" and "archivedAt" (a count of the live records with a value reads the index alone)
+  // and "createdAt", "id" (their default order, newest first, is the index's: no sort)
+  const columns = `"workspaceId", ${table === 'records' ? '"type", ' : ''}${valueExpression(key, type)}, "deleted", "archivedAt", "createdAt", "id"`;
   await sql.raw(`CREATE INDEX IF NOT EXISTS "${name}" ON "${table}" (${columns})`).execute(db);
+}
+
+const STANDARD = new Set(['organizations', 'people', 'deals', 'activities']);
+
+/** Creates the index of every custom field defined (migrations). */
+export async function ensureCustomIndexes(db: Db): Promise<void> {
+  const fields = await sql<{ entity: string; key: string; type: string }>`select distinct "entity", "key", "type" from "fields" where "deleted" = 0`.execute(db);
+  for (const f of fields.rows) await ensureCustomIndex(db, STANDARD.has(f.entity) ? (f.entity as CollectionName) : 'records', f.key, f.type);
+}
+
+/** Drops the custom field indexes made in an earlier form and creates them as ensureCustomIndex now does (migrations). */
+export async function remakeCustomIndexes(db: Db): Promise<void> {
+  if (isPostgres(db)) return;
+  const { rows } = await sql<{ name: string }>`select "name" from "sqlite_master" where "type" = 'index' and "name" like '%!_custom!_%' escape '!'`.execute(db);
+  for (const { name } of rows) await sql.raw(`DROP INDEX "${name.replace(/"/g, '""')}"`).execute(db);
+  await ensureCustomIndexes(db);
 }

@@ -201,7 +201,8 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   const derived = DERIVED[collection] ?? {};
   const derivedFilters = Object.keys(DERIVED_FILTERS[collection] ?? {}).filter((key) => query[key] !== undefined);
 
-  let q = db.selectFrom(collection).selectAll().where('workspaceId', '=', ctx.workspaceId).where('deleted', '=', 0);
+  // `deleted = 0` as a literal: the planner then uses the partial indexes of live records (server/store/migrations.ts liveIndexes)
+  let q = db.selectFrom(collection).selectAll().where('workspaceId', '=', ctx.workspaceId).where('deleted', '=', sql.lit(0));
   const visible = visibleCondition(collection, ctx.userId);
   if (visible) q = q.where(visible);
   const archived = query.archived ?? 'false';
@@ -232,27 +233,48 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   const nullsLeftOut = sortField in filters || conditions.some((c) => c.param.startsWith(`${sortField}[`) && (NULL_EXCLUDING.has(c.op) || (c.op === 'empty' && c.value === 'false')));
   const nullable = info.nullableFields.includes(sortField) && !nullsLeftOut;
   const moneySort = info.moneyFields.includes(sortField);
+  const dir = desc ? 'desc' : 'asc';
+  const cmp = desc ? '<' : '>';
+  /** The values part (keyset after the cursor when it names a value) and whether the empty part is read. */
+  let values: typeof q | null = q;
+  let readEmpty = nullable;
   if (query.cursor) {
     const { value, id } = decodeCursor(query.cursor, collection, sortParam, cursorValueSchema(collection, sortField));
-    const cmp = desc ? '<' : '>';
     const cursorValue = moneySort && value != null ? Number(value) : value;
-    q = q.where((eb: ExpressionBuilder<any, any>) => {
-      if (cursorValue === null) {
-        return eb.and([eb(sortField, 'is', null), eb('id', cmp, id)]);
-      }
-      const after = eb.or([eb(sortField, cmp, cursorValue), eb.and([eb(sortField, '=', cursorValue), eb('id', cmp, id)])]);
-      return nullable ? eb.or([eb.and([eb(sortField, 'is not', null), after]), eb(sortField, 'is', null)]) : after;
-    });
+    if (cursorValue === null) {
+      values = null;
+      q = q.where((eb: ExpressionBuilder<any, any>) => eb('id', cmp, id));
+      readEmpty = true;
+    } else {
+      values = q.where((eb: ExpressionBuilder<any, any>) => eb.or([eb(sortField, cmp, cursorValue), eb.and([eb(sortField, '=', cursorValue), eb('id', cmp, id)])]));
+    }
   }
-  if (nullable) q = q.orderBy(sql`${sql.ref(sortField)} is null`);
-  q = q
-    .orderBy(sortField, desc ? 'desc' : 'asc')
-    .orderBy('id', desc ? 'desc' : 'asc')
-    .limit(limit + 1);
+  // Empty values last, in two reads that each follow an index in its order (a single
+  // `order by <field> is null, …` would sort every matching row): the values, then if the page is
+  // not full, the records without one by id.
+  const rows: Row[] = [];
+  if (values) {
+    if (nullable) values = values.where(sortField, 'is not', null);
+    rows.push(
+      ...(await values
+        .orderBy(sortField, dir)
+        .orderBy('id', dir)
+        .limit(limit + 1)
+        .execute()),
+    );
+  }
+  if (readEmpty && rows.length <= limit) {
+    rows.push(
+      ...(await q
+        .where(sortField, 'is', null)
+        .orderBy('id', dir)
+        .limit(limit + 1 - rows.length)
+        .execute()),
+    );
+  }
 
-  const rows = await q.execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > limit && last ? encodeCursor(collection, sortParam, last[sortField] ?? null, last.id) : null;
+  const nextCursor = rows.length > limit && last ? encodeCursor(collection, sortParam, last[sortField] ?? null, String(last.id)) : null;
   return { data: page.map((row) => rowToRecord(collection, row)), nextCursor, ...(total !== undefined ? { total } : {}) };
 }

@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { computedMigration, sendComputedToClients } from '../computed.js';
-import { accountsAuth, automations, customSchema, imports, initial, mcpSessions, mergeBulk, oauth, views, webhookClaims, webhooks } from '../migrations.js';
+import { accountsAuth, automations, customSchema, imports, initial, liveIndexes, mcpSessions, mergeBulk, oauth, views, webhookClaims, webhooks } from '../migrations.js';
 
 /** One SQLite statement in PostgreSQL's dialect (plus the statements it needs after it). */
 export function toPostgres(statement: string): string[] {
@@ -54,4 +54,5 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
   '0012_mcp_sessions': run(mcpSessions),
   '0013_computed_versions': { up: sendComputedToClients },
   '0014_webhook_claims': run(webhookClaims),
+  '0015_list_indexes': run(liveIndexes),
 };
