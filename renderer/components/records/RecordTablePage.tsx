@@ -12,7 +12,7 @@ import { CustomFieldValue } from '../custom/CustomFieldValue.js';
 import { conditionActive, customPredicate, type CustomCondition } from '../custom/customFilter.js';
 import { sortKey as customSortKey } from '../custom/customValues.js';
 import { useCustomFields } from '../custom/useCustomFields.js';
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useLocation } from 'wouter';
 import { VirtualTable, type Column } from './VirtualTable.js';
 import { BulkBar, useBulkTable } from './BulkBar.js';
@@ -96,12 +96,13 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
   const { workspaceId } = useKith().info;
   const { fields: customFields } = useCustomFields(props.customEntity ?? null);
   const [shownKeys, setShownKeys] = useLocalStorage<string[]>({ key: `kith.columns.${workspaceId}.${entity}`, defaultValue: [] });
-  // standard columns the user hid (the first, the record's name, always shows)
-  const [hiddenKeys, setHiddenKeys] = useLocalStorage<string[]>({ key: `kith.hiddenColumns.${workspaceId}.${entity}`, defaultValue: [] });
+  // standard columns the user turned from their default: hid, or showed when optional (the first, the record's name, always shows)
+  const [toggledKeys, setToggledKeys] = useLocalStorage<string[]>({ key: `kith.hiddenColumns.${workspaceId}.${entity}`, defaultValue: [] });
+  const isShown = useCallback((c: Column<T>) => (c.optional ?? false) === toggledKeys.includes(c.key), [toggledKeys]);
   const shownFields = useMemo(() => customFields.filter((f) => shownKeys.includes(f.key)), [customFields, shownKeys]);
   const columns = useMemo<Column<T>[]>(
     () => [
-      ...props.columns.filter((c, i) => i === 0 || !hiddenKeys.includes(c.key)),
+      ...props.columns.filter((c, i) => i === 0 || isShown(c)),
       ...shownFields.map((def) => ({
         key: `custom.${def.key}`,
         header: def.label,
@@ -111,7 +112,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
         csv: (r: T) => customCsvCell(def, (r as { custom?: Record<string, unknown> }).custom?.[def.key]),
       })),
     ],
-    [props.columns, shownFields, hiddenKeys],
+    [props.columns, shownFields, isShown],
   );
   const sortKeys = useMemo(() => {
     const keys: Record<string, (row: T) => string | null | undefined> = { ...props.sortKeys };
@@ -192,10 +193,10 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
     });
     props.onExtraFilters?.(f);
     if (view.columns.length > 0) {
-      setHiddenKeys(
+      setToggledKeys(
         props.columns
           .slice(1)
-          .filter((c) => !view.columns.includes(c.key))
+          .filter((c) => (c.optional ?? false) === view.columns.includes(c.key))
           .map((c) => c.key),
       );
       setShownKeys(view.columns.filter((k) => k.startsWith('custom.')).map((k) => k.slice('custom.'.length)));
@@ -242,10 +243,10 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
                 {props.columns.slice(1).map((c) => (
                   <Menu.Item
                     key={c.key}
-                    onClick={() => setHiddenKeys((keys) => (keys.includes(c.key) ? keys.filter((k) => k !== c.key) : [...keys, c.key]))}
-                    leftSection={<Checkbox size="xs" checked={!hiddenKeys.includes(c.key)} onChange={() => undefined} tabIndex={-1} aria-hidden />}
+                    onClick={() => setToggledKeys((keys) => (keys.includes(c.key) ? keys.filter((k) => k !== c.key) : [...keys, c.key]))}
+                    leftSection={<Checkbox size="xs" checked={isShown(c)} onChange={() => undefined} tabIndex={-1} aria-hidden />}
                     data-testid={`${entity}-column-${c.key}`}
-                    aria-checked={!hiddenKeys.includes(c.key)}
+                    aria-checked={isShown(c)}
                     role="menuitemcheckbox"
                   >
                     {c.header || c.key}

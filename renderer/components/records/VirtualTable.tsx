@@ -20,6 +20,8 @@ export interface Column<T> {
   headerContent?: ReactNode;
   /** the cell as exported to CSV (records/exportCsv.ts); by default the row's field `key` */
   csv?: (row: T) => unknown;
+  /** off until chosen in the table's Columns menu (RecordTablePage) */
+  optional?: boolean;
 }
 
 export interface VirtualTableProps<T> {

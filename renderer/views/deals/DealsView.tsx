@@ -14,12 +14,13 @@ import { useKith } from '../../app/KithContext.js';
 import { useSave } from '../../components/forms.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
+import { timeColumn, timeSortKeys } from '../../components/records/timeColumns.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
 import { useQuickCreate } from '../../components/create/QuickCreate.js';
 import { useCan } from '../../hooks/usePermissions.js';
 import { useRxQuery } from '../../hooks/useRx.js';
-import { formatDate, formatMoney, formatRelative } from '../../lib/format.js';
+import { formatDate, formatMoney } from '../../lib/format.js';
 
 const stop = (e: React.SyntheticEvent) => e.stopPropagation();
 type Status = 'open' | 'won' | 'lost' | 'all';
@@ -201,17 +202,10 @@ export function DealsView() {
         ),
       },
       { key: 'labels', header: 'Labels', width: '9%', render: (d) => <LabelBadges labels={d.labels} max={2} size="xs" /> },
-      {
-        key: 'updatedAt',
-        header: 'Updated',
-        width: '7%',
-        sortable: true,
-        render: (d) => (
-          <Text size="xs" c="dimmed" truncate title={d.updatedAt}>
-            {formatRelative(d.updatedAt)}
-          </Text>
-        ),
-      },
+      timeColumn<DealRecord>('updatedAt', '7%'),
+      timeColumn<DealRecord>('lastActivityAt', '9%'),
+      timeColumn<DealRecord>('nextFollowUpAt', '9%'),
+      timeColumn<DealRecord>('stageEnteredAt', '9%'),
     ],
     [names, stageById, stagesOf, canEdit, update],
   );
@@ -229,7 +223,7 @@ export function DealsView() {
       amount: (d: DealRecord) => (d.amount == null ? null : `${d.currency}:${d.amount.toFixed(4).padStart(20, '0')}`),
       expectedCloseDate: (d: DealRecord) => d.expectedCloseDate,
       status: (d: DealRecord) => d.status,
-      updatedAt: (d: DealRecord) => d.updatedAt,
+      ...timeSortKeys<DealRecord>('updatedAt', 'lastActivityAt', 'nextFollowUpAt', 'stageEnteredAt'),
     }),
     [names, stageById],
   );

@@ -12,12 +12,13 @@ import { ObjectTypeIcon } from '../../components/ObjectTypeIcon.js';
 import { useObjectTypes, type ObjectType } from '../../components/custom/useCustomFields.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
+import { timeColumn, timeSortKeys } from '../../components/records/timeColumns.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
 import { DetailSkeleton } from '../../components/records/DetailStates.js';
 import { useMembers } from '../../hooks/useMembers.js';
 import { useCan } from '../../hooks/usePermissions.js';
-import { formatRelative, initials } from '../../lib/format.js';
+import { initials } from '../../lib/format.js';
 import { NotFound } from '../NotFound.js';
 import { ObjectRecordForm, type CustomRecordRow } from './ObjectRecordForm.js';
 
@@ -74,17 +75,7 @@ function ObjectTable({ objectType }: { objectType: ObjectType }) {
         render: (r) => <Text size="sm">{r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''}</Text>,
         csv: (r) => (r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''),
       },
-      {
-        key: 'updatedAt',
-        header: 'Updated',
-        width: '14%',
-        sortable: true,
-        render: (r) => (
-          <Text size="xs" c="dimmed" truncate title={r.updatedAt}>
-            {formatRelative(r.updatedAt)}
-          </Text>
-        ),
-      },
+      timeColumn<CustomRecordRow>('updatedAt', '14%'),
     ],
     [ownerNames],
   );
@@ -92,7 +83,7 @@ function ObjectTable({ objectType }: { objectType: ObjectType }) {
     () => ({
       name: (r: CustomRecordRow) => r.name,
       owner: (r: CustomRecordRow) => (r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''),
-      updatedAt: (r: CustomRecordRow) => r.updatedAt,
+      ...timeSortKeys<CustomRecordRow>('updatedAt'),
     }),
     [ownerNames],
   );

@@ -10,11 +10,12 @@ import { useKith } from '../../app/KithContext.js';
 import { useSave } from '../../components/forms.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
+import { timeColumn, timeSortKeys } from '../../components/records/timeColumns.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
 import { useCan } from '../../hooks/usePermissions.js';
 import { DuplicatesLink } from '../duplicates/DuplicatesLink.js';
-import { formatRelative, initials } from '../../lib/format.js';
+import { initials } from '../../lib/format.js';
 import { OrganizationForm } from './OrganizationForm.js';
 
 const stop = (e: React.MouseEvent) => e.stopPropagation();
@@ -75,17 +76,9 @@ export function OrganizationsView() {
       { key: 'people', header: 'People', width: '9%', sortable: true, render: (o) => <Text size="sm">{peopleCount.get(o.id) ?? 0}</Text>, csv: (o) => peopleCount.get(o.id) ?? 0 },
       { key: 'deals', header: 'Open deals', width: '10%', sortable: true, render: (o) => <Text size="sm">{dealCount.get(o.id) ?? 0}</Text>, csv: (o) => dealCount.get(o.id) ?? 0 },
       { key: 'labels', header: 'Labels', width: '19%', render: (o) => <LabelBadges labels={o.labels} max={3} size="xs" /> },
-      {
-        key: 'updatedAt',
-        header: 'Updated',
-        width: '12%',
-        sortable: true,
-        render: (o) => (
-          <Text size="xs" c="dimmed" truncate title={o.updatedAt}>
-            {formatRelative(o.updatedAt)}
-          </Text>
-        ),
-      },
+      timeColumn<OrganizationRecord>('updatedAt', '12%'),
+      timeColumn<OrganizationRecord>('lastActivityAt', '12%'),
+      timeColumn<OrganizationRecord>('nextFollowUpAt', '12%'),
     ],
     [peopleCount, dealCount],
   );
@@ -98,7 +91,7 @@ export function OrganizationsView() {
       domain: (o: OrganizationRecord) => o.domain ?? o.website,
       people: (o: OrganizationRecord) => pad(peopleCount.get(o.id) ?? 0),
       deals: (o: OrganizationRecord) => pad(dealCount.get(o.id) ?? 0),
-      updatedAt: (o: OrganizationRecord) => o.updatedAt,
+      ...timeSortKeys<OrganizationRecord>('updatedAt', 'lastActivityAt', 'nextFollowUpAt'),
     }),
     [peopleCount, dealCount],
   );

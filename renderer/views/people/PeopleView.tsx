@@ -11,11 +11,12 @@ import { useKith } from '../../app/KithContext.js';
 import { useSave } from '../../components/forms.js';
 import { LabelBadges } from '../../components/records/LabelBadges.js';
 import { RecordTablePage } from '../../components/records/RecordTablePage.js';
+import { timeColumn, timeSortKeys } from '../../components/records/timeColumns.js';
 import type { Column } from '../../components/records/VirtualTable.js';
 import { useCollectionRows } from '../../components/records/useCollectionRows.js';
 import { useCan } from '../../hooks/usePermissions.js';
 import { DuplicatesLink } from '../duplicates/DuplicatesLink.js';
-import { formatRelative, initials } from '../../lib/format.js';
+import { initials } from '../../lib/format.js';
 import { PersonForm } from './PersonForm.js';
 
 const stop = (e: React.MouseEvent) => e.stopPropagation();
@@ -97,17 +98,9 @@ export function PeopleView() {
           ) : null,
       },
       { key: 'labels', header: 'Labels', width: '13%', render: (p) => <LabelBadges labels={p.labels} max={2} size="xs" /> },
-      {
-        key: 'updatedAt',
-        header: 'Updated',
-        width: '12%',
-        sortable: true,
-        render: (p) => (
-          <Text size="xs" c="dimmed" truncate title={p.updatedAt}>
-            {formatRelative(p.updatedAt)}
-          </Text>
-        ),
-      },
+      timeColumn<PersonRecord>('updatedAt', '12%'),
+      timeColumn<PersonRecord>('lastActivityAt', '12%'),
+      timeColumn<PersonRecord>('nextFollowUpAt', '12%'),
     ],
     [orgNames],
   );
@@ -118,7 +111,7 @@ export function PeopleView() {
       email: (p: PersonRecord) => p.email,
       title: (p: PersonRecord) => p.title,
       organization: (p: PersonRecord) => (p.organizationId ? (orgNames.get(p.organizationId) ?? null) : null),
-      updatedAt: (p: PersonRecord) => p.updatedAt,
+      ...timeSortKeys<PersonRecord>('updatedAt', 'lastActivityAt', 'nextFollowUpAt'),
     }),
     [orgNames],
   );
