@@ -418,6 +418,22 @@ describe('query operators on lists (SPEC §3), standard and custom fields', () =
     assert.equal(bad.isError, true);
     assert.ok((bad.content as { text: string }[])[0].text.includes('custom.score[gt]: must be a number'), JSON.stringify(bad.content));
   });
+
+  test('seed task "find all deals worth over $10,000 in the Negotiation stage" is one list call, by stage name and an amount operator', async () => {
+    for (const [title, amount, stage] of [
+      ['Seed-big-negotiation', 25000, 'Negotiation'],
+      ['Seed-small-negotiation', 5000, 'Negotiation'],
+      ['Seed-exactly-10k', 10000, 'Negotiation'],
+      ['Seed-big-proposal', 40000, 'Proposal'],
+    ] as const) {
+      const created = await agent.callTool({ name: 'crm.deal.create', arguments: { title, amount, currency: 'USD', stage } });
+      assert.ok(!created.isError, JSON.stringify(created.content));
+    }
+    const res = await agent.callTool({ name: 'crm.deal.list', arguments: { q: 'Seed-', stage: 'Negotiation', amount: { gt: 10000 }, currency: 'USD', count: true } });
+    assert.ok(!res.isError, JSON.stringify(res.content));
+    const found = res.structuredContent as { data: { title: string }[]; total: number };
+    assert.deepEqual([found.data.map((d) => d.title), found.total], [['Seed-big-negotiation'], 1]);
+  });
 });
 
 describe('custom object types and their records (SPEC §2, §3 /crm/objects)', () => {
