@@ -318,4 +318,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013_computed_versions': { up: sendComputedToClients },
   '0014_webhook_claims': run(webhookClaims),
   '0015_list_indexes': listIndexes,
+  // PostgreSQL's custom field indexes (customIndexes.ts); SQLite has had them since 0010 (IF NOT EXISTS: nothing to do)
+  '0016_pg_custom_indexes': { up: (db: Kysely<unknown>) => ensureCustomIndexes(db as Db) },
 };

@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { newId } from '../../shared/ids.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { sql } from 'kysely';
+import { customValueSql } from '../../server/store/customIndexes.js';
+import { isPostgres } from '../../server/store/dialect.js';
+import { openTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let agent: Client;
@@ -433,6 +436,21 @@ describe('query operators on lists (SPEC §3), standard and custom fields', () =
     assert.ok(!res.isError, JSON.stringify(res.content));
     const found = res.structuredContent as { data: { title: string }[]; total: number };
     assert.deepEqual([found.data.map((d) => d.title), found.total], [['Seed-big-negotiation'], 1]);
+  });
+  test("a custom field's values are indexed on either store, and a filter on them reads that index", async () => {
+    const store = await openTestStore(server.dataDir);
+    try {
+      const value = customValueSql(store.db, 'tier', 'select');
+      const plan = await store.db.transaction().execute(async (tx) => {
+        const query = sql`select "id" from "deals" where "workspaceId" = ${'w'} and ${value} = ${'gold'} and "deleted" = 0`;
+        if (!isPostgres(tx)) return (await sql<{ detail: string }>`explain query plan ${query}`.execute(tx)).rows.map((r) => r.detail).join('\n');
+        await sql`set local enable_seqscan = off`.execute(tx); // a few test rows: PostgreSQL would rather scan them
+        return (await sql<Record<string, string>>`explain ${query}`.execute(tx)).rows.map((r) => Object.values(r)[0]).join('\n');
+      });
+      assert.match(plan, /deals_custom_tier/, plan);
+    } finally {
+      await store.close();
+    }
   });
 });
 

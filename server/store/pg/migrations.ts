@@ -11,6 +11,8 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { computedMigration, sendComputedToClients } from '../computed.js';
+import { ensureCustomIndexes } from '../customIndexes.js';
+import type { Db } from '../database.js';
 import { accountsAuth, automations, customSchema, imports, initial, liveIndexes, mcpSessions, mergeBulk, oauth, views, webhookClaims, webhooks } from '../migrations.js';
 
 /** One SQLite statement in PostgreSQL's dialect (plus the statements it needs after it). */
@@ -48,11 +50,13 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
   '0005_oauth': run(oauth),
   '0008_import': run(imports),
   '0009_merge_bulk': run(mergeBulk),
-  // computed fields: the same columns, indexes and backfill (custom field indexes: SQLite only, see customIndexes.ts)
+  // computed fields: the same columns, indexes and backfill (custom field indexes: 0016)
   '0010_computed': run(computedMigration()),
   '0011_views': run(views),
   '0012_mcp_sessions': run(mcpSessions),
   '0013_computed_versions': { up: sendComputedToClients },
   '0014_webhook_claims': run(webhookClaims),
   '0015_list_indexes': run(liveIndexes),
+  // the custom field indexes of the fields defined so far (customIndexes.ts; new fields get theirs when defined)
+  '0016_pg_custom_indexes': { up: (db: Kysely<unknown>) => ensureCustomIndexes(db as Db) },
 };
