@@ -12,6 +12,7 @@ import { afterAll, describe, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 interface Received {
   method: string;
@@ -51,13 +52,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, pred: () => boolean | Promise<boolean>, ms = 15_000) => waitUntil(what, pred, ms);
 
 const DAY = 86_400_000;
 

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { storeEnv, testDatabaseUrl } from '../helpers/postgres.js';
 import { apiCall, startTestServer, tempDataDir } from '../helpers/server.js';
 import { killSpawned, spawnServer } from '../helpers/spawn.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterAll(async () => {
@@ -22,13 +23,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, pred: () => boolean | Promise<boolean>, ms = 30_000) => waitUntil(what, pred, ms, 25);
 
 async function query<T>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -17,6 +17,7 @@ import type { Ctx } from '../../server/domain/context.js';
 import { WebhookService } from '../../server/domain/webhooks/service.js';
 import { verifySignature } from '../../server/domain/webhooks/signature.js';
 import { startTestServer, tempDataDir, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -62,14 +63,6 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('webhooks', () => {
   /** The dispatcher's clock runs ahead of the wall clock by this much ("24 h later" at once). */
