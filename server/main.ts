@@ -34,7 +34,13 @@ const server = await startServer({
       ].join('\n') + '\n',
     );
   },
+}).catch((error: Error) => {
+  // a bad setting or a busy port is said in one line; anything else keeps its stack
+  const known = error.message.startsWith('KITH_') || error.message.includes('already in use');
+  process.stderr.write(`Kith could not start: ${known ? error.message : (error.stack ?? error.message)}\n`);
+  process.exit(1);
 });
+
 process.stdout.write(`Kith listening on ${server.url}  (data: ${dataDir}${uiDir ? '' : ', web UI not built'})\n`);
 
 let stopping = false;

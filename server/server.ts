@@ -7,7 +7,7 @@ import http from 'node:http';
 import { AutomationDispatcher, type AutomationDispatcherOptions } from './domain/automations/dispatcher.js';
 import { createServices, type Services } from './domain/services.js';
 import { WebhookDispatcher, type DispatcherOptions } from './domain/webhooks/dispatcher.js';
-import { createApp, type AppOptions } from './http/app.js';
+import { createApp, type AppOptions, type AppParts } from './http/app.js';
 import { openStore } from './store/store.js';
 
 export interface ServerOptions {
@@ -18,6 +18,8 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   uiDir?: string | null;
+  /** Reverse proxies whose X-Forwarded-For/-Proto are believed (default: KITH_TRUST_PROXY; none). */
+  trustProxy?: string;
   log?: ((line: string) => void) | null;
   /**
    * Called once on first start of an empty data directory, once listening: the owner key and the
@@ -46,16 +48,28 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const store = await openStore(options.dataDir, { databaseUrl: options.databaseUrl });
   const services = createServices(store);
-  const first = await services.accounts.bootstrap();
-
   const host = options.host ?? '127.0.0.1';
-  const { app, closers } = createApp(services, { log: options.log, uiDir: options.uiDir, host, auth: options.auth });
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 4317, host, () => resolve());
-  });
+  const wantedPort = options.port ?? 4317;
+  const server = http.createServer();
+  let closers: AppParts['closers'];
+  try {
+    // the app and the port come before first-start setup: a bad setting or a port in use must not
+    // create an owner whose key is then never shown (it is printed once, after listening)
+    const parts = createApp(services, { log: options.log, uiDir: options.uiDir, host, auth: options.auth, trustProxy: options.trustProxy ?? process.env.KITH_TRUST_PROXY });
+    closers = parts.closers;
+    server.on('request', parts.app);
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`${host}:${wantedPort} is already in use (another Kith or program is listening there); choose another port with KITH_PORT`) : error),
+      );
+      server.listen(wantedPort, host, () => resolve());
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const first = await services.accounts.bootstrap();
   store.feed.watch(store.db);
   // webhook deliveries: the outbox is sent by this process while it runs (server/domain/webhooks/)
   const webhooks = new WebhookDispatcher(store.db, store.feed, { policy: services.webhooks.policy, log: options.log ?? undefined, ...options.webhooks });

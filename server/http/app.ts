@@ -23,6 +23,29 @@ export interface AppOptions {
   host?: string;
   /** Sign-in settings: session lifetime and brute-force limits (defaults in authRoutes.ts, limits.ts). */
   auth?: { sessionTtlMs?: number; limits?: Partial<LimitSettings> };
+  /**
+   * Which reverse proxies' `X-Forwarded-For` / `X-Forwarded-Proto` to believe (KITH_TRUST_PROXY):
+   * none by default; see `trustProxySetting`.
+   */
+  trustProxy?: string;
+}
+
+/**
+ * KITH_TRUST_PROXY → Express's `trust proxy` setting. Unset, empty, `false` or `0`: no proxy is
+ * trusted (the client address is the socket's). A whole number N: the N proxies nearest the server.
+ * `true`: every hop (only when nothing can reach the server except through the proxy). Otherwise a
+ * comma-separated list of proxy addresses, CIDR ranges or the names `loopback`, `linklocal`,
+ * `uniquelocal`. Anything else is refused at start with a message naming the setting.
+ */
+export function trustProxySetting(value: string | undefined): boolean | number | string[] {
+  const text = (value ?? '').trim();
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  const list = text.split(',').map((part) => part.trim());
+  if (list.some((part) => part === ''))
+    throw new Error(`KITH_TRUST_PROXY: an empty entry in "${text}" (expected a number of hops, true, or addresses, CIDR ranges, loopback, linklocal, uniquelocal separated by commas)`);
+  return list;
 }
 
 export interface AppParts {
@@ -77,6 +100,13 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  try {
+    // Express compiles the list at once and throws on an address it cannot read
+    app.set('trust proxy', trustProxySetting(options.trustProxy));
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(message.startsWith('KITH_TRUST_PROXY') ? message : `KITH_TRUST_PROXY: ${message} in "${options.trustProxy}"`, { cause: error });
+  }
   app.use(securityHeaders);
   if (options.log) app.use(requestLog(options.log));
 

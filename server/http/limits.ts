@@ -78,7 +78,10 @@ export function createLimits(overrides: Partial<LimitSettings> = {}): Limits {
   };
 }
 
-/** The address a request came from (the socket's; a reverse proxy's clients all share its address). */
+/**
+ * The address a request came from: the socket's, or, from a trusted proxy (KITH_TRUST_PROXY), the
+ * client it names in X-Forwarded-For. Untrusted, a reverse proxy's clients all share its address.
+ */
 export function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }

@@ -69,6 +69,7 @@ export async function startTestServer(
     auth?: ServerOptions['auth'];
     webhooks?: ServerOptions['webhooks'];
     automations?: ServerOptions['automations'];
+    trustProxy?: string;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDataDir();
@@ -84,6 +85,7 @@ export async function startTestServer(
     auth: options.auth,
     webhooks: options.webhooks,
     automations: options.automations,
+    trustProxy: options.trustProxy ?? '',
     onFirstStart: (first) => {
       ownerKey = first.key;
       setupToken = first.setupToken;

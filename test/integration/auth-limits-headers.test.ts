@@ -164,3 +164,69 @@ describe('the data directory', () => {
     }
   });
 });
+
+describe('behind a reverse proxy (KITH_TRUST_PROXY)', () => {
+  /** A request as a proxy on loopback forwards it: X-Forwarded-For names the client, -Proto the scheme it used. */
+  const viaProxy = (target: TestServer, key: string, client: string, proto = 'http') =>
+    target.api('GET', '/crm/organizations', undefined, { key, headers: { 'x-forwarded-for': client, 'x-forwarded-proto': proto } });
+  const wrongKey = (i: number) => `kith_${String(i).padStart(32, 'z')}`;
+
+  test('with the proxy trusted, failed keys are counted per client it names, and HTTPS at the proxy is known', async () => {
+    const behind = await startTestServer({ trustProxy: 'loopback', auth: { limits: { keysPerAddress: 3 } } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await viaProxy(behind, wrongKey(i), '203.0.113.7')).status);
+      assert.deepEqual(statuses, [401, 401, 401, 429], 'the guessing client is limited');
+      // another client behind the same proxy is not slowed by the first one's failures
+      assert.equal((await viaProxy(behind, wrongKey(9), '203.0.113.8')).status, 401);
+      // and the limited client's valid key still works
+      assert.equal((await viaProxy(behind, behind.key, '203.0.113.7')).status, 200);
+      // TLS ends at the proxy: the answer to an https request carries HSTS; to plain http it does not
+      assert.equal((await viaProxy(behind, behind.key, '203.0.113.8', 'https')).headers.get('strict-transport-security'), 'max-age=31536000');
+      assert.equal((await viaProxy(behind, behind.key, '203.0.113.8', 'http')).headers.get('strict-transport-security'), null);
+    } finally {
+      await behind.stop();
+    }
+  });
+
+  test('without it (the default), X-Forwarded-For is ignored: a client cannot dodge the limit by naming other addresses', async () => {
+    const direct = await startTestServer({ auth: { limits: { keysPerAddress: 3 } } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await viaProxy(direct, wrongKey(i), `198.51.100.${i + 1}`, 'https')).status);
+      assert.deepEqual(statuses, [401, 401, 401, 429]);
+      assert.equal((await viaProxy(direct, direct.key, '198.51.100.9', 'https')).headers.get('strict-transport-security'), null, 'a forged X-Forwarded-Proto is not believed');
+    } finally {
+      await direct.stop();
+    }
+  });
+
+  test('a value that is not a hop count or a list of addresses stops the start with a message naming the setting, and sets nothing up', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-trust-'));
+    try {
+      await assert.rejects(startTestServer({ dataDir, trustProxy: '10.0.0.1, not-an-address' }), /KITH_TRUST_PROXY: invalid IP address: not-an-address/);
+      await assert.rejects(startTestServer({ dataDir, trustProxy: '10.0.0.1,,10.0.0.2' }), /KITH_TRUST_PROXY: an empty entry/);
+      // the first good start is still the first start: its owner key is shown
+      const started = await startTestServer({ dataDir });
+      assert.match(started.key, /^kith_/);
+      await started.stop();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('first start', () => {
+  test('on a port already in use, the start fails saying so, and the next start still shows the owner key', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-busy-'));
+    try {
+      await assert.rejects(startTestServer({ dataDir, port: server.port }), new RegExp(`127\\.0\\.0\\.1:${server.port} is already in use.*KITH_PORT`));
+      const started = await startTestServer({ dataDir });
+      assert.match(started.key, /^kith_/, 'the owner key of the first start that listened');
+      assert.equal((await started.api('GET', '/crm/organizations')).status, 200);
+      await started.stop();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
