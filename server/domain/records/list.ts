@@ -12,6 +12,7 @@ import { Id } from '../../../shared/schemas.js';
 import type { Db } from '../../store/database.js';
 import { containsText, jsonArrayContains, jsonArrayLength } from '../../store/dialect.js';
 import { customValueSql } from '../../store/customIndexes.js';
+import { readInOrder } from '../../store/ordered.js';
 import { SqlRecordReader } from '../../store/reader.js';
 import { hasLabel, rowToRecord, visibleCondition, type AnyRecord, type Row } from '../../store/records.js';
 import type { Ctx } from '../context.js';
@@ -202,12 +203,13 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   const derivedFilters = Object.keys(DERIVED_FILTERS[collection] ?? {}).filter((key) => query[key] !== undefined);
 
   // `deleted = 0` as a literal: the planner then uses the partial indexes of live records (server/store/migrations.ts liveIndexes)
-  let q = db.selectFrom(collection).selectAll().where('workspaceId', '=', ctx.workspaceId).where('deleted', '=', sql.lit(0));
+  let base = db.selectFrom(collection).selectAll().where('workspaceId', '=', ctx.workspaceId).where('deleted', '=', sql.lit(0));
   const visible = visibleCondition(collection, ctx.userId);
-  if (visible) q = q.where(visible);
+  if (visible) base = base.where(visible);
   const archived = query.archived ?? 'false';
-  if (archived === 'false') q = q.where('archivedAt', 'is', null);
-  if (archived === 'true') q = q.where('archivedAt', 'is not', null);
+  if (archived === 'false') base = base.where('archivedAt', 'is', null);
+  if (archived === 'true') base = base.where('archivedAt', 'is not', null);
+  let q = base;
   for (const [key, value] of Object.entries(filters)) q = Array.isArray(value) ? q.where(key, 'in', value) : q.where(key, '=', value);
   const conditions = await conditionsOf(db, ctx, collection, query);
   for (const condition of conditions) q = q.where((eb) => conditionSql(db, eb, condition));
@@ -235,43 +237,29 @@ export async function listRecords(db: Db, ctx: Ctx, collection: CollectionName, 
   const moneySort = info.moneyFields.includes(sortField);
   const dir = desc ? 'desc' : 'asc';
   const cmp = desc ? '<' : '>';
-  /** The values part (keyset after the cursor when it names a value) and whether the empty part is read. */
-  let values: typeof q | null = q;
-  let readEmpty = nullable;
+  type Part = (s: typeof q) => typeof q;
+  /** The values part (keyset after the cursor when it names a value; null when the cursor is in the empty part) and the empty part, if read. */
+  let values: Part | null = (s) => (nullable ? s.where(sortField, 'is not', null) : s);
+  let empty: Part | null = nullable ? (s) => s.where(sortField, 'is', null) : null;
   if (query.cursor) {
     const { value, id } = decodeCursor(query.cursor, collection, sortParam, cursorValueSchema(collection, sortField));
     const cursorValue = moneySort && value != null ? Number(value) : value;
     if (cursorValue === null) {
       values = null;
-      q = q.where((eb: ExpressionBuilder<any, any>) => eb('id', cmp, id));
-      readEmpty = true;
+      empty = (s) => s.where(sortField, 'is', null).where('id', cmp, id);
     } else {
-      values = q.where((eb: ExpressionBuilder<any, any>) => eb.or([eb(sortField, cmp, cursorValue), eb.and([eb(sortField, '=', cursorValue), eb('id', cmp, id)])]));
+      const inValues = values;
+      values = (s) => inValues(s).where((eb: ExpressionBuilder<any, any>) => eb(eb.refTuple(sortField, 'id'), cmp, eb.tuple(cursorValue, id)));
     }
   }
   // Empty values last, in two reads that each follow an index in its order (a single
   // `order by <field> is null, …` would sort every matching row): the values, then if the page is
-  // not full, the records without one by id.
-  const rows: Row[] = [];
-  if (values) {
-    if (nullable) values = values.where(sortField, 'is not', null);
-    rows.push(
-      ...(await values
-        .orderBy(sortField, dir)
-        .orderBy('id', dir)
-        .limit(limit + 1)
-        .execute()),
-    );
-  }
-  if (readEmpty && rows.length <= limit) {
-    rows.push(
-      ...(await q
-        .where(sortField, 'is', null)
-        .orderBy('id', dir)
-        .limit(limit + 1 - rows.length)
-        .execute()),
-    );
-  }
+  // not full, the records without one by id. Each read in order whatever share of the rows the
+  // filters match (server/store/ordered.ts).
+  const read = (part: Part, order: string[], n: number) =>
+    readInOrder(db, { table: collection, filtered: part(q), unfiltered: part(base), order, dir, indexKey: [sortField, 'id'], live: archived === 'false', limit: n });
+  const rows: Row[] = values ? await read(values, [sortField, 'id'], limit + 1) : [];
+  if (empty && rows.length <= limit) rows.push(...(await read(empty, ['id'], limit + 1 - rows.length)));
 
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
