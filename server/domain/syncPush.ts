@@ -499,6 +499,9 @@ function normalized(schema: z.ZodType, fields: string[], local: Record<string, u
  * it carries: the current record, or the audit snapshot written with that version (version 0 —
  * never synced — means the client's own create). Happens for records a client got by its first
  * load, and when a client edits a record again while the push of its previous state is in flight.
+ * A version with no audit entry is a computed change (server/domain/records/computed.ts, migration
+ * 0013), which changes only the computed fields: the record's own fields are those of the newest
+ * snapshot before it.
  */
 async function baseFromVersion(tx: Db, ctx: Ctx, entityType: string, id: string, version: unknown, server: AnyRecord): Promise<Record<string, unknown> | null> {
   if (typeof version !== 'number') return null;
@@ -511,7 +514,7 @@ async function baseFromVersion(tx: Db, ctx: Ctx, entityType: string, id: string,
       const after = entry.after as Record<string, unknown> | null;
       if (!after) continue;
       if (version === 0 ? entry.action === 'create' : after.version === version) return after;
-      if (version !== 0 && typeof after.version === 'number' && after.version < version) return null;
+      if (version !== 0 && typeof after.version === 'number' && after.version < version) return version <= server.version ? after : null;
     }
     cursor = page.nextCursor;
   } while (cursor);

@@ -272,6 +272,41 @@ describe('computed fields reach sync clients', () => {
   });
 });
 
+describe('an offline edit of a record whose computed values changed is merged, not lost', () => {
+  let client: TestClient | null = null;
+  afterAll(async () => {
+    await client?.store.close();
+  });
+
+  test('a client that first loaded a deal at a computed change edits it offline while the server recomputes it again: its edit is kept', async () => {
+    const deal = await ok('POST', '/crm/deals', { title: 'Computed Carl', amount: 100 });
+    await ok('POST', '/crm/activities', { type: 'call', dealId: deal.id, occurredAt: '2026-11-20T12:00:00Z' });
+    const recomputed = await get(`/crm/deals/${deal.id}`);
+    assert.ok(recomputed.version > deal.version, 'the computed change has a version of its own');
+    assert.deepEqual((await get(`/crm/audit?entityId=${deal.id}&action=update`)).data, [], 'and no audit entry');
+
+    client = await openClient(server.url, server.key, `cf-${newId().slice(-8)}`);
+    await waitSynced(client);
+    const local = () => client!.store.db.collections.deals.findOne(deal.id).exec();
+    assert.equal((await local())?.get('version'), recomputed.version);
+
+    client.net.off();
+    await client.store.update('deals', deal.id, { title: 'Computed Carla' });
+    await ok('POST', '/crm/activities', { type: 'meeting', dealId: deal.id, occurredAt: '2026-11-29T12:00:00Z' });
+    client.net.on();
+    client.store.reconnect();
+    await waitSynced(client);
+    await waitFor(async () => {
+      const d = await local();
+      return d?.get('lastActivityAt') === '2026-11-29T12:00:00.000Z' && d.get('title') === 'Computed Carla' ? d : null;
+    }, 'the deal with its new lastActivityAt and the local title');
+    const onServer = await get(`/crm/deals/${deal.id}`);
+    assert.equal(onServer.title, 'Computed Carla', 'the offline edit reached the server');
+    assert.equal(onServer.lastActivityAt, '2026-11-29T12:00:00.000Z');
+    assert.deepEqual((await get(`/crm/audit?action=conflict&entityId=${deal.id}`)).data, [], 'no conflict');
+  });
+});
+
 describe('a custom object "Project" referencing an organization', () => {
   test('created, listed with custom-field filters, shown in the organization’s context (REST and MCP) and synced', async () => {
     const initech = await ok('POST', '/crm/organizations', { name: 'Initech' });
