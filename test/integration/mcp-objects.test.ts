@@ -2,7 +2,9 @@
  * Custom object types over MCP (issue 12) with the SDK client: an owner defines "project" with a
  * select field, an agent creates, finds (by a custom field), reads, updates and archives projects
  * with crm.record.*, the same records REST shows; a record is only reached through its own type;
- * bad values name the field; a member may write records but not define types.
+ * bad values name the field; a member may write records but not define types. The seed-style
+ * agent tasks of issue 12 ("Projects with name, status and due_date", "Team members linking people
+ * to companies with a role") through MCP alone.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -77,6 +79,44 @@ describe('custom objects over MCP', () => {
     assert.match(await toolFailure(owner, 'crm.record.create', { type: 'spaceship', name: 'Enterprise' }), /spaceship/);
     assert.match(await toolFailure(owner, 'crm.record.create', { type: 'project' }), /name/);
     assert.equal((await server.api('GET', '/crm/objects/project/records?q=Bad')).body.data.length, 0, 'nothing stored');
+  });
+
+  test('seed tasks through MCP alone: "create a custom object type Projects with name, status and due_date"; "a Team members object linking people to companies with a role"', async () => {
+    // Projects: name is every record's own field; status and due_date are its custom fields
+    await toolOk(owner, 'crm.object.create', { key: 'seed_project', singular: 'Project', plural: 'Projects' });
+    await toolOk(owner, 'crm.field.create', { entity: 'seed_project', key: 'status', label: 'Status', type: 'select', options: [{ value: 'planned' }, { value: 'active' }, { value: 'done' }] });
+    await toolOk(owner, 'crm.field.create', { entity: 'seed_project', key: 'due_date', label: 'Due date', type: 'date' });
+    const relaunch = await toolOk(owner, 'crm.record.create', { type: 'seed_project', name: 'Website relaunch', custom: { status: 'active', due_date: '2026-05-01' } });
+    await toolOk(owner, 'crm.record.create', { type: 'seed_project', name: 'Intranet', custom: { status: 'done' } });
+    assert.match(await toolFailure(owner, 'crm.record.create', { type: 'seed_project', name: 'Late', custom: { due_date: '2026-02-30' } }), /custom\.due_date: must be a calendar date YYYY-MM-DD/);
+    const active = await toolOk(owner, 'crm.record.list', { type: 'seed_project', custom: { status: 'active' }, count: true });
+    assert.deepEqual([active.data.map((r: any) => [r.name, r.custom.due_date]), active.total], [[['Website relaunch', '2026-05-01']], 1]);
+    const described = await toolOk(owner, 'crm.schema.describe', { entity: 'seed_project' });
+    const keys = JSON.stringify(described);
+    for (const key of ['"name"', '"custom.status"', '"custom.due_date"']) assert.ok(keys.includes(key), `${key} in ${keys}`);
+
+    // Team members: a person at a company (organization) with a role
+    const acme = await toolOk(owner, 'crm.organization.create', { name: 'Acme Team Co' });
+    const tess = await toolOk(owner, 'crm.person.create', { name: 'Tess Team' });
+    await toolOk(owner, 'crm.object.create', { key: 'team_member', singular: 'Team member', plural: 'Team members' });
+    await toolOk(owner, 'crm.field.create', { entity: 'team_member', key: 'person', label: 'Person', type: 'reference', referenceTo: 'people', required: true });
+    await toolOk(owner, 'crm.field.create', { entity: 'team_member', key: 'company', label: 'Company', type: 'reference', referenceTo: 'organizations', required: true });
+    await toolOk(owner, 'crm.field.create', { entity: 'team_member', key: 'role', label: 'Role', type: 'text' });
+    const member = await toolOk(owner, 'crm.record.create', { type: 'team_member', name: 'Tess at Acme', custom: { person: tess.id, company: acme.id, role: 'Buyer' } });
+    assert.deepEqual(member.custom, { person: tess.id, company: acme.id, role: 'Buyer' });
+    assert.match(await toolFailure(owner, 'crm.record.create', { type: 'team_member', name: 'Nobody', custom: { person: acme.id, company: acme.id } }), /custom\.person: person .* does not exist/);
+    const atAcme = await toolOk(owner, 'crm.record.list', { type: 'team_member', custom: { company: acme.id } });
+    assert.deepEqual(
+      atAcme.data.map((r: any) => r.name),
+      ['Tess at Acme'],
+    );
+    const context = await toolOk(owner, 'crm.context.organization', { id: acme.id });
+    assert.deepEqual(
+      context.customRecords.map((g: any) => [g.type, g.records.map((r: any) => r.name)]),
+      [['team_member', ['Tess at Acme']]],
+      "the organization's context shows its team members",
+    );
+    assert.equal(relaunch.type, 'seed_project');
   });
 
   test('a member writes records but does not define types; a viewer only reads', async () => {
