@@ -50,7 +50,7 @@ const PG_SUITES = [
   'auth-sessions',
 ].map((name) => `test/integration/${name}.test.ts`);
 /** Suites that need PostgreSQL (several server processes on one database): integration-pg only. */
-const PG_ONLY_SUITES = ['multi-process', 'scale-out'].map((name) => `test/integration/${name}.test.ts`);
+const PG_ONLY_SUITES = ['multi-process', 'scale-out', 'migrate-store'].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
   test: {

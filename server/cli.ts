@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { backupJson, restoreBackup } from './domain/backup.js';
 import { DomainError } from './domain/errors.js';
 import { openServices, type Services } from './domain/services.js';
+import { migrateStore, MigrateStoreError, type MigrateProgress } from './store/migrateStore.js';
+import { redactUrl } from './store/pg/database.js';
 
 const HELP = `kith — Kith admin command line
 
@@ -29,6 +31,9 @@ Usage: kith <command> [options]        (data: --data-dir DIR or KITH_DATA_DIR, d
   key revoke <key-id | key-prefix | raw key>
   backup <workspace> [--out FILE]                   the whole workspace as one JSON document (stdout unless --out)
   restore <file> --workspace <new-slug> [--name N] [--owner EMAIL]   into a new workspace (creates the data dir if needed)
+  migrate-store --from <data dir> --to <postgres url>   copy a SQLite data dir (stop its server first) into an empty
+                                                    PostgreSQL database: ids, versions, change sequence, audit, keys
+                                                    kept (--from defaults to the data dir, --to to KITH_DATABASE_URL)
 
 Options: --json prints machine-readable output.  The raw key of "key create" is shown once.`;
 
@@ -228,6 +233,36 @@ async function readPassword(prompt: string): Promise<string> {
   return first;
 }
 
+/** `kith migrate-store`: progress on stderr (a line per table, and every second on long ones), the summary on stdout. */
+async function migrateStoreCommand(from: string, to: string | undefined, json: boolean): Promise<number> {
+  if (!to || !/^postgres(ql)?:\/\//.test(to)) {
+    process.stderr.write(`kith: migrate-store needs --to <postgres://user:password@host:5432/db> (or KITH_DATABASE_URL)${to ? `; got '${URL.canParse(to) ? redactUrl(to) : to}'` : ''}\n`);
+    return 2;
+  }
+  const count = (n: number) => n.toLocaleString('en-US');
+  let lastLine = 0;
+  const progress = ({ table, copied, total }: MigrateProgress) => {
+    const done = copied === total;
+    if ((copied === 0 && total > 0) || (!done && Date.now() - lastLine < 1000)) return;
+    lastLine = Date.now();
+    process.stderr.write(`  ${table.padEnd(20)} ${count(copied).padStart(9)} / ${count(total)} rows${done ? '' : ' …'}\n`);
+  };
+  try {
+    process.stderr.write(`kith: migrate-store from ${from} to ${redactUrl(to)}\n`);
+    const result = await migrateStore(from, to, progress);
+    const rate = result.copySeconds > 0 ? Math.round(result.rows / result.copySeconds) : result.rows;
+    const summary =
+      `Copied ${count(result.rows)} rows of ${result.tables.length} tables from ${result.from} to ${result.to} in ${result.seconds.toFixed(1)} s ` +
+      `(the copy ${result.copySeconds.toFixed(1)} s, ${count(rate)} rows/s); change sequence ${count(result.changeSequence)}.`;
+    process.stdout.write((json ? JSON.stringify(result, null, 2) : summary) + '\n');
+    return 0;
+  } catch (error) {
+    if (!(error instanceof MigrateStoreError)) throw error;
+    process.stderr.write(`kith: migrate-store: ${error.message}\n`);
+    return 1;
+  }
+}
+
 async function main(): Promise<number> {
   let parsed;
   try {
@@ -248,6 +283,8 @@ async function main(): Promise<number> {
         'read-only': { type: 'boolean' },
         expires: { type: 'string' },
         out: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
     });
   } catch (error) {
@@ -260,6 +297,7 @@ async function main(): Promise<number> {
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const dataDir = path.resolve(values['data-dir'] ?? process.env.KITH_DATA_DIR ?? 'data');
+  if (positionals[0] === 'migrate-store') return migrateStoreCommand(values.from ? path.resolve(values.from) : dataDir, values.to ?? process.env.KITH_DATABASE_URL, values.json === true);
   const services = await openServices(dataDir, { create: positionals[0] === 'init' || positionals[0] === 'restore' });
   try {
     const out: Out = (value, human) => process.stdout.write((values.json ? JSON.stringify(value, null, 2) : human()) + '\n');
