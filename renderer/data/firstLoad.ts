@@ -22,12 +22,16 @@
  * comes; should the local storage fail, the normal replication takes over from the last page
  * written. Documents already present are only replaced when they are unmodified
  * first-load copies of an older version; locally edited ones are left to the push's merge.
+ *
+ * A load from scratch also stores the tables' copy of the collection when it is done
+ * (rowCache.ts), from the rows it wrote, so a big table's first open reads a few values instead of
+ * every document.
  */
-import { getChangedDocumentsSince, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
+import { getChangedDocumentsSince, RX_META_LWT_MINIMUM, type RxCollection, type RxDatabase, type RxStorageWriteErrorConflict } from 'rxdb';
 import type { CollectionName } from '../../shared/collections.js';
 import type { SyncCheckpoint, SyncDocument } from '../../shared/sync.js';
 import { replicatedMarks } from './marks.js';
-import { invalidateRowCache } from './rowCache.js';
+import { invalidateRowCache, plainRow, rowCacheOf } from './rowCache.js';
 
 interface Page {
   documents: SyncDocument[];
@@ -55,6 +59,9 @@ export interface FirstLoadInput {
   onProgress?(written: number): void;
 }
 
+/** A first load keeps at most this many rows in memory for the tables' copy (beyond, the first table open stores it). */
+const COPY_MAX_ROWS = 300_000;
+
 export interface FirstLoadResult {
   /** Where the replication's pull starts when it has no checkpoint of its own yet. */
   pullCheckpoint: SyncCheckpoint | undefined;
@@ -79,6 +86,11 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
   const instance = collection.internalStorageInstance;
   const marks = await replicatedMarks(db, input.identifier);
   let sequence = saved?.sequence ?? 0;
+  // A load from scratch keeps the live rows it writes and stores them as the tables' copy at the
+  // end (rowCache.ts), so the first open of a big table does not read every document one by one.
+  const cache = saved ? null : await rowCacheOf(collection).catch(() => null);
+  let copy: Map<string, Record<string, unknown> & { id: string }> | null = cache ? new Map() : null;
+  let complete = false;
 
   try {
     /** A page, fetched again after each failure (offline, server down) until the store closes. */
@@ -112,14 +124,28 @@ export async function firstLoad(input: FirstLoadInput): Promise<FirstLoadResult>
           .filter((e) => e.documentInDb && marks.isUnmodifiedCopy(e.documentInDb) && Number((e.documentInDb as any).version) < Number((e.writeRow.document as any).version))
           .map((e) => ({ previous: e.documentInDb, document: marks.document(e.writeRow.document as SyncDocument, e.documentInDb) }));
         if (replace.length > 0) await instance.bulkWrite(replace as any, 'replication-first-load');
+        if (copy) {
+          const kept = new Map(conflicts.map((e) => [e.documentId, e.documentInDb]));
+          for (const r of replace) kept.delete(r.document.id as string);
+          for (const doc of page.documents) {
+            // what the store holds now: the page's state, or the one it kept (a local edit)
+            const stored = (kept.get(doc.id) ?? doc) as SyncDocument | undefined;
+            if (!stored || stored._deleted === true || (stored._deleted as unknown) === '1') copy.delete(doc.id);
+            else copy.set(doc.id, plainRow(stored));
+          }
+          if (copy.size > COPY_MAX_ROWS) copy = null;
+        }
         // first-loaded documents carry the minimum last-write time: a stored table copy cannot catch up on them
         await invalidateRowCache(collection).catch(() => undefined);
         written = rows.length - result.error.length + replace.length;
       }
       if (page.checkpoint) sequence = page.checkpoint.sequence;
       await db.upsertLocal<Progress>(progressDoc(name), { sequence, done: !next });
+      complete = !next;
       input.onProgress?.(written);
     }
+    // written with the minimum last-write time like the documents: the copy's catch-up reads every later write
+    if (complete && copy && copy.size > 0 && !input.isClosed()) await cache!.write([...copy.values()], RX_META_LWT_MINIMUM).catch((e) => console.warn(`storing the table copy of ${name} failed`, e));
   } catch (error) {
     // local storage failed: the replication goes on from the last page written, and shows why
     console.error(`first load of ${name} stopped`, error);

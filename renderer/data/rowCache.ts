@@ -12,12 +12,21 @@
  *
  * Writers that put documents in with the minimum last-write time (the first load, the self-check's
  * heal: marks.ts) are not found by that catch-up, so they call `invalidateRowCache` first; a copy
- * being written meanwhile is then not kept.
+ * being written meanwhile is then not kept. A first load from scratch stores the copy itself once
+ * it is done (firstLoad.ts: the rows it wrote, with the minimum last-write time, so the catch-up
+ * reads every later write), so even the first open of a table on a device reads a copy.
  */
 import { RX_META_LWT_MINIMUM, type RxCollection } from 'rxdb';
 import { dexieObjectStore, idbRequest, type StoredDoc } from './storedDocuments.js';
 
 type Row = Record<string, unknown> & { id: string };
+
+/** A stored (or pulled) document as a table row: without RxDB's fields (_rev, _meta, _deleted, _attachments). */
+export function plainRow(doc: Record<string, unknown> & { id: string }): Row {
+  const out: Record<string, unknown> = {};
+  for (const key in doc) if (key.charCodeAt(0) !== 95 /* _ */) out[key] = doc[key];
+  return out as Row;
+}
 /** What the cache needs of a collection (an RxCollection has it). */
 export interface CachedCollection {
   name: string;
@@ -112,11 +121,19 @@ export async function rowCacheOf(collection: CachedCollection): Promise<RowCache
         metaRequest.onsuccess = () => {
           const meta = metaRequest.result as Meta | undefined;
           if (!meta || meta.format !== FORMAT) return;
-          const chunksRequest = store.getAll(chunkRange(key, `${meta.generation}#`));
-          chunksRequest.onsuccess = () => {
-            const chunks = chunksRequest.result as Row[][];
-            if (chunks.length === meta.chunks && chunks.reduce((n, c) => n + c.length, 0) === meta.count) result({ chunks, lwt: meta.lwt });
-          };
+          // a request per value, not one getAll: each value is deserialized in its own task, so
+          // the page keeps painting (one getAll of 100,000 rows blocked it for seconds)
+          if (meta.chunks === 0 && meta.count === 0) return result({ chunks: [], lwt: meta.lwt });
+          const chunks: Row[][] = new Array(meta.chunks);
+          let got = 0;
+          for (let i = 0; i < meta.chunks; i++) {
+            const chunkRequest = store.get(`${key}#${meta.generation}#${i}`);
+            chunkRequest.onsuccess = () => {
+              chunks[i] = chunkRequest.result as Row[];
+              if (++got < meta.chunks) return;
+              if (chunks.every(Array.isArray) && chunks.reduce((n, c) => n + c.length, 0) === meta.count) result({ chunks, lwt: meta.lwt });
+            };
+          }
         };
       });
     },

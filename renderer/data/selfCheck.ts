@@ -94,7 +94,8 @@ class LocalIndex {
 
 async function localIndex(collection: RxCollection<any>): Promise<LocalIndex> {
   const rows: { version: number; a: number; b: number }[] = [];
-  for await (const docs of storedDocuments(collection)) {
+  // in the background: a table opening meanwhile reads first
+  for await (const docs of storedDocuments(collection, { background: true })) {
     for (const doc of docs) {
       if (isStoredDeleted(doc)) continue;
       const [a, b] = rowHash(doc.id, Number(doc.version));

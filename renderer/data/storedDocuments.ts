@@ -35,14 +35,43 @@ export async function dexieObjectStore(collection: Pick<RxCollection<any>, 'inte
   return () => idb.transaction(storeName, 'readonly').objectStore(storeName);
 }
 
+/**
+ * Reads someone is waiting on (a table opening: components/records/useCollectionRows.ts) go
+ * first: a background reader (the self-check's full scan) waits before each chunk while one runs,
+ * instead of sharing Chromium's IndexedDB backend with it (a full scan of 100,000 deals during a
+ * table's open made the open several times slower).
+ */
+let foregroundReads = 0;
+const foregroundWaiters = new Set<() => void>();
+
+/** Runs `read` as a foreground read: background readers pause until it (and every other) ends. */
+export async function foregroundRead<T>(read: () => Promise<T>): Promise<T> {
+  foregroundReads++;
+  try {
+    return await read();
+  } finally {
+    if (--foregroundReads === 0) {
+      for (const wake of [...foregroundWaiters]) wake();
+      foregroundWaiters.clear();
+    }
+  }
+}
+
+/** Resolves when no foreground read runs. */
+export function foregroundIdle(): Promise<void> {
+  return foregroundReads === 0 ? Promise.resolve() : new Promise((resolve) => foregroundWaiters.add(resolve));
+}
+
 /** Dexie stores the deleted flag as '1'/'0'. */
 export const isStoredDeleted = (doc: StoredDoc) => doc._deleted === true || doc._deleted === '1';
 
-export async function* storedDocuments(collection: RxCollection<any>): AsyncGenerator<StoredDoc[]> {
+/** With `background`, each chunk waits for foreground reads to end (`foregroundRead`). */
+export async function* storedDocuments(collection: RxCollection<any>, options: { background?: boolean } = {}): AsyncGenerator<StoredDoc[]> {
   const objectStore = await dexieObjectStore(collection);
   if (objectStore) {
     let after: string | null = null;
     for (;;) {
+      if (options.background) await foregroundIdle();
       const chunk: StoredDoc[] = await idbRequest(objectStore().getAll(after === null ? undefined : IDBKeyRange.lowerBound(after, true), STORED_CHUNK));
       if (chunk.length > 0) yield chunk;
       if (chunk.length < STORED_CHUNK) return;

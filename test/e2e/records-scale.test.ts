@@ -60,6 +60,8 @@ async function allEmails(): Promise<string[]> {
 }
 
 test('every person is in the table, with only a window of rows in the DOM', async () => {
+  // the first sync stored the table's copy, so even this first open reads it (data/firstLoad.ts)
+  assert.ok(await page.evaluate(tableCopyStored, 'people'), 'the first sync stored the people table copy');
   await navigate(page, '/people');
   await eventually(async () => (await page.getByTestId('people-count').textContent()) === PEOPLE.toLocaleString('en-US'), { timeout: 60_000, message: `the count to read ${PEOPLE}` });
   const rendered = await page.locator('[data-testid^="people-row-"]').count();
@@ -95,7 +97,7 @@ test('search finds one person among thousands, and a new person from the API sho
 });
 
 test('after a restart the table opens from its stored copy, with what changed meanwhile elsewhere', async () => {
-  // the table stored its copy after the first full read
+  // the table's copy, stored by the first sync (and again after the writes above)
   await page.waitForFunction(tableCopyStored, 'people', { timeout: 60_000 });
   const warnings: string[] = [];
   page.on('console', (m) => {

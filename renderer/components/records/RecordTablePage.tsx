@@ -20,7 +20,7 @@ import { customCsvCell, useCsvExport } from './exportCsv.js';
 import { useRowSelection } from './selection.js';
 import { memoAcross } from './memoAcross.js';
 import { SavedViews, type ViewState } from './SavedViews.js';
-import { filterRows, indexRows, labelCounts, reverseKeepingEmptyLast, sortRows, warmSearchText, type RowFilter, type SortState } from './tableModel.js';
+import { filterRows, indexRows, labelCounts, reverseKeepingEmptyLast, sortRows, warmSearchText, type RowFilter, type SortKeyOf, type SortState } from './tableModel.js';
 
 export interface RecordTablePageProps<T extends { id: string; labels?: string[] | null; archivedAt?: string | null }> {
   /** prefix of the data-testids: `<entity>-table`, `<entity>-search`, … */
@@ -45,7 +45,7 @@ export interface RecordTablePageProps<T extends { id: string; labels?: string[] 
   columns: readonly Column<T>[];
   searchText: (row: T) => string;
   searchPlaceholder: string;
-  sortKeys: Record<string, (row: T) => string | null | undefined>;
+  sortKeys: Record<string, SortKeyOf<T>>;
   defaultSort: SortState;
   hrefOf: (row: T) => string;
   onNew: (() => void) | null;
@@ -115,7 +115,7 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
     [props.columns, shownFields, isShown],
   );
   const sortKeys = useMemo(() => {
-    const keys: Record<string, (row: T) => string | null | undefined> = { ...props.sortKeys };
+    const keys: Record<string, SortKeyOf<T>> = { ...props.sortKeys };
     for (const def of shownFields) keys[`custom.${def.key}`] = (r: T) => customSortKey(def, (r as { custom?: Record<string, unknown> }).custom?.[def.key]);
     return keys;
   }, [props.sortKeys, shownFields]);

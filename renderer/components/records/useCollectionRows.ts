@@ -7,9 +7,12 @@
  * record per event-loop turn (~5 s for 20,000 records, ~25 s for 100,000), and a live query
  * re-runs over the whole result on every change. Even IndexedDB `getAll` pays per record (46 s for
  * 100,000 deals on the loaded 2-core machine), so the rows come from the collection's stored copy
- * (data/rowCache.ts: a few values, ~7× faster) plus the documents written since, the live count
- * checked against the store in the background; without a copy (the first open on a device), from
- * `getAll` chunks, after which the copy is stored. Each later write is applied to the in-memory
+ * (data/rowCache.ts: a few values, ~7× faster; the first sync stores it, data/firstLoad.ts) plus
+ * the documents written since, the live count checked against the store in the background;
+ * without a copy, from `getAll` chunks, after which the copy is stored. Before either, a big
+ * collection's first few hundred rows in the table's default order come from an index (`preview`),
+ * so the table shows rows at once; and the read is a foreground read, which the self-check's scan
+ * of the store waits for (data/storedDocuments.ts). Each later write is applied to the in-memory
  * rows from the change stream, newest write wins (by the document's last-write time), and the copy
  * is written again after 500 changes. One snapshot per collection is shared by every component and
  * kept while the store is open, so going back to a table is instant. Stores other than Dexie fall
@@ -19,8 +22,8 @@ import { useMemo, useSyncExternalStore } from 'react';
 import type { Observable } from 'rxjs';
 import { useKith } from '../../app/KithContext.js';
 import type { CollectionName } from '../../data/index.js';
-import { rowCacheOf, type RowCache } from '../../data/rowCache.js';
-import { dexieObjectStore, idbRequest, isStoredDeleted, STORED_CHUNK, storedDocuments, type StoredDoc } from '../../data/storedDocuments.js';
+import { plainRow, rowCacheOf, type RowCache } from '../../data/rowCache.js';
+import { dexieObjectStore, foregroundRead, idbRequest, isStoredDeleted, STORED_CHUNK, storedDocuments, type StoredDoc } from '../../data/storedDocuments.js';
 
 type Doc = StoredDoc;
 type Row = Record<string, unknown> & { id: string };
@@ -41,7 +44,7 @@ interface CollectionLike {
 
 interface Snapshot {
   rows: Row[] | null;
-  /** while loading a big collection: its first records in name order (null otherwise) */
+  /** while loading a big collection: its first records in the table's default order (null otherwise) */
   preview: Row[] | null;
   error: string | null;
   listeners: Set<() => void>;
@@ -51,38 +54,41 @@ interface Snapshot {
 const snapshots = new WeakMap<object, Snapshot>();
 const EMPTY: Row[] = [];
 
-/** A record without RxDB's meta fields (_rev, _meta, _deleted, _attachments). */
-function plain(doc: Doc): Row {
-  const out: Record<string, unknown> = {};
-  for (const key in doc) if (key.charCodeAt(0) !== 95 /* _ */) out[key] = doc[key];
-  return out as Row;
-}
-
-/** Index used for the quick preview: live documents ('0') in [name, id] order. */
-const NAME_INDEX = '[_deleted+name+id]';
+/**
+ * The indexes a quick preview is read from, in the tables' default orders: live documents ('0')
+ * by name (people, organizations, objects), else by last update, newest first (deals).
+ */
+const PREVIEW_INDEXES: { index: string; direction: IDBCursorDirection }[] = [
+  { index: '[_deleted+name+id]', direction: 'next' },
+  { index: '[_deleted+updatedAt+id]', direction: 'prev' },
+];
 const PREVIEW_SIZE = 300;
 
 /**
- * Reads every stored document, handing the live ones to `onChunk` as they come (storedDocuments:
- * IndexedDB `getAll` chunks with Dexie). With Dexie, for a big collection first the top of the
- * name index (to `onPreview`, so the table shows its first rows at once).
+ * With Dexie, for a big collection: its first live documents in the table's default order (a
+ * short walk of an index), so the table shows its first rows before the whole collection is in
+ * memory; null otherwise.
  */
-async function loadAll(collection: CollectionLike, onPreview: (docs: Doc[]) => void, onChunk: (docs: Doc[]) => void): Promise<void> {
+async function readPreview(collection: CollectionLike): Promise<Doc[] | null> {
   const objectStore = await dexieObjectStore(collection as Parameters<typeof dexieObjectStore>[0]);
-  if (objectStore) {
-    const store = objectStore();
-    if (store.indexNames.contains(NAME_INDEX) && (await idbRequest(store.count())) > STORED_CHUNK) {
-      // arrays sort after strings in IndexedDB, so ['0', []] is past every ['0', name, id]
-      onPreview(
-        await idbRequest(
-          objectStore()
-            .index(NAME_INDEX)
-            .getAll(IDBKeyRange.bound(['0'], ['0', []]), PREVIEW_SIZE),
-        ),
-      );
-    }
-  }
-  for await (const chunk of storedDocuments(collection as Parameters<typeof storedDocuments>[0])) onChunk(chunk.filter((d) => !isStoredDeleted(d)));
+  if (!objectStore) return null;
+  const store = objectStore();
+  const preview = PREVIEW_INDEXES.find(({ index }) => store.indexNames.contains(index));
+  if (!preview || (await idbRequest(store.count())) <= STORED_CHUNK) return null;
+  // arrays sort after strings in IndexedDB, so ['0', []] is past every ['0', key, id]
+  const range = IDBKeyRange.bound(['0'], ['0', []]);
+  if (preview.direction === 'next') return idbRequest(objectStore().index(preview.index).getAll(range, PREVIEW_SIZE));
+  return new Promise<Doc[]>((resolve, reject) => {
+    const docs: Doc[] = [];
+    const request = objectStore().index(preview.index).openCursor(range, preview.direction);
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor || docs.length >= PREVIEW_SIZE) return resolve(docs);
+      docs.push(cursor.value as Doc);
+      cursor.continue();
+    };
+    request.onerror = () => reject(request.error);
+  });
 }
 
 /** After this many changes since the stored copy (rowCache.ts), it is written again. */
@@ -134,7 +140,7 @@ function createSnapshot(collection: CollectionLike): Snapshot {
     if (at > newest) newest = at;
     times.set(doc.id, at);
     if (isStoredDeleted(doc)) rows.delete(doc.id);
-    else rows.set(doc.id, plain(doc));
+    else rows.set(doc.id, plainRow(doc));
   };
   const apply = (event: ChangeEvent) => {
     const doc = event.documentData;
@@ -148,27 +154,24 @@ function createSnapshot(collection: CollectionLike): Snapshot {
       if (at > newest) newest = at;
     }
     if (event.operation === 'DELETE' || isStoredDeleted(doc)) byId.delete(id);
-    else byId.set(id, plain(doc));
+    else byId.set(id, plainRow(doc));
   };
   /** Every stored document, read one by one (slow for a big collection: the stored copy is the fast way). */
-  const readAll = async (withPreview: boolean) => {
+  const readAll = async () => {
     // into new maps, swapped in when complete: a re-read never shows half a collection
     const rows = new Map<string, Row>();
     const times = new Map<string, number>();
     newest = 0;
-    await loadAll(
-      collection,
-      (first) => {
-        if (!withPreview) return;
-        snapshot.preview = first.filter((d) => !isStoredDeleted(d)).map(plain);
-        for (const l of snapshot.listeners) l();
-      },
-      (docs) => {
-        for (const d of docs) put(d, rows, times);
-      },
-    );
+    for await (const chunk of storedDocuments(collection as Parameters<typeof storedDocuments>[0])) for (const d of chunk) put(d, rows, times);
     byId = rows;
     writtenAt = times;
+  };
+  /** The first rows in the table's order, shown while the rest loads. */
+  const preview = async () => {
+    const first = await readPreview(collection).catch(() => null);
+    if (!first || loaded) return;
+    snapshot.preview = first.filter((d) => !isStoredDeleted(d)).map(plainRow);
+    for (const l of snapshot.listeners) l();
   };
   /** The stored copy and what was written since; false when there is no usable copy. */
   const readCopy = async (): Promise<boolean> => {
@@ -202,7 +205,7 @@ function createSnapshot(collection: CollectionLike): Snapshot {
     }
     console.warn(`kith: the stored copy of ${collection.name} is out of date; reading the collection again`);
     loaded = false;
-    await readAll(false);
+    await readAll();
     finishLoad();
     save();
   };
@@ -223,8 +226,13 @@ function createSnapshot(collection: CollectionLike): Snapshot {
   });
   (async () => {
     cache = await rowCacheOf(collection).catch(() => null);
-    const fromCopy = cache ? await readCopy().catch((e) => (console.warn('reading the table copy failed', e), false)) : false;
-    if (!fromCopy) await readAll(true);
+    // a foreground read: the self-check's background scan waits while it runs (storedDocuments.ts)
+    const fromCopy = await foregroundRead(async () => {
+      await preview();
+      const copied = cache ? await readCopy().catch((e) => (console.warn('reading the table copy failed', e), false)) : false;
+      if (!copied) await readAll();
+      return copied;
+    });
     finishLoad();
     if (!cache) return;
     if (!fromCopy || unsaved >= RESAVE_AFTER) save();
@@ -249,7 +257,7 @@ function snapshotOf(collection: CollectionLike): Snapshot {
 
 /**
  * Every live (not deleted) record of `collection`, archived ones included; `loading` until the
- * first read is done. Meanwhile `preview` may hold the first few thousand records by name.
+ * first read is done. Meanwhile `preview` may hold its first few hundred records in the table's default order.
  */
 export function useCollectionRows<T>(collection: CollectionName): { data: T[]; loading: boolean; preview: T[] | null } {
   const { db } = useKith();

@@ -217,10 +217,10 @@ export function DealsView() {
       // stages sort by pipeline, then their order in it
       stage: (d: DealRecord) => {
         const s = stageById.get(d.stageId);
-        return s ? `${d.pipelineId}:${String(s.position).padStart(6, '0')}` : null;
+        return s ? ([d.pipelineId, s.position] as const) : null;
       },
-      // amounts as fixed-width strings, so text order is number order (within a currency)
-      amount: (d: DealRecord) => (d.amount == null ? null : `${d.currency}:${d.amount.toFixed(4).padStart(20, '0')}`),
+      // amounts by currency, then by number (no string built per deal: tableModel.ts SortKey)
+      amount: (d: DealRecord) => (d.amount == null ? null : ([d.currency, d.amount] as const)),
       expectedCloseDate: (d: DealRecord) => d.expectedCloseDate,
       status: (d: DealRecord) => d.status,
       ...timeSortKeys<DealRecord>('updatedAt', 'lastActivityAt', 'nextFollowUpAt', 'stageEnteredAt'),
