@@ -9,6 +9,12 @@
  * then GET a deal by id and create a deal in requests/s (autocannon). Last, the NOTIFY-to-stream
  * latency: a write through one PostgreSQL process until a /sync/stream held on the other carries it.
  *
+ * On a shared 2-core machine the load generator, the proxy, PostgreSQL and the Kith processes all
+ * compete for the same cores, so requests/s say little about several processes. The bench also
+ * reads the CPU time each side spent per request (/proc: the Kith processes, and the PostgreSQL
+ * cluster's server processes) and prints what that CPU cost allows where each process has a core
+ * of its own (as behind a real load balancer): an estimate from measured CPU, labelled as such.
+ *
  * PostgreSQL: a throwaway cluster (test/helpers/postgres.ts), or KITH_TEST_PG_URL for an existing one.
  *
  *   npx tsx bench/scale.ts [--duration 5] [--connections 10] [--writes 4000]
@@ -36,6 +42,42 @@ interface Target {
   name: string;
   url: string;
   key: string;
+  /** The Kith server processes behind `url`. */
+  pids: number[];
+}
+
+/** CPU milliseconds (user + system) the processes have used so far; a process gone counts 0. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // the fields after the command (which may hold spaces) in parentheses: utime and stime are the 12th and 13th
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/** The PostgreSQL cluster's processes: its postmaster (listening on the URL's port) and its children. */
+function postgresPids(url: string): number[] {
+  const port = new URL(url).port || '5432';
+  const procs = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => {
+      try {
+        return { pid: Number(d), cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0'), ppid: Number(fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1]) };
+      } catch {
+        return null;
+      }
+    })
+    .filter((p) => p !== null);
+  const master = procs.find((p) => p.cmd[0].endsWith('postgres') && p.cmd.some((arg, i) => (arg === '-p' && p.cmd[i + 1] === port) || arg === `-p${port}`));
+  if (!master) return [];
+  return [master.pid, ...procs.filter((p) => p.ppid === master.pid).map((p) => p.pid)];
 }
 
 const dirs: string[] = [];
@@ -49,15 +91,20 @@ async function setUp(name: string, store: 'sqlite' | 'postgres', processes: numb
   const env: Record<string, string> = store === 'postgres' ? { KITH_DATABASE_URL: await testDatabaseUrl(dir) } : {};
   const first = await spawnServer(dir, { env });
   const backends = [first.url];
+  const pids = [first.child.pid!];
   // one at a time: the first start creates the owner
-  for (let i = 1; i < processes; i++) backends.push((await spawnServer(dir, { env })).url);
+  for (let i = 1; i < processes; i++) {
+    const next = await spawnServer(dir, { env });
+    backends.push(next.url);
+    pids.push(next.child.pid!);
+  }
   let url = first.url;
   if (processes > 1) {
     const proxy = await startProxy(backends);
     proxies.push(proxy);
     url = proxy.url;
   }
-  return { target: { name, url, key: first.key! }, backends };
+  return { target: { name, url, key: first.key!, pids }, backends };
 }
 
 async function syncWrites(target: Target): Promise<number> {
@@ -75,31 +122,53 @@ async function syncWrites(target: Target): Promise<number> {
   }
 }
 
-async function rps(options: autocannon.Options): Promise<{ rps: number; p99: number; bad: number }> {
-  const result = await autocannon({ connections, duration, ...options });
-  return { rps: result.requests.average, p99: result.latency.p99, bad: result.non2xx + result.errors + result.timeouts };
+interface Rate {
+  rps: number;
+  p99: number;
+  bad: number;
+  /** CPU ms per request spent by the Kith processes, and by PostgreSQL (0 on SQLite). */
+  kithCpu: number;
+  pgCpu: number;
 }
 
-async function httpFigures(target: Target): Promise<{ get: Awaited<ReturnType<typeof rps>>; create: Awaited<ReturnType<typeof rps>> }> {
+let pgPids: number[] = [];
+
+async function rps(options: autocannon.Options, pids: number[] = []): Promise<Rate> {
+  const before = { kith: cpuMs(pids), pg: cpuMs(pgPids) };
+  const result = await autocannon({ connections, duration, ...options });
+  const n = Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors + result.timeouts,
+    kithCpu: (cpuMs(pids) - before.kith) / n,
+    pgCpu: (cpuMs(pgPids) - before.pg) / n,
+  };
+}
+
+async function httpFigures(target: Target): Promise<{ get: Rate; create: Rate }> {
   const auth = { authorization: `Bearer ${target.key}` };
   const ids: string[] = [];
   for (let i = 0; i < 200; i++) ids.push((await apiCall(target.url, target.key, 'POST', '/crm/deals', { title: `Read deal ${i}`, amount: 100 + i })).body.id);
   let n = 0;
   const getById: autocannon.Options = { url: target.url, headers: auth, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/crm/deals/${ids[n++ % ids.length]}` }) }] };
   await rps({ ...getById, duration: 2 }); // warm-up
-  const get = await rps(getById);
+  const get = await rps(getById, target.pids);
   let c = 0;
-  const create = await rps({
-    url: target.url,
-    requests: [
-      {
-        method: 'POST',
-        path: '/crm/deals',
-        headers: { ...auth, 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench deal ${c++}`, amount: 1234.5, labels: ['bench'] }) }),
-      },
-    ],
-  });
+  const create = await rps(
+    {
+      url: target.url,
+      requests: [
+        {
+          method: 'POST',
+          path: '/crm/deals',
+          headers: { ...auth, 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench deal ${c++}`, amount: 1234.5, labels: ['bench'] }) }),
+        },
+      ],
+    },
+    target.pids,
+  );
   return { get, create };
 }
 
@@ -149,6 +218,7 @@ try {
   const sqlite = await setUp('sqlite-1', 'sqlite', 1);
   const pg1 = await setUp('pg-1', 'postgres', 1);
   const pg2 = await setUp('pg-2', 'postgres', 2);
+  pgPids = postgresPids(process.env.KITH_TEST_PG_URL);
   const pg1Proxied = await startProxy(pg1.backends);
   proxies.push(pg1Proxied);
   const targets = [sqlite.target, pg1.target, pg2.target];
@@ -167,12 +237,30 @@ try {
     line(`create deal — ${label[t.name]}`, `${create.rps.toFixed(0)} req/s`, `p99 ${create.p99} ms${create.bad ? `, ${create.bad} failed` : ''}`);
   }
   const proxied = await httpFigures({ ...pg1.target, name: 'pg-1-proxied', url: pg1Proxied.url });
+  console.log('');
+  const cpu = (r: Rate) => `${r.kithCpu.toFixed(2)} ms Kith` + (r.pgCpu ? ` + ${r.pgCpu.toFixed(2)} ms PostgreSQL` : '');
+  for (const t of targets) {
+    line(`CPU per GET by id — ${label[t.name]}`, cpu(figures[t.name].get));
+    line(`CPU per create — ${label[t.name]}`, cpu(figures[t.name].create));
+  }
   line('GET deal by id — one PostgreSQL process behind the proxy', `${proxied.get.rps.toFixed(0)} req/s`, '(the proxy’s own cost, for reference)');
   line('create deal — one PostgreSQL process behind the proxy', `${proxied.create.rps.toFixed(0)} req/s`);
   console.log('');
   line('two PostgreSQL processes vs one SQLite: GET by id', `${(figures['pg-2'].get.rps / figures['sqlite-1'].get.rps).toFixed(2)}×`, 'aim ≥ 1.3×');
   line('one PostgreSQL process vs one SQLite: create', `${(figures['pg-1'].create.rps / figures['sqlite-1'].create.rps).toFixed(2)}×`, 'aim ≥ 0.5×');
   line('two PostgreSQL processes vs one SQLite: create', `${(figures['pg-2'].create.rps / figures['sqlite-1'].create.rps).toFixed(2)}×`);
+  // Estimate from CPU: one Kith process uses one core (its JavaScript and SQLite calls run on one
+  // thread), so where each process and PostgreSQL have cores of their own a process serves at most
+  // 1000 / (its CPU ms per request) requests/s.
+  const ceiling = (r: Rate) => 1000 / Math.max(r.kithCpu, 0.001);
+  const sqliteGet = ceiling(figures['sqlite-1'].get);
+  const pgGet = 2 * ceiling(figures['pg-2'].get);
+  line('estimate, a core per process: GET by id, one SQLite process', `${sqliteGet.toFixed(0)} req/s`, 'from its CPU per request');
+  line(
+    'estimate, a core per process: GET by id, two PostgreSQL processes',
+    `${pgGet.toFixed(0)} req/s`,
+    `${(pgGet / sqliteGet).toFixed(2)}× (aim ≥ 1.3×); PostgreSQL then needs ${((pgGet * figures['pg-2'].get.pgCpu) / 1000).toFixed(2)} cores`,
+  );
 
   const { fromSend, fromAck } = await notifyLatency(pg2.backends[0], pg2.backends[1], pg2.target.key, 30);
   console.log('');

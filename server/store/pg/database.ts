@@ -34,8 +34,17 @@ const POOL_SIZE = 10;
 const SETUP_LOCK = 0x6b697468;
 const COMMIT_CHANNEL = 'kith_commit';
 const ACCESS_CHANNEL = 'kith_access';
-const LOCK_SEQUENCE = CompiledQuery.raw(`select "value" from "changeSequence" where "id" = 1 for update`);
-const NOTIFY_COMMIT = CompiledQuery.raw(`select pg_notify('${COMMIT_CHANNEL}', (select "value"::text from "changeSequence" where "id" = 1))`);
+const LOCK_SEQUENCE_SQL = `select "value" from "changeSequence" where "id" = 1 for update`;
+const LOCK_SEQUENCE = CompiledQuery.raw(LOCK_SEQUENCE_SQL);
+const NOTIFY_COMMIT_SQL = `select pg_notify('${COMMIT_CHANNEL}', (select "value"::text from "changeSequence" where "id" = 1))`;
+/**
+ * Begin + lock, and notify + commit, each as one round trip: without parameters pg sends a string
+ * through the simple query protocol, which runs several statements in order and stops at the first
+ * error (a failed notify leaves the commit unsent; Kysely then rolls back). Two of a small write's
+ * dozen round trips.
+ */
+const BEGIN_LOCKED = CompiledQuery.raw(`begin; ${LOCK_SEQUENCE_SQL}`);
+const NOTIFY_AND_COMMIT = CompiledQuery.raw(`${NOTIFY_COMMIT_SQL}; commit`);
 
 /** int8 (counts, BIGINT columns) and numeric (sums) as JavaScript numbers: every stored value is a safe integer or a double. */
 const TYPES: pg.CustomTypesConfig = {
@@ -102,13 +111,14 @@ class SerializedDriver extends PostgresDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await super.beginTransaction(connection, settings);
-    await connection.executeQuery(LOCK_SEQUENCE);
+    if (settings.isolationLevel || settings.accessMode) {
+      await super.beginTransaction(connection, settings);
+      await connection.executeQuery(LOCK_SEQUENCE);
+    } else await connection.executeQuery(BEGIN_LOCKED);
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(NOTIFY_COMMIT);
-    await super.commitTransaction(connection);
+    await connection.executeQuery(NOTIFY_AND_COMMIT);
     this.committed();
   }
 }
