@@ -6,6 +6,12 @@
  *
  * KITH_TEST_STORE=postgres selects it; KITH_TEST_PG_URL (set by the global setup, or by you to
  * use an existing server) is the URL of a database to connect to for creating the others.
+ *
+ * Migrating a new database takes a few seconds of PostgreSQL's time, and the suites start dozens of
+ * in-process servers: the global setup migrates one template database per run (KITH_TEST_PG_TEMPLATE,
+ * the same migrations any new database gets) and `startTestServer` starts on a copy of it. Every
+ * other database (the CLI's, kith-mcp's and spawned servers' through `storeEnv`, `openTestStore`'s,
+ * scale-out's processes racing to migrate one) starts empty and is migrated by the process opening it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -101,16 +107,44 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The database of a test data directory (created on first use; the same one on a restart). */
-export async function testDatabaseUrl(dataDir: string): Promise<string> {
+const CREATE_OPTIONS = `encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`;
+
+/**
+ * The database of a test data directory (created on first use; the same one on a restart): empty,
+ * or with `migrated` a copy of the run's migrated template (when the global setup made one).
+ */
+export async function testDatabaseUrl(dataDir: string, options: { migrated?: boolean } = {}): Promise<string> {
   const name = databaseName(dataDir);
+  const template = options.migrated ? process.env.KITH_TEST_PG_TEMPLATE : undefined;
   await admin(async (client) => {
     const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`create database "${name}" template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
+    if (exists.rowCount === 0) await client.query(`create database "${name}" template ${template ? `"${template}"` : 'template0'} ${CREATE_OPTIONS}`);
   });
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/**
+ * Creates the run's migrated template database (`migrate` opens and closes the store on its URL)
+ * and returns its name for KITH_TEST_PG_TEMPLATE; `dropTemplate` removes it at the end.
+ */
+export async function createMigratedTemplate(migrate: (url: string) => Promise<void>): Promise<string> {
+  const name = `kith_template_${process.pid}_${Date.now()}`;
+  await admin((client) => client.query(`create database "${name}" template template0 ${CREATE_OPTIONS}`));
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  // no connection may stay open on a template while it is copied
+  await admin((client) => client.query(`alter database "${name}" with is_template true allow_connections false`));
+  return name;
+}
+
+export async function dropTemplate(name: string): Promise<void> {
+  await admin(async (client) => {
+    await client.query(`alter database "${name}" with is_template false`);
+    await client.query(`drop database if exists "${name}" with (force)`);
+  });
 }
 
 /** Drops a test data directory's database. */

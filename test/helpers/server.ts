@@ -1,7 +1,7 @@
 /**
  * A real Kith server on an ephemeral loopback port with a real SQLite file in a temp dir — or, in
  * the integration-pg project (KITH_TEST_STORE=postgres), a PostgreSQL database of its own for the
- * data dir (test/helpers/postgres.ts).
+ * data dir (test/helpers/postgres.ts; a new one is a copy of the run's migrated template).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -77,7 +77,7 @@ export async function startTestServer(
   let setupToken = '';
   const server = await startServer({
     dataDir,
-    databaseUrl: options.databaseUrl ?? (onPostgres ? await testDatabaseUrl(dataDir) : undefined),
+    databaseUrl: options.databaseUrl ?? (onPostgres ? await testDatabaseUrl(dataDir, { migrated: true }) : undefined),
     port: options.port ?? 0,
     host: '127.0.0.1',
     log: null,
