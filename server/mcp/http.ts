@@ -377,13 +377,9 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
     // a key (or grant) over its cap is refused; no other session is closed to make room.
     // The counts are the database's: every process's sessions count.
     const credential = credentialOf(auth);
-    opening.set(credential, (opening.get(credential) ?? 0) + 1);
-    let session: Session;
-    try {
-      const counts = await rows.counts(credential);
-      const held = counts.held + (opening.get(credential) ?? 1) - 1;
+    const who = 'key' in auth ? 'this API key' : 'this connected app';
+    const refuse = (held: number) => {
       if (held >= sessionsPerKey) {
-        const who = 'key' in auth ? 'this API key' : 'this connected app';
         return rpcError(
           res,
           429,
@@ -393,9 +389,16 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
           { 'Retry-After': '60' },
         );
       }
-      if (counts.total + openingCount() - 1 >= maxSessions) {
-        return rpcError(res, 503, -32000, `The server holds the most open MCP sessions it allows (${maxSessions}); try again later.`, { limit: maxSessions }, { 'Retry-After': '60' });
-      }
+      return rpcError(res, 503, -32000, `The server holds the most open MCP sessions it allows (${maxSessions}); try again later.`, { limit: maxSessions }, { 'Retry-After': '60' });
+    };
+    opening.set(credential, (opening.get(credential) ?? 0) + 1);
+    let session: Session;
+    try {
+      // a first check, counting sessions this process is opening too; the insert checks again atomically
+      const counts = await rows.counts(credential);
+      const held = counts.held + (opening.get(credential) ?? 1) - 1;
+      const total = counts.total + openingCount() - 1;
+      if (held >= sessionsPerKey || total >= maxSessions) return refuse(held);
       let ctx: Ctx;
       try {
         ctx = await services.accounts.resolveContext(auth, workspaceSelector(req), 'mcp');
@@ -404,7 +407,15 @@ export function mountMcp(app: Express, services: Services, options: McpMountOpti
       }
       session = await createSession(randomUUID(), auth, ctx, 'key' in auth ? hashApiKey(rawKey!) : null);
       const params = (initialize as { params: Record<string, unknown> }).params;
-      await rows.insert({ id: session.id, credential, userId: auth.user.id, workspaceId: ctx.workspaceId, init: params, createdAt: session.lastSeen, lastSeen: session.lastSeen });
+      const over = await rows.insertWithin(
+        { id: session.id, credential, userId: auth.user.id, workspaceId: ctx.workspaceId, init: params, createdAt: session.lastSeen, lastSeen: session.lastSeen },
+        { perCredential: sessionsPerKey, total: maxSessions },
+      );
+      if (over) {
+        // another process (or request) took the last place meanwhile
+        await session.server.mcp.close().catch(() => {});
+        return refuse(over.held);
+      }
     } finally {
       const left = (opening.get(credential) ?? 1) - 1;
       if (left > 0) opening.set(credential, left);

@@ -88,4 +88,27 @@ describe('MCP sessions across server processes', () => {
     await first.transport.terminateSession();
     await second.transport.terminateSession();
   });
+
+  test('initializes sent at the same moment to both processes open no more sessions than the cap', async () => {
+    const init = (target: TestServer, i: number) =>
+      apiCall(
+        target.url,
+        a.key,
+        'POST',
+        '/mcp',
+        { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: `racer-${i}`, version: '1' } } },
+        { accept: 'application/json, text/event-stream' },
+      );
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => init(i % 2 === 0 ? a : b, i)));
+    const opened = answers.filter((r) => r.status === 200).map((r) => r.headers.get('mcp-session-id'));
+    assert.equal(opened.length, 2, `statuses ${answers.map((r) => r.status).join(',')}`);
+    assert.ok(answers.every((r) => r.status === 200 || r.status === 429));
+    const auth = await a.services.accounts.authenticate(a.key);
+    assert.ok('key' in auth);
+    assert.equal((await a.services.accounts.mcpSessions.counts(`k:${auth.key.id}`)).held, 2, 'two session rows for the key');
+    for (const id of opened) {
+      const closed = await fetch(new URL('/mcp', a.url), { method: 'DELETE', headers: { authorization: `Bearer ${a.key}`, 'mcp-session-id': id! } });
+      assert.equal(closed.status, 200);
+    }
+  });
 });

@@ -33,11 +33,22 @@ export class McpSessions {
     return { held: Number(row?.held ?? 0), total: Number(row?.total ?? 0) };
   }
 
-  async insert(row: McpSessionRow): Promise<void> {
-    await this.db
-      .insertInto('mcpSessions')
-      .values({ ...row, init: JSON.stringify(row.init) })
-      .execute();
+  /**
+   * Inserts the row unless its credential already holds `caps.perCredential` sessions or all
+   * sessions number `caps.total`; then returns the counts that refused it. Counted and inserted in
+   * one write transaction (serialized: PostgreSQL's sequence lock, SQLite's one connection), so
+   * processes opening sessions at the same moment cannot pass a cap together.
+   */
+  async insertWithin(row: McpSessionRow, caps: { perCredential: number; total: number }): Promise<{ held: number; total: number } | null> {
+    return this.db.transaction().execute(async (tx) => {
+      const counts = await new McpSessions(tx).counts(row.credential);
+      if (counts.held >= caps.perCredential || counts.total >= caps.total) return counts;
+      await tx
+        .insertInto('mcpSessions')
+        .values({ ...row, init: JSON.stringify(row.init) })
+        .execute();
+      return null;
+    });
   }
 
   async find(id: string): Promise<McpSessionRow | null> {
