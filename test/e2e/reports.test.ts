@@ -2,7 +2,7 @@
  * Reports (issue 15, item 3) in a real Chromium against a real server: seeded deals, stage moves,
  * wins and losses and activities render as four charts computed from the local store; the
  * forecast's table view holds, per month and currency, the weighted totals the test computes
- * itself; the page keeps working offline. Screenshot: reports.png.
+ * itself, and per currency their total; the page keeps working offline. Screenshot: reports.png.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('reports', () => {
-  test('four charts from the local data; the forecast table holds the weighted sums per month and currency', async () => {
+  test('four charts from the local data; the forecast table holds the weighted sums per month and currency, and their total per currency', async () => {
     await navigate(page, '/reports');
     for (const id of ['pipeline', 'win-rate', 'forecast', 'activities']) {
       await page.getByTestId(`report-${id}`).locator('.recharts-surface').first().waitFor();
@@ -76,6 +76,14 @@ describe('reports', () => {
     }
     const rows = await forecast.locator('[data-testid^="forecast-"]').count();
     assert.equal(rows, expected.size, 'one row per month and currency, nothing else');
+    // the total per currency: the sum the test computes (to the money scale, 4 decimals)
+    const totals = new Map<string, number>();
+    for (const [amount, currency, probability] of OPEN) totals.set(currency, (totals.get(currency) ?? 0) + amount * probability);
+    for (const [currency, total] of totals) {
+      const cell = forecast.getByTestId(`total-forecast-${currency}`).locator('[data-weighted]');
+      assert.equal(Number(await cell.getAttribute('data-weighted')).toFixed(4), total.toFixed(4), `forecast total in ${currency}`);
+    }
+    assert.equal(await forecast.locator('[data-testid^="total-forecast-"]').count(), totals.size, 'one total per currency');
 
     // the win-rate table: one won and one lost this month
     const winRate = page.getByTestId('report-win-rate');

@@ -13,7 +13,7 @@ import { memberName, useMembers } from '../../hooks/useMembers.js';
 import { usePipelinesAndStages } from '../../hooks/usePipelinesAndStages.js';
 import { useRxQuery } from '../../hooks/useRx.js';
 import { formatMoney } from '../../lib/format.js';
-import { activitiesPerWeek, forecast, lastMonths, pipelineOverTime, weeksBetween, winRateByMonth } from './reportsModel.js';
+import { activitiesPerWeek, forecast, forecastTotals, lastMonths, pipelineOverTime, weeksBetween, winRateByMonth } from './reportsModel.js';
 
 const COLORS = ['blue.6', 'teal.6', 'grape.6', 'orange.6', 'cyan.6', 'pink.6', 'lime.7', 'indigo.6', 'red.6', 'yellow.7'];
 const PERIODS = [
@@ -100,6 +100,7 @@ export function ReportsView() {
   }, [allStages]);
   const forecastRows = useMemo(() => forecast(live, probability), [live, probability]);
   const forecastCurrency = forecastRows.filter((r) => r.currency === shownCurrency);
+  const forecastTotal = useMemo(() => forecastTotals(forecastRows), [forecastRows]);
   const perWeek = useMemo(
     () =>
       activitiesPerWeek(
@@ -261,6 +262,17 @@ export function ReportsView() {
                   </Table.Tr>
                 ))}
               </Table.Tbody>
+              <Table.Tfoot>
+                {forecastTotal.map((t) => (
+                  <Table.Tr key={t.currency} data-testid={`total-forecast-${t.currency}`} fw={600}>
+                    <Table.Td>Total</Table.Td>
+                    <Table.Td>{t.currency}</Table.Td>
+                    <Table.Td>{t.count}</Table.Td>
+                    <Table.Td>{formatMoney(t.value, t.currency)}</Table.Td>
+                    <Table.Td data-weighted={t.weighted}>{formatMoney(t.weighted, t.currency)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tfoot>
             </>
           }
         />

@@ -140,6 +140,19 @@ export function forecast(deals: DealRecord[], stageProbability: (stageId: string
     .sort((a, b) => a.month.localeCompare(b.month) || a.currency.localeCompare(b.currency));
 }
 
+/** The forecast's totals per currency (currencies are never added together), summed exactly. */
+export function forecastTotals(rows: ForecastRow[]): Omit<ForecastRow, 'month'>[] {
+  const by = new Map<string, { count: number; value: bigint; weighted: bigint }>();
+  for (const r of rows) {
+    let total = by.get(r.currency);
+    if (!total) by.set(r.currency, (total = { count: 0, value: 0n, weighted: 0n }));
+    total.count += r.count;
+    total.value += BigInt(toUnits(r.value));
+    total.weighted += BigInt(toUnits(r.weighted));
+  }
+  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, t]) => ({ currency, count: t.count, value: fromUnits(t.value), weighted: fromUnits(t.weighted) }));
+}
+
 export interface ActivityWeekRow {
   week: string;
   /** actor id (or '' for activities with none) → activities logged that week */
