@@ -83,10 +83,11 @@ function runFailing(env: Record<string, string>): Promise<{ code: number | null;
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
+    // a guard against a hang, not a time limit: on a loaded machine starting node and the bundle alone took ~15 s
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`kith-mcp did not exit; stderr: ${stderr}`));
-    }, 15_000);
+    }, 50_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
