@@ -29,9 +29,8 @@ import { databaseFile, type Db } from './database.js';
 import { MIGRATIONS } from './migrations.js';
 import { openPostgres, redactUrl } from './pg/database.js';
 
-/** PostgreSQL takes at most 65,535 parameters per statement; a batch stays under this many. */
-const MAX_PARAMETERS = 60_000;
-const MAX_BATCH_ROWS = 5_000;
+/** Rows per INSERT. */
+const BATCH_ROWS = 5_000;
 /** Kysely's own bookkeeping (each store has its own) and SQLite's internal tables are not copied. */
 const NOT_COPIED = /^(sqlite_|kysely_)/;
 const SEQUENCE_TABLE = 'changeSequence';
@@ -123,17 +122,17 @@ async function rowsOf<T>(db: Db, query: string, parameters: unknown[] = []): Pro
   return (await db.executeQuery<T>(CompiledQuery.raw(query, parameters))).rows;
 }
 
-/** The target's tables (besides Kysely's) and their columns. */
-async function targetColumns(db: Db): Promise<Map<string, Set<string>>> {
-  const rows = await rowsOf<{ table: string; column: string }>(
+/** The target's tables (besides Kysely's), their columns and each column's type. */
+async function targetColumns(db: Db): Promise<Map<string, Map<string, string>>> {
+  const rows = await rowsOf<{ table: string; column: string; type: string }>(
     db,
-    `select table_name as "table", column_name as "column" from information_schema.columns
+    `select table_name as "table", column_name as "column", data_type as "type" from information_schema.columns
       where table_schema = current_schema() and table_name not like 'kysely\\_%'`,
   );
-  const out = new Map<string, Set<string>>();
+  const out = new Map<string, Map<string, string>>();
   for (const r of rows) {
-    if (!out.has(r.table)) out.set(r.table, new Set());
-    out.get(r.table)!.add(r.column);
+    if (!out.has(r.table)) out.set(r.table, new Map());
+    out.get(r.table)!.set(r.column, r.type);
   }
   return out;
 }
@@ -186,7 +185,7 @@ export async function migrateStore(from: string, to: string, onProgress: (progre
 
         const result: { table: string; rows: number }[] = [];
         for (const t of tables) {
-          result.push({ table: t.name, rows: await copyTable(source, tx, t, onProgress) });
+          result.push({ table: t.name, rows: await copyTable(source, tx, t, columns.get(t.name)!, onProgress) });
         }
         await tx.executeQuery(CompiledQuery.raw(`update "changeSequence" set "value" = $1 where "id" = 1`, [sourceSequence]));
 
@@ -220,8 +219,12 @@ export async function migrateStore(from: string, to: string, onProgress: (progre
   }
 }
 
-/** Copies one table in batches of multi-row INSERTs (inside the caller's transaction); returns the rows copied. */
-async function copyTable(source: BetterSqlite3.Database, tx: Db, table: SourceTable, onProgress: (progress: MigrateProgress) => void): Promise<number> {
+/**
+ * Copies one table (inside the caller's transaction) in batches of up to 5,000 rows, each one
+ * `INSERT … SELECT * FROM unnest(<one array per column>)`: a parameter per column rather than per
+ * value, so a batch is one small statement whatever its width. Returns the rows copied.
+ */
+async function copyTable(source: BetterSqlite3.Database, tx: Db, table: SourceTable, types: Map<string, string>, onProgress: (progress: MigrateProgress) => void): Promise<number> {
   const total = table.rows;
   onProgress({ table: table.name, copied: 0, total });
   if (table.name === SEQUENCE_TABLE || total === 0) {
@@ -229,18 +232,16 @@ async function copyTable(source: BetterSqlite3.Database, tx: Db, table: SourceTa
     return total;
   }
   const columnList = table.columns.map(quote).join(', ');
-  const width = table.columns.length;
-  const batchRows = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / width)));
-  const tuple = (row: number) => `(${table.columns.map((_c, i) => `$${row * width + i + 1}`).join(', ')})`;
-  const fullValues = Array.from({ length: batchRows }, (_v, i) => tuple(i)).join(', ');
+  const arrays = table.columns.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(', ');
+  const insert = `insert into ${quote(table.name)} (${columnList}) select * from unnest(${arrays})`;
 
   let copied = 0;
   let batch: unknown[][] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const values = batch.length === batchRows ? fullValues : Array.from({ length: batch.length }, (_v, i) => tuple(i)).join(', ');
+    const columns = table.columns.map((_c, i) => batch.map((row) => row[i]));
     try {
-      await tx.executeQuery(CompiledQuery.raw(`insert into ${quote(table.name)} (${columnList}) values ${values}`, batch.flat()));
+      await tx.executeQuery(CompiledQuery.raw(insert, columns));
     } catch (error) {
       const what = `rows ${(copied + 1).toLocaleString('en-US')}–${(copied + batch.length).toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
       throw new MigrateStoreError(`copying ${table.name} (${what}) failed: ${(error as Error).message}; nothing was written`);
@@ -252,7 +253,7 @@ async function copyTable(source: BetterSqlite3.Database, tx: Db, table: SourceTa
   const rows = source.prepare(`select ${columnList} from ${quote(table.name)}`).raw(true);
   for (const row of rows.iterate() as IterableIterator<unknown[]>) {
     batch.push(row);
-    if (batch.length === batchRows) await flush();
+    if (batch.length === BATCH_ROWS) await flush();
   }
   await flush();
   if (copied !== total) throw new MigrateStoreError(`${table.name}: counted ${plural(total, 'row')} but read ${copied}; nothing was written`);
