@@ -2,7 +2,7 @@
  * Reports (issue 15, item 3) in a real Chromium against a real server: seeded deals, stage moves,
  * wins and losses and activities render as four charts computed from the local store; the
  * forecast's table view holds, per month and currency, the weighted totals the test computes
- * itself, and per currency their total; the page keeps working offline. Screenshot: reports.png.
+ * itself, and per currency their total; the page keeps working offline. Screenshots: reports.png, reports-forecast-table.png.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -84,6 +84,7 @@ describe('reports', () => {
       assert.equal(Number(await cell.getAttribute('data-weighted')).toFixed(4), total.toFixed(4), `forecast total in ${currency}`);
     }
     assert.equal(await forecast.locator('[data-testid^="total-forecast-"]').count(), totals.size, 'one total per currency');
+    await screenshot(page, 'reports-forecast-table');
 
     // the win-rate table: one won and one lost this month
     const winRate = page.getByTestId('report-win-rate');

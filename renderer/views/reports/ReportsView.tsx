@@ -253,24 +253,12 @@ export function ReportsView() {
               </Table.Thead>
               <Table.Tbody>
                 {forecastRows.map((r) => (
-                  <Table.Tr key={`${r.month}-${r.currency}`} data-testid={`forecast-${r.month}-${r.currency}`}>
-                    <Table.Td>{r.month}</Table.Td>
-                    <Table.Td>{r.currency}</Table.Td>
-                    <Table.Td>{r.count}</Table.Td>
-                    <Table.Td>{formatMoney(r.value, r.currency)}</Table.Td>
-                    <Table.Td data-weighted={r.weighted}>{formatMoney(r.weighted, r.currency)}</Table.Td>
-                  </Table.Tr>
+                  <ForecastRowView key={`${r.month}-${r.currency}`} label={r.month} row={r} testId={`forecast-${r.month}-${r.currency}`} />
                 ))}
               </Table.Tbody>
-              <Table.Tfoot>
+              <Table.Tfoot fw={600}>
                 {forecastTotal.map((t) => (
-                  <Table.Tr key={t.currency} data-testid={`total-forecast-${t.currency}`} fw={600}>
-                    <Table.Td>Total</Table.Td>
-                    <Table.Td>{t.currency}</Table.Td>
-                    <Table.Td>{t.count}</Table.Td>
-                    <Table.Td>{formatMoney(t.value, t.currency)}</Table.Td>
-                    <Table.Td data-weighted={t.weighted}>{formatMoney(t.weighted, t.currency)}</Table.Td>
-                  </Table.Tr>
+                  <ForecastRowView key={t.currency} label="Total" row={t} testId={`total-forecast-${t.currency}`} />
                 ))}
               </Table.Tfoot>
             </>
@@ -315,5 +303,18 @@ export function ReportsView() {
         />
       </SimpleGrid>
     </Stack>
+  );
+}
+
+/** A row of the forecast's table: a month's (or the total's) count, value and weighted value in one currency. */
+function ForecastRowView({ label, row, testId }: { label: string; row: { currency: string; count: number; value: number; weighted: number }; testId: string }) {
+  return (
+    <Table.Tr data-testid={testId}>
+      <Table.Td>{label}</Table.Td>
+      <Table.Td>{row.currency}</Table.Td>
+      <Table.Td>{row.count}</Table.Td>
+      <Table.Td>{formatMoney(row.value, row.currency)}</Table.Td>
+      <Table.Td data-weighted={row.weighted}>{formatMoney(row.weighted, row.currency)}</Table.Td>
+    </Table.Tr>
   );
 }
