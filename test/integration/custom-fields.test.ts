@@ -3,8 +3,9 @@
  * field type accepted and refused with a precise message naming custom.<key> on every write path
  * (REST, the SDK MCP client, a real /sync push); required; unknown keys; archiving and restoring a
  * field keeps its values; a type or options change existing values would not convert to is refused
- * saying how many and which, otherwise the values are converted; definitions replicate; the schema
- * describes custom fields next to the standard ones.
+ * saying how many and which, otherwise the values are converted; definitions replicate (a field
+ * added while a client is offline reaches it, and its offline edit of the field is validated on
+ * the client and again on the server); the schema describes custom fields next to the standard ones.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -15,6 +16,7 @@ import { sql } from 'kysely';
 import { customValueSql } from '../../server/store/customIndexes.js';
 import { isPostgres } from '../../server/store/dialect.js';
 import { openTestStore, startTestServer, type TestServer } from '../helpers/server.js';
+import { openClient, waitFor, waitSynced, type TestClient } from './sync-helpers.js';
 
 let server: TestServer;
 let agent: Client;
@@ -334,6 +336,52 @@ describe('definitions replicate and the schema describes them', () => {
     assert.ok(!created.isError, JSON.stringify(created.content));
     const orgs = (await server.api('GET', '/crm/schema')).body.entities.find((e: { name: string }) => e.name === 'organizations');
     assert.ok(orgs.fields.some((f: { key: string }) => f.key === 'custom.segment'));
+  });
+});
+
+describe('a field added while a client is offline', () => {
+  let client: TestClient | null = null;
+  afterAll(async () => {
+    await client?.store.close();
+  });
+
+  test("reaches the client when it reconnects; the client's offline edit of it is validated there and again on the server", async () => {
+    const deal = (await server.api('POST', '/crm/deals', { title: 'Offline field deal' })).body;
+    client = await openClient(server.url, server.key, `cf-offline-${newId().slice(-8)}`);
+    await waitSynced(client);
+    const c = client;
+    const localDeal = async () => (await c.store.db.collections.deals.findOne(deal.id).exec())?.toJSON() as { custom: Record<string, unknown> } | undefined;
+
+    c.net.off();
+    const field = await createField({ entity: 'deals', key: 'region', label: 'Region', type: 'select', options: [{ value: 'north' }, { value: 'south' }] });
+    c.net.on();
+    c.store.reconnect();
+    await waitSynced(c);
+    await waitFor(async () => (await c.store.db.collections.fields.findOne(field.id).exec()) ?? null, 'the new field on the client');
+
+    // offline again: the client's own validator checks the value with the server's message
+    c.net.off();
+    await assert.rejects(c.store.update('deals', deal.id, { custom: { region: 'east' } }), (error: Error) => {
+      assert.equal(error.message, 'custom.region: must be one of "north", "south"');
+      return true;
+    });
+    assert.equal((await localDeal())?.custom.region, undefined, 'nothing stored locally');
+    await c.store.update('deals', deal.id, { custom: { region: 'north' } });
+    assert.equal((await localDeal())?.custom.region, 'north');
+
+    // meanwhile the owner drops that option (no record on the server holds it): the server refuses the edit
+    const patched = await server.api('PATCH', `/crm/fields/${field.id}`, { options: [{ value: 'south' }, { value: 'west' }] });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    c.net.on();
+    c.store.reconnect();
+    await waitSynced(c);
+    assert.ok((await rejectionReason(deal.id)).includes('custom.region: must be one of "south", "west"'));
+    assert.equal((await server.api('GET', `/crm/deals/${deal.id}`)).body.custom.region, undefined, 'not stored on the server');
+    await waitFor(async () => ((await localDeal())?.custom.region === undefined ? true : null), 'the client back at the server state');
+    await assert.rejects(c.store.update('deals', deal.id, { custom: { region: 'north' } }), /custom\.region: must be one of "south", "west"/);
+    await c.store.update('deals', deal.id, { custom: { region: 'west' } });
+    await waitSynced(c);
+    assert.equal((await server.api('GET', `/crm/deals/${deal.id}`)).body.custom.region, 'west');
   });
 });
 
