@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import { blankRecord, COLLECTIONS, isCollectionName, type CollectionInfo, type CollectionName } from './collections.js';
-import { applyCustom, CustomValueError, CUSTOMIZABLE } from './customFields.js';
+import { applyCustom, CustomValueError, CUSTOMIZABLE, type ReferenceCheck } from './customFields.js';
 import { RuleError, type RuleContext, type RuleScope, type Row } from './entities/entity.js';
 import { newId } from './ids.js';
 import { zodErrors } from './validation.js';
@@ -59,6 +59,14 @@ export function parseUpdate(collection: CollectionName, input: unknown, now: str
   return info.rules.normalizePatch ? info.rules.normalizePatch(patch, now) : patch;
 }
 
+/** Whether a reference field's target exists: a record of a standard collection, or a custom record of the type it names. */
+export function referenceCheck(reader: Pick<RuleContext['reader'], 'find'>): ReferenceCheck {
+  return async (target, id) => {
+    if (isCollectionName(target)) return (await reader.find(target, id)) !== null;
+    return (await reader.find('records', id))?.type === target;
+  };
+}
+
 /**
  * A record's custom values after a write, validated against the workspace's definitions of the
  * collection's custom fields (shared/customFields.ts `applyCustom`): `before` is the stored custom
@@ -68,12 +76,8 @@ export async function customValues(ctx: RuleContext, collection: CollectionName,
   // a custom object's fields are those of its type (definitions with entity = the type key)
   const entity = collection === 'records' && typeof type === 'string' ? type : collection;
   const definitions = (CUSTOMIZABLE as readonly string[]).includes(entity) || collection === 'records' ? await ctx.reader.customFields(entity) : [];
-  const exists = async (target: string, id: string) => {
-    if (isCollectionName(target)) return (await ctx.reader.find(target, id)) !== null;
-    return (await ctx.reader.find('records', id))?.type === target;
-  };
   try {
-    return await applyCustom(entity, definitions, incoming, before, exists);
+    return await applyCustom(entity, definitions, incoming, before, referenceCheck(ctx.reader));
   } catch (error) {
     if (error instanceof CustomValueError) throw new RuleError('invalid', error.errors);
     throw error;

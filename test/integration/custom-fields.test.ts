@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import { customValueSql } from '../../server/store/customIndexes.js';
 import { isPostgres } from '../../server/store/dialect.js';
 import { openTestStore, startTestServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 import { openClient, waitFor, waitSynced, type TestClient } from './sync-helpers.js';
 
 let server: TestServer;
@@ -173,6 +174,81 @@ describe('every field type, on every write path', () => {
       assert.equal((await server.api('GET', `/crm/deals/${bad.id}`)).status, 404, c.type);
       const { path, message } = errorOf(c);
       assert.ok((await rejectionReason(bad.id as string)).includes(`${path}: ${message}`), c.type);
+    }
+  });
+});
+
+describe('every field type, on the import and automation paths', () => {
+  /** A cell of a CSV file (text, as imports read it) per field type: accepted, and refused with the message its column gets. */
+  const CELLS: Record<string, { good: string; bad: string; message: string }> = {
+    code: { good: ' Gold tier ', bad: 'x'.repeat(1001), message: 'must be at most 1000 characters' },
+    brief: { good: 'x'.repeat(5000), bad: 'x'.repeat(20001), message: 'must be at most 20000 characters' },
+    score: { good: '12.5', bad: 'twelve', message: "must be a number, got 'twelve'" },
+    budget: { good: '1200.50 eur', bad: '-1 EUR', message: "must be an amount with an optional currency, e.g. 1200 EUR, got '-1 EUR'" },
+    kickoff: { good: '2026-03-01', bad: '2026-02-30', message: 'must be a calendar date YYYY-MM-DD' },
+    signed_at: { good: '2026-03-01T10:00:00+02:00', bad: 'yesterday', message: 'must be an ISO 8601 date-time, e.g. 2026-01-31T14:00:00Z' },
+    strategic: { good: 'yes', bad: 'perhaps', message: "must be true or false (yes/no, 1/0), got 'perhaps'" },
+    tier: { good: 'Gold', bad: 'bronze', message: 'must be one of "gold", "silver"' },
+    regions: { good: 'emea; apac', bad: 'emea; mars', message: 'must be one of "emea", "apac", "amer"' },
+    portal: { good: 'https://acme.example/deal', bad: 'ftp://acme.example', message: 'must be an http(s) URL, e.g. https://example.com' },
+    billing_email: { good: ' Ann@Acme.Example ', bad: 'ann@', message: 'must be an email address' },
+    hotline: { good: '+1 (555) 010-2000', bad: 'call me', message: 'must be a phone number: digits, spaces and + ( ) . - / only, 3 to 40 characters' },
+    partner: { good: '', bad: 'Nobody Inc', message: 'must be the id (UUID) of an organization' },
+  };
+
+  test('import: every type read from its cells and stored as REST stores it; a bad cell is its row’s error naming the column; only valid rows are written', async () => {
+    assert.deepEqual(Object.keys(CELLS).sort(), CASES.map((c) => c.key).sort(), 'a cell case per field type');
+    CELLS.partner.good = orgId;
+    const good = { title: 'Imported every type', ...Object.fromEntries(Object.entries(CELLS).map(([key, cell]) => [`custom.${key}`, cell.good])) };
+    const bad = Object.entries(CELLS).map(([key, cell]) => ({ title: `Imported bad ${key}`, [`custom.${key}`]: cell.bad }));
+    const session = await server.api('POST', '/crm/imports', { entity: 'deals', rows: [good, ...bad] });
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    assert.deepEqual(session.body.counts, { create: 1, update: 0, skip: 0, error: CASES.length });
+    const rows = (await server.api('GET', `/crm/imports/${session.body.id}/rows?outcome=error&limit=100`)).body.data;
+    assert.deepEqual(
+      rows.map((r: { row: number; errors: unknown }) => [r.row, r.errors]),
+      Object.entries(CELLS).map(([key, cell], i) => [i + 2, [{ column: `custom.${key}`, message: cell.message }]]),
+    );
+    const committed = await server.api('POST', `/crm/imports/${session.body.id}/commit`, { rows: 'valid' });
+    assert.ok([200, 202].includes(committed.status), JSON.stringify(committed.body));
+    await until('the import committed', async () => (await server.api('GET', `/crm/imports/${session.body.id}`)).body.state === 'committed');
+    const stored = (await server.api('GET', '/crm/deals?title[contains]=Imported&limit=100')).body.data;
+    assert.deepEqual(
+      stored.map((d: { title: string }) => d.title),
+      ['Imported every type'],
+      'the bad rows wrote nothing',
+    );
+    const expected = Object.fromEntries(CASES.map((c) => [c.key, storedOf(c)]));
+    // the cells' own spellings of the same values
+    Object.assign(expected, { score: 12.5, budget: { amount: 1200.5, currency: 'EUR' }, strategic: true, regions: ['emea', 'apac'], brief: 'x'.repeat(5000) });
+    assert.deepEqual(stored[0].custom, expected);
+  });
+
+  test('automations: a set_field value a field refuses is refused at definition naming steps.<i>.value; good values are set when it runs', async () => {
+    for (const c of CASES) {
+      const refused = await server.api('POST', '/crm/automations', {
+        name: `Bad ${c.type}`,
+        trigger: { event: 'deal.created' },
+        steps: [{ type: 'set_field', field: `custom.${c.key}`, value: c.bad() }],
+      });
+      assert.equal(refused.status, 422, `${c.type}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.errors[0].path.startsWith('steps.0.value'), true, `${c.type}: ${JSON.stringify(refused.body.errors)}`);
+      assert.equal(refused.body.errors[0].message, errorOf(c).message, c.type);
+    }
+    assert.equal((await server.api('GET', '/crm/automations')).body.data.length, 0, 'nothing saved');
+    const automation = await server.api('POST', '/crm/automations', {
+      name: 'Every type',
+      trigger: { event: 'deal.created' },
+      conditions: [{ field: 'title', value: 'Automated every type' }],
+      steps: CASES.map((c) => ({ type: 'set_field', field: `custom.${c.key}`, value: c.good() })),
+    });
+    assert.equal(automation.status, 201, JSON.stringify(automation.body));
+    const deal = (await server.api('POST', '/crm/deals', { title: 'Automated every type' })).body;
+    try {
+      await until('the automation set every field', async () => Object.keys((await server.api('GET', `/crm/deals/${deal.id}`)).body.custom ?? {}).length === CASES.length, 30_000);
+      assert.deepEqual((await server.api('GET', `/crm/deals/${deal.id}`)).body.custom, Object.fromEntries(CASES.map((c) => [c.key, storedOf(c)])));
+    } finally {
+      await server.api('DELETE', `/crm/automations/${automation.body.id}`);
     }
   });
 });

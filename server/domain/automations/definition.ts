@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { COLLECTION_NAMES, COLLECTIONS, type CollectionName } from '../../../shared/collections.js';
 import { conditionProblem, type Condition, type ConditionKind, type FieldCondition } from '../../../shared/conditions.js';
 import { EVENT_TYPES } from '../../../shared/events.js';
-import type { FieldDefinition } from '../../../shared/customFields.js';
+import { applyCustom, CustomValueError, type FieldDefinition } from '../../../shared/customFields.js';
+import { referenceCheck } from '../../../shared/rules.js';
 import { customKind, standardKind } from '../../../shared/listQuery.js';
 import { ACTIVITY_TYPES, FIELD_KEY, Id } from '../../../shared/schemas.js';
 import type { Db } from '../../store/database.js';
@@ -331,7 +332,17 @@ async function checkStep(step: Step, at: string, c: StepCheck): Promise<void> {
       if (!writable(subject, step.field, custom)) return void fail(`${at}.field`, `'${step.field}' is not a field a step can set on ${entity}`);
       // a value without placeholders is checked now as the record's update would check it
       const update = COLLECTIONS[subject.collection].update;
-      if (update && !step.field.startsWith('custom.') && !JSON.stringify(step.value).includes('{{')) {
+      if (JSON.stringify(step.value).includes('{{')) return;
+      if (step.field.startsWith('custom.')) {
+        // the custom fields' own rules (shared/customFields.ts), a reference's target included
+        const key = step.field.slice('custom.'.length);
+        try {
+          await applyCustom(entity, custom, { [key]: step.value }, {}, referenceCheck(new SqlRecordReader(c.db, c.ctx.workspaceId)));
+        } catch (error) {
+          if (!(error instanceof CustomValueError)) throw error;
+          for (const e of error.errors) fail(`${at}.value${e.path.slice(step.field.length)}`, e.message);
+        }
+      } else if (update) {
         const parsed = (update.shape[step.field] as z.ZodType).safeParse(step.value);
         if (!parsed.success) fail(`${at}.value`, parsed.error.issues[0]?.message ?? 'is not a value of this field');
       }
