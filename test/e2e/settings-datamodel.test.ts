@@ -5,7 +5,9 @@
  * message at the Type field; creates the object type "Project"; adds a stage "Pilot" to the default
  * pipeline, drags it after Lead, sets its probability, and the board shows the column there; a stage
  * a deal uses cannot be deleted (the refusal says why), an unused one can. A viewer sees the model
- * with nothing to change. Every result is checked through the API as well as the page.
+ * with nothing to change. A member then fills the new Tier field on a deal, filters the board by it
+ * and shows it on cards, where the new stage is a column. Every result is checked through the API as
+ * well as the page.
  * Screenshots: settings-datamodel-*.png.
  */
 import assert from 'node:assert/strict';
@@ -206,6 +208,50 @@ describe('Settings → Data model', () => {
     await list.getByTestId('stage-Proposal').getByTestId('stage-delete').click();
     await list.getByTestId('stage-Proposal').waitFor({ state: 'detached' });
     await eventually(async () => (await defaultStages()).map((s) => s.name).join() === 'Lead,Pilot,Qualified,Negotiation', { message: 'Proposal deleted on the server' });
+  });
+
+  test('a member fills the owner’s new Tier field on a deal, filters the board by it and shows it on cards; the new stage is on the board', async () => {
+    const { accounts } = server.services;
+    const workspace = (await accounts.findWorkspace('default'))!;
+    const member = await accounts.createUser({ email: 'mo@datamodel.test', name: 'Mo Member' });
+    await accounts.setMembership(workspace.id, member.id, 'MEMBER');
+    const memberKey = (await accounts.createApiKey({ userId: member.id, name: 'member key' })).key;
+    const otherId = (await api('POST', '/crm/deals', { title: 'Globex trial' })).id;
+    const { context, page: memberPage } = await newPage(browser);
+    try {
+      await signIn(memberPage, server.url, memberKey);
+      // the deal's page has the field the owner made in settings, with its option labels
+      await navigate(memberPage, `/deals/${dealId}`);
+      const tier = memberPage.getByTestId('custom-field-tier');
+      await tier.waitFor();
+      await tier.getByText('Gold', { exact: true }).click();
+      await memberPage.getByTestId('deal-form-submit').click();
+      await eventually(async () => (await api('GET', `/crm/deals/${dealId}`)).custom?.tier === 'gold', { message: 'the member’s tier on the server' });
+
+      // the board: the owner's Pilot stage is a column; filtered by Tier = Gold only the member's deal is left
+      await navigate(memberPage, '/');
+      await memberPage.getByTestId('board-column-Pilot').waitFor();
+      await memberPage.getByTestId(`deal-card-${otherId}`).waitFor();
+      await memberPage.getByTestId('board-custom-filter-field').click();
+      await memberPage.getByRole('option', { name: 'Tier', exact: true }).click();
+      await memberPage.getByTestId('board-custom-filter-value').click();
+      await memberPage.getByRole('option', { name: 'Gold', exact: true }).click();
+      await memberPage.keyboard.press('Escape');
+      await memberPage.getByTestId(`deal-card-${otherId}`).waitFor({ state: 'detached' });
+      const card = memberPage.getByTestId(`deal-card-${dealId}`);
+      await card.waitFor();
+      assert.equal(await memberPage.getByTestId('board-deal-count').textContent(), '1');
+
+      // Tier chosen as a card field shows on the card
+      await memberPage.getByTestId('card-fields').click();
+      await memberPage.getByTestId('card-field-tier').click();
+      await memberPage.keyboard.press('Escape');
+      await card.locator('[data-card-field="tier"]').waitFor();
+      assert.equal(await card.locator('[data-card-field="tier"]').textContent(), 'Gold');
+      await screenshot(memberPage, 'settings-datamodel-member-board');
+    } finally {
+      await context.close();
+    }
   });
 
   test('a viewer sees the data model with nothing to change', async () => {
