@@ -102,6 +102,11 @@ for (const release of releases) {
       assert.equal(res.status, 200, `GET ${urlPath} → ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     }
+    async function post(urlPath: string, body: unknown): Promise<any> {
+      const res = await api('POST', urlPath, body);
+      assert.equal(res.status, 201, `POST ${urlPath} → ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    }
     /** Every document of a collection on the server, tombstones included. */
     async function serverDocuments(collection: CollectionName): Promise<any[]> {
       const body = await get(`/sync/${collection}/pull?checkpoint=0&limit=5000`);
@@ -276,6 +281,31 @@ for (const release of releases) {
       const pushedIds = pushes.flatMap((p) => p.ids);
       assert.deepEqual([...new Set(pushedIds)].sort(), [...editedIds].sort(), 'exactly the unsent edits were pushed');
       for (const push of pushes) for (const id of push.ids) assert.equal(manifest.unsentEdits.find((e) => e.id === id)?.collection, push.collection);
+    });
+
+    test('a custom field, an object type and its record made on the server after the upgrade reach the upgraded client, and a deal’s value of the field', async () => {
+      const field = await post('/crm/fields', { entity: 'deals', key: 'tier', label: 'Tier', type: 'select', options: [{ value: 'gold' }, { value: 'silver' }] });
+      const type = await post('/crm/objects', { key: 'project', singular: 'Project', plural: 'Projects' });
+      const record = await post('/crm/objects/project/records', { name: 'Upgrade rollout' });
+      const deal = (await get('/crm/deals?limit=1')).data[0];
+      const patched = await api('PATCH', `/crm/deals/${deal.id}`, { custom: { tier: 'gold' } });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      const before = pulls.length;
+      await eventually(
+        async () => {
+          const local = (await page.evaluate(readLocal, ['fields', 'objectTypes', 'records', 'deals'])).docs;
+          return (
+            local.fields?.some((d) => d.id === field.id && d.fields.key === 'tier') &&
+            local.objectTypes?.some((d) => d.id === type.id) &&
+            local.records?.some((d) => d.id === record.id && d.fields.name === 'Upgrade rollout') &&
+            local.deals?.some((d) => d.id === deal.id && (d.fields.custom as Record<string, unknown> | undefined)?.tier === 'gold')
+          );
+        },
+        { timeout: 30_000, message: 'the new field, object type, record and value in the client' },
+      );
+      // pulled incrementally: only the new documents came
+      const since = pulls.slice(before).flatMap((p) => p.ids);
+      assert.ok(since.length <= 10, `pulled ${since.length} documents for 4 changes`);
     });
   });
 }
