@@ -250,8 +250,11 @@ describe('kith migrate-store: a SQLite data dir into an empty PostgreSQL databas
         `${collection}: every pull after the move went on from the client's checkpoint ${last}, none from further back: ${checkpoints.join(', ')}`,
       );
     }
+    // which collections pull after the move depends on timing (the stream's reconnect, the
+    // self-check); whichever did, none of those holding data started from zero
     for (const collection of ['organizations', 'people', 'deals', 'activities', 'records', 'views']) {
-      assert.ok(Math.min(...afterMove.get(collection)!) > 0, `${collection}: no pull from zero`);
+      const checkpoints = afterMove.get(collection) ?? [];
+      assert.ok(checkpoints.every((c) => c > 0), `${collection}: no pull from zero: ${checkpoints.join(', ')}`);
     }
     assert.equal(client.status().healed, 0, 'the self-check found nothing to repair');
 
