@@ -254,7 +254,10 @@ describe('kith migrate-store: a SQLite data dir into an empty PostgreSQL databas
     // self-check); whichever did, none of those holding data started from zero
     for (const collection of ['organizations', 'people', 'deals', 'activities', 'records', 'views']) {
       const checkpoints = afterMove.get(collection) ?? [];
-      assert.ok(checkpoints.every((c) => c > 0), `${collection}: no pull from zero: ${checkpoints.join(', ')}`);
+      assert.ok(
+        checkpoints.every((c) => c > 0),
+        `${collection}: no pull from zero: ${checkpoints.join(', ')}`,
+      );
     }
     assert.equal(client.status().healed, 0, 'the self-check found nothing to repair');
 
