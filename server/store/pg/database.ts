@@ -194,6 +194,9 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
   const pool = new pg.Pool(poolConfig(url, POOL_SIZE));
   // an idle client's connection dropping (a server restart) must not crash the process
   pool.on('error', (error) => console.error('kith: PostgreSQL connection lost:', error.message));
+  // nor a checked-out one's between two statements (the pool listens only to idle clients): the
+  // next statement on it fails with its own error, and the pool drops it when it is released
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db: Db = new Kysely({
     dialect: new SerializedDialect({ pool }, () => {
       localCommits++;
