@@ -39,6 +39,16 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The client edits offline while the server writes; then it reconnects and syncs. */
+async function editOfflineWhile(client: TestClient, localEdit: () => Promise<unknown>, serverWrite: () => Promise<unknown>): Promise<void> {
+  client.net.off();
+  await localEdit();
+  await serverWrite();
+  client.net.on();
+  client.store.reconnect();
+  await waitSynced(client);
+}
+
 describe('computed fields', () => {
   let acme: any, globex: any, ann: any, bob: any, deal: any;
 
@@ -254,12 +264,11 @@ describe('computed fields reach sync clients', () => {
     const local = () => client!.store.db.collections.people.findOne(person.id).exec();
     assert.equal((await local())?.get('lastActivityAt'), null);
 
-    client.net.off();
-    await client.store.update('people', person.id, { title: 'Buyer' });
-    await ok('POST', '/crm/activities', { type: 'call', personId: person.id, occurredAt: '2026-11-30T12:00:00Z' });
-    client.net.on();
-    client.store.reconnect();
-    await waitSynced(client);
+    await editOfflineWhile(
+      client,
+      () => client!.store.update('people', person.id, { title: 'Buyer' }),
+      () => ok('POST', '/crm/activities', { type: 'call', personId: person.id, occurredAt: '2026-11-30T12:00:00Z' }),
+    );
     const doc = await waitFor(async () => {
       const d = await local();
       return d?.get('lastActivityAt') === '2026-11-30T12:00:00.000Z' && d.get('title') === 'Buyer' ? d : null;
@@ -290,12 +299,11 @@ describe('an offline edit of a record whose computed values changed is merged, n
     const local = () => client!.store.db.collections.deals.findOne(deal.id).exec();
     assert.equal((await local())?.get('version'), recomputed.version);
 
-    client.net.off();
-    await client.store.update('deals', deal.id, { title: 'Computed Carla' });
-    await ok('POST', '/crm/activities', { type: 'meeting', dealId: deal.id, occurredAt: '2026-11-29T12:00:00Z' });
-    client.net.on();
-    client.store.reconnect();
-    await waitSynced(client);
+    await editOfflineWhile(
+      client,
+      () => client!.store.update('deals', deal.id, { title: 'Computed Carla' }),
+      () => ok('POST', '/crm/activities', { type: 'meeting', dealId: deal.id, occurredAt: '2026-11-29T12:00:00Z' }),
+    );
     await waitFor(async () => {
       const d = await local();
       return d?.get('lastActivityAt') === '2026-11-29T12:00:00.000Z' && d.get('title') === 'Computed Carla' ? d : null;
