@@ -8,8 +8,10 @@
  * cluster its global setup starts; test/helpers/postgres.ts): the same files, the store chosen by
  * KITH_TEST_STORE. `npm test` runs it too.
  *
- * Test files run in separate processes (the forks pool): free RxDB allows 13 collections per
- * JavaScript realm, and many integration files open clients. Two at a time on these 2-core machines.
+ * Test files run in worker processes (the forks pool), two at a time on these 2-core machines.
+ * e2e files share their worker (`isolate: false`): the server, playwright-core and their imports
+ * load once per worker instead of once per file (~7 s of imports per file). Each file starts its
+ * own server, browser and data dir and stops them in afterAll, so nothing else carries over.
  */
 import { defineConfig } from 'vitest/config';
 
@@ -70,7 +72,7 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 120_000 } },
+      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], isolate: false, testTimeout: 240_000, hookTimeout: 120_000 } },
     ],
   },
 });
