@@ -61,6 +61,32 @@ export function useRxQuery<T = Record<string, unknown>>(collection: CollectionNa
   return state.key === key ? { data: state.data, loading: state.loading } : { data: state.data, loading: true };
 }
 
+/**
+ * Live count of the documents matching `query` (null: skip). The query must be answerable from an
+ * index of the collection (RxDB refuses a count that would read every document): the store counts
+ * index entries, nothing is read into the page — 100,000 deals count without loading one.
+ */
+export function useRxCount(collection: CollectionName, query: MangoQuery | null): { count: number; loading: boolean } {
+  const { db } = useKith();
+  const key = query === null ? null : JSON.stringify(query);
+  const [state, setState] = useState<{ count: number; loading: boolean; key: string | null }>({ count: 0, loading: query !== null, key });
+  useEffect(() => {
+    if (key === null) {
+      setState({ count: 0, loading: false, key });
+      return;
+    }
+    const sub = (collectionOf(db as any, collection).count(JSON.parse(key)).$ as Observable<number>).subscribe({
+      next: (count) => setState({ count, loading: false, key }),
+      error: (error) => {
+        console.error(`useRxCount(${collection}) failed`, error);
+        setState({ count: 0, loading: false, key });
+      },
+    });
+    return () => sub.unsubscribe();
+  }, [db, collection, key]);
+  return state.key === key ? { count: state.count, loading: state.loading } : { count: state.count, loading: true };
+}
+
 /** Live single document by id (null while loading, when missing or when `id` is null). */
 export function useRxDoc<T = Record<string, unknown>>(collection: CollectionName, id: string | null | undefined): { doc: T | null; loading: boolean } {
   const { db } = useKith();

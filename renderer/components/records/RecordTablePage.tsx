@@ -20,7 +20,7 @@ import { customCsvCell, useCsvExport } from './exportCsv.js';
 import { useRowSelection } from './selection.js';
 import { memoAcross } from './memoAcross.js';
 import { SavedViews, type ViewState } from './SavedViews.js';
-import { filterRows, indexRows, labelCounts, reverseKeepingEmptyLast, sortRows, warmSearchText, type RowFilter, type SortKeyOf, type SortState } from './tableModel.js';
+import { filterRows, indexRows, labelCounts, reverseKeepingEmptyLast, SearchText, sortKeyOf, sortReads, sortRows, type RowFilter, type SortBy, type SortState } from './tableModel.js';
 
 export interface RecordTablePageProps<T extends { id: string; labels?: string[] | null; archivedAt?: string | null }> {
   /** prefix of the data-testids: `<entity>-table`, `<entity>-search`, … */
@@ -37,15 +37,15 @@ export interface RecordTablePageProps<T extends { id: string; labels?: string[] 
    */
   preview?: readonly T[];
   /**
-   * Everything besides `rows` that `searchText` and `sortKeys` read (e.g. the organizations whose
-   * names people are searched by). The search index and sorts are cached by these identities, so
-   * coming back to the table does not redo them.
+   * Everything besides `rows` that `searchText` reads (e.g. the organizations whose names people
+   * are searched by). The search text is cached by these identities (and the index and sorts by
+   * `rows` and each sort key's `reads`), so coming back to the table does not redo them.
    */
   cacheKeys?: readonly object[];
   columns: readonly Column<T>[];
   searchText: (row: T) => string;
   searchPlaceholder: string;
-  sortKeys: Record<string, SortKeyOf<T>>;
+  sortKeys: Record<string, SortBy<T>>;
   defaultSort: SortState;
   hrefOf: (row: T) => string;
   onNew: (() => void) | null;
@@ -115,8 +115,8 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
     [props.columns, shownFields, isShown],
   );
   const sortKeys = useMemo(() => {
-    const keys: Record<string, SortKeyOf<T>> = { ...props.sortKeys };
-    for (const def of shownFields) keys[`custom.${def.key}`] = (r: T) => customSortKey(def, (r as { custom?: Record<string, unknown> }).custom?.[def.key]);
+    const keys: Record<string, SortBy<T>> = { ...props.sortKeys };
+    for (const def of shownFields) keys[`custom.${def.key}`] = { key: (r: T) => customSortKey(def, (r as { custom?: Record<string, unknown> }).custom?.[def.key]), reads: [def] };
     return keys;
   }, [props.sortKeys, shownFields]);
   const [, navigate] = useLocation();
@@ -129,32 +129,35 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
     ['n', () => props.onNew?.()],
   ]);
 
-  // Per data change (cached across visits): the row index, whose search text is filled in the
-  // background; per data or sort-column change: the sort. Typing only filters the sorted list.
+  // Per data change (cached across visits): the row index; per data or search-text input change:
+  // the search text, filled in the background; per data, sort column or sort-key input change: the
+  // sort (organizations loading after the deals re-sort only a sort by organization). Typing only
+  // filters the sorted list.
   const cacheKeys = props.cacheKeys ?? [];
   const indexed = useMemo(
     () =>
-      memoAcross([rows, ...cacheKeys, 'index'], () =>
+      memoAcross([rows, 'index'], () =>
         indexRows(
           rows,
-          props.searchText,
           (r) => r.labels,
           (r) => !!r.archivedAt,
         ),
       ),
-    [rows, props.searchText], // eslint-disable-line react-hooks/exhaustive-deps
+    [rows],
   );
+  const search = useMemo(() => memoAcross([indexed, ...cacheKeys, 'search'], () => new SearchText(indexed, props.searchText)), [indexed, props.searchText]); // eslint-disable-line react-hooks/exhaustive-deps
   const sortKey = sortKeys[controls.sort.key] ? controls.sort.key : props.defaultSort.key;
+  const sortBy = sortKeys[sortKey];
   // ascending once per data/column change; descending is the same order reversed (O(n))
-  const sortedAsc = useMemo(() => memoAcross([indexed, sortKey], () => sortRows(indexed, sortKeys[sortKey], 'asc')), [indexed, sortKey, sortKeys]);
+  const sortedAsc = useMemo(() => memoAcross([indexed, sortKey, ...sortReads(sortBy), 'sort'], () => sortRows(indexed, sortKeyOf(sortBy), 'asc')), [indexed, sortKey, sortBy]);
   const direction = sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction;
-  const sorted = useMemo(() => (direction === 'asc' ? sortedAsc : memoAcross([sortedAsc, 'desc'], () => reverseKeepingEmptyLast(sortedAsc, sortKeys[sortKey]))), [sortedAsc, direction]); // eslint-disable-line react-hooks/exhaustive-deps
+  const sorted = useMemo(() => (direction === 'asc' ? sortedAsc : memoAcross([sortedAsc, 'desc'], () => reverseKeepingEmptyLast(sortedAsc, sortKeyOf(sortBy)))), [sortedAsc, direction]); // eslint-disable-line react-hooks/exhaustive-deps
   const customMatch = useMemo(() => customPredicate(controls.custom, customFields), [controls.custom, customFields]);
   const filtered = useMemo(() => {
-    const rowsMatching = filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, indexed.textOf).map((r) => r.row);
+    const rowsMatching = filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, search).map((r) => r.row);
     return customMatch ? rowsMatching.filter((r) => customMatch((r as { custom?: Record<string, unknown> }).custom)) : rowsMatching;
-  }, [sorted, query, controls.labels, controls.archived, indexed, customMatch]);
-  useEffect(() => warmSearchText(indexed), [indexed]);
+  }, [sorted, query, controls.labels, controls.archived, search, customMatch]);
+  useEffect(() => search.warm(), [search]);
   // selection and bulk actions (BulkBar.tsx), export (exportCsv.ts): over the rows shown
   const selection = useRowSelection(filtered, props.noun, (r) => props.searchText(r).split('\n')[0]);
   const exporter = useCsvExport(entity, props.noun, columns);

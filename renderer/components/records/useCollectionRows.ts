@@ -23,7 +23,7 @@ import type { Observable } from 'rxjs';
 import { useKith } from '../../app/KithContext.js';
 import type { CollectionName } from '../../data/index.js';
 import { plainRow, rowCacheOf, type RowCache } from '../../data/rowCache.js';
-import { dexieObjectStore, foregroundRead, idbRequest, isStoredDeleted, STORED_CHUNK, storedDocuments, type StoredDoc } from '../../data/storedDocuments.js';
+import { dexieObjectStore, foregroundIdle, foregroundRead, idbRequest, isStoredDeleted, STORED_CHUNK, storedDocuments, type StoredDoc } from '../../data/storedDocuments.js';
 
 type Doc = StoredDoc;
 type Row = Record<string, unknown> & { id: string };
@@ -74,13 +74,17 @@ async function readPreview(collection: CollectionLike): Promise<Doc[] | null> {
   if (!objectStore) return null;
   const store = objectStore();
   const preview = PREVIEW_INDEXES.find(({ index }) => store.indexNames.contains(index));
-  if (!preview || (await idbRequest(store.count())) <= STORED_CHUNK) return null;
+  // "big" from a bounded read of keys: count() walks every record (seconds at 100,000 deals)
+  if (!preview || (await idbRequest(store.getAllKeys(null, STORED_CHUNK + 1))).length <= STORED_CHUNK) return null;
   // arrays sort after strings in IndexedDB, so ['0', []] is past every ['0', key, id]
   const range = IDBKeyRange.bound(['0'], ['0', []]);
-  if (preview.direction === 'next') return idbRequest(objectStore().index(preview.index).getAll(range, PREVIEW_SIZE));
+  const index = objectStore().index(preview.index);
+  if (preview.direction === 'next') return idbRequest(index.getAll(range, PREVIEW_SIZE));
+  // newest first in one request where getAll takes a direction (Chromium 141+), else a cursor
+  if ('getAllRecords' in index) return idbRequest((index.getAll as (options: object) => IDBRequest<Doc[]>)({ query: range, count: PREVIEW_SIZE, direction: preview.direction }));
   return new Promise<Doc[]>((resolve, reject) => {
     const docs: Doc[] = [];
-    const request = objectStore().index(preview.index).openCursor(range, preview.direction);
+    const request = index.openCursor(range, preview.direction);
     request.onsuccess = () => {
       const cursor = request.result;
       if (!cursor || docs.length >= PREVIEW_SIZE) return resolve(docs);
@@ -91,6 +95,8 @@ async function readPreview(collection: CollectionLike): Promise<Doc[] | null> {
   });
 }
 
+/** The stored copy's count is checked this long after the table's reads end. */
+const VERIFY_DELAY_MS = 2000;
 /** After this many changes since the stored copy (rowCache.ts), it is written again. */
 const RESAVE_AFTER = 500;
 /** …this long after the last of them, so a burst of writes (a sync) is saved once. */
@@ -198,6 +204,10 @@ function createSnapshot(collection: CollectionLike): Snapshot {
    * (e.g. a tombstone purged) makes them differ, and then everything is read again.
    */
   const verify = async () => {
+    // after the other tables' reads (a count walks an index of the whole store, and IndexedDB
+    // serves one request at a time: the people table must not wait for the deals' count)
+    await foregroundIdle();
+    await new Promise((r) => setTimeout(r, VERIFY_DELAY_MS));
     for (let attempt = 0; attempt < 2; attempt++) {
       const stored = await cache!.liveCount();
       if (stored === null || stored === byId.size) return;

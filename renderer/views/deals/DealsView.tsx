@@ -213,11 +213,14 @@ export function DealsView() {
   const sortKeys = useMemo(
     () => ({
       title: (d: DealRecord) => d.title,
-      organization: (d: DealRecord) => (d.organizationId ? (names.get(d.organizationId) ?? null) : null),
+      organization: { key: (d: DealRecord) => (d.organizationId ? (names.get(d.organizationId) ?? null) : null), reads: [organizations] },
       // stages sort by pipeline, then their order in it
-      stage: (d: DealRecord) => {
-        const s = stageById.get(d.stageId);
-        return s ? ([d.pipelineId, s.position] as const) : null;
+      stage: {
+        key: (d: DealRecord) => {
+          const s = stageById.get(d.stageId);
+          return s ? ([d.pipelineId, s.position] as const) : null;
+        },
+        reads: [stages],
       },
       // amounts by currency, then by number (no string built per deal: tableModel.ts SortKey)
       amount: (d: DealRecord) => (d.amount == null ? null : ([d.currency, d.amount] as const)),
@@ -225,7 +228,7 @@ export function DealsView() {
       status: (d: DealRecord) => d.status,
       ...timeSortKeys<DealRecord>('updatedAt', 'lastActivityAt', 'nextFollowUpAt', 'stageEnteredAt'),
     }),
-    [names, stageById],
+    [names, stageById, organizations, stages],
   );
 
   const searchText = useCallback(
@@ -243,7 +246,7 @@ export function DealsView() {
       rows={rows}
       loading={dealsLoading}
       preview={status === 'open' && !pipelineId ? (preview ?? []).filter((d) => d.status === 'open' && !d.archivedAt) : undefined}
-      cacheKeys={[organizations, people, stages]}
+      cacheKeys={[organizations, people]}
       columns={columns}
       searchText={searchText}
       searchPlaceholder="Search title, organization, contact"

@@ -82,7 +82,7 @@ function ObjectTable({ objectType }: { objectType: ObjectType }) {
   const sortKeys = useMemo(
     () => ({
       name: (r: CustomRecordRow) => r.name,
-      owner: (r: CustomRecordRow) => (r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''),
+      owner: { key: (r: CustomRecordRow) => (r.ownerId ? (ownerNames.get(r.ownerId) ?? '') : ''), reads: [ownerNames] },
       ...timeSortKeys<CustomRecordRow>('updatedAt'),
     }),
     [ownerNames],

@@ -83,17 +83,15 @@ export function OrganizationsView() {
     [peopleCount, dealCount],
   );
 
-  // numbers sort as zero-padded strings so the table's single string sort handles them
-  const pad = (n: number) => String(n).padStart(9, '0');
   const sortKeys = useMemo(
     () => ({
       name: (o: OrganizationRecord) => o.name,
       domain: (o: OrganizationRecord) => o.domain ?? o.website,
-      people: (o: OrganizationRecord) => pad(peopleCount.get(o.id) ?? 0),
-      deals: (o: OrganizationRecord) => pad(dealCount.get(o.id) ?? 0),
+      people: { key: (o: OrganizationRecord) => peopleCount.get(o.id) ?? 0, reads: [people] },
+      deals: { key: (o: OrganizationRecord) => dealCount.get(o.id) ?? 0, reads: [deals] },
       ...timeSortKeys<OrganizationRecord>('updatedAt', 'lastActivityAt', 'nextFollowUpAt'),
     }),
-    [peopleCount, dealCount],
+    [peopleCount, dealCount, people, deals],
   );
   const searchText = useCallback((o: OrganizationRecord) => `${o.name}\n${o.domain ?? ''}\n${o.website ?? ''}`, []);
 

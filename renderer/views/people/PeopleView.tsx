@@ -110,10 +110,10 @@ export function PeopleView() {
       name: (p: PersonRecord) => p.name,
       email: (p: PersonRecord) => p.email,
       title: (p: PersonRecord) => p.title,
-      organization: (p: PersonRecord) => (p.organizationId ? (orgNames.get(p.organizationId) ?? null) : null),
+      organization: { key: (p: PersonRecord) => (p.organizationId ? (orgNames.get(p.organizationId) ?? null) : null), reads: [organizations] },
       ...timeSortKeys<PersonRecord>('updatedAt', 'lastActivityAt', 'nextFollowUpAt'),
     }),
-    [orgNames],
+    [orgNames, organizations],
   );
 
   const searchText = useCallback((p: PersonRecord) => `${p.name}\n${p.email ?? ''}\n${p.title ?? ''}\n${p.phone ?? ''}\n${p.organizationId ? (orgNames.get(p.organizationId) ?? '') : ''}`, [orgNames]);

@@ -6,14 +6,14 @@
  * Pipelines and stages are replicated collections: read and written in the local store, offline
  * too; the server keeps stage positions 0..n-1 and one default pipeline.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ActionIcon, Alert, Badge, Button, Group, Modal, NumberInput, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconPencil, IconPlus, IconStar, IconTrash } from '@tabler/icons-react';
 import { PipelineCreate } from '../../../../shared/schemas.js';
-import type { DealRecord, PipelineRecord, StageRecord } from '../../../../shared/schemas.js';
+import type { PipelineRecord, StageRecord } from '../../../../shared/schemas.js';
 import { useKith } from '../../../app/KithContext.js';
-import { useRxQuery } from '../../../hooks/useRx.js';
+import { useRxCount } from '../../../hooks/useRx.js';
 import { usePermissions } from '../../../hooks/usePermissions.js';
 import { usePipelinesAndStages } from '../../../hooks/usePipelinesAndStages.js';
 import { errorMessage, numberOrNull, schemaErrors, sentence, useSave } from '../../../components/forms.js';
@@ -76,8 +76,10 @@ function PipelineForm({ pipeline, onClose, onCreated }: { pipeline?: PipelineRec
 }
 
 /** One stage: name and probability edited in place (Enter or leaving the field saves), delete. */
-function StageRow({ stage, deals, canEdit }: { stage: StageRecord; deals: number; canEdit: boolean }) {
+function StageRow({ stage, canEdit }: { stage: StageRecord; canEdit: boolean }) {
   const store = useKith();
+  // counted from the store's (pipelineId, stageId) index: a 100,000-deal pipeline is not read
+  const deals = useRxCount('deals', { selector: { pipelineId: stage.pipelineId, stageId: stage.id } }).count;
   const [name, setName] = useState(stage.name);
   const [percent, setPercent] = useState<string | number>(probabilityToPercent(stage.probability) ?? '');
   const [errors, setErrors] = useState<{ name?: string; probability?: string; row?: string }>({});
@@ -231,12 +233,6 @@ export function PipelinesSection() {
   const { pipelines, pipelineId, stages } = usePipelinesAndStages(chosen);
   const pipeline = pipelines.find((p) => p.id === pipelineId) ?? null;
   const [editing, setEditing] = useState<PipelineRecord | 'new' | null>(null);
-  const { data: deals } = useRxQuery<DealRecord>('deals', pipelineId ? { selector: { pipelineId } } : null);
-  const dealsPerStage = useMemo(() => {
-    const counts = new Map<string, number>();
-    for (const d of deals) counts.set(d.stageId, (counts.get(d.stageId) ?? 0) + 1);
-    return counts;
-  }, [deals]);
 
   async function reorder(ids: string[]) {
     const positions = new Map(stages.map((s) => [s.id, s.position]));
@@ -311,14 +307,7 @@ export function PipelinesSection() {
                 This pipeline has no stages yet.
               </Text>
             ) : (
-              <SortableList
-                items={stages}
-                nameOf={(s) => s.name}
-                onReorder={reorder}
-                disabled={!canEdit}
-                testId="stages-list"
-                render={(s) => <StageRow stage={s} deals={dealsPerStage.get(s.id) ?? 0} canEdit={canEdit} />}
-              />
+              <SortableList items={stages} nameOf={(s) => s.name} onReorder={reorder} disabled={!canEdit} testId="stages-list" render={(s) => <StageRow stage={s} canEdit={canEdit} />} />
             )}
             {canEdit && <AddStage key={pipeline.id} pipelineId={pipeline.id} />}
           </Stack>
