@@ -11,6 +11,11 @@ export type StoredDoc = Record<string, unknown> & { id: string; _deleted?: unkno
 
 /** Documents per read: small enough that decoding one chunk never blocks the page for long. */
 export const STORED_CHUNK = 4000;
+/**
+ * …and per background read (the self-check's scan, which may run while someone sorts or scrolls a
+ * table): a quarter of that, so each chunk's decoding and digest stay a short task.
+ */
+const BACKGROUND_CHUNK = 1000;
 
 interface DexieInternals {
   dexieDb?: { backendDB(): IDBDatabase };
@@ -72,9 +77,10 @@ export async function* storedDocuments(collection: RxCollection<any>, options: {
     let after: string | null = null;
     for (;;) {
       if (options.background) await foregroundIdle();
-      const chunk: StoredDoc[] = await idbRequest(objectStore().getAll(after === null ? undefined : IDBKeyRange.lowerBound(after, true), STORED_CHUNK));
+      const size = options.background ? BACKGROUND_CHUNK : STORED_CHUNK;
+      const chunk: StoredDoc[] = await idbRequest(objectStore().getAll(after === null ? undefined : IDBKeyRange.lowerBound(after, true), size));
       if (chunk.length > 0) yield chunk;
-      if (chunk.length < STORED_CHUNK) return;
+      if (chunk.length < size) return;
       after = chunk[chunk.length - 1].id;
       await new Promise((r) => setTimeout(r, 0));
     }
