@@ -9,9 +9,10 @@
  * KITH_TEST_STORE. `npm test` runs it too.
  *
  * Test files run in worker processes (the forks pool), two at a time on these 2-core machines.
- * e2e files share their worker (`isolate: false`): the server, playwright-core and their imports
- * load once per worker instead of once per file (~7 s of imports per file). Each file starts its
- * own server, browser and data dir and stops them in afterAll, so nothing else carries over.
+ * e2e and integration files share their worker (`isolate: false`): the server, playwright-core and
+ * their imports load once per worker instead of once per file (3–7 s of imports per file). Each
+ * file starts its own servers, browsers, clients and data dirs and stops them in afterAll, so
+ * nothing else carries over (free RxDB's limit of 13 collections counts open ones only).
  */
 import { defineConfig } from 'vitest/config';
 
@@ -60,7 +61,7 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
-      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: PG_ONLY_SUITES, testTimeout: 240_000, hookTimeout: 120_000 } },
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: PG_ONLY_SUITES, isolate: false, testTimeout: 240_000, hookTimeout: 120_000 } },
       {
         test: {
           ...shared,
