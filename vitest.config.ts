@@ -9,7 +9,7 @@
  * KITH_TEST_STORE. `npm test` runs it too.
  *
  * Test files run in worker processes (the forks pool), two at a time on these 2-core machines.
- * e2e and integration files share their worker (`isolate: false`): the server, playwright-core and
+ * Except in unit, files share their worker (`isolate: false`): the server, playwright-core and
  * their imports load once per worker instead of once per file (3–7 s of imports per file). Each
  * file starts its own servers, browsers, clients and data dirs and stops them in afterAll, so
  * nothing else carries over (free RxDB's limit of 13 collections counts open ones only).
@@ -66,6 +66,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'integration-pg',
+          isolate: false,
           include: [...PG_SUITES, ...PG_ONLY_SUITES],
           env: { ...shared.env, KITH_TEST_STORE: 'postgres' },
           globalSetup: ['test/helpers/postgres-setup.ts'],
