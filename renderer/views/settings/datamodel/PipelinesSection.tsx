@@ -78,8 +78,10 @@ function PipelineForm({ pipeline, onClose, onCreated }: { pipeline?: PipelineRec
 /** One stage: name and probability edited in place (Enter or leaving the field saves), delete. */
 function StageRow({ stage, canEdit }: { stage: StageRecord; canEdit: boolean }) {
   const store = useKith();
-  // counted from the store's (pipelineId, stageId) index: a 100,000-deal pipeline is not read
-  const deals = useRxCount('deals', { selector: { pipelineId: stage.pipelineId, stageId: stage.id } }).count;
+  // counted from the store's stageId index (a stage id is unique across pipelines): a 100,000-deal
+  // pipeline is not read. A selector the index does not cover alone (pipelineId too) made RxDB read
+  // every deal of the stage, which held up every other read of the store for seconds.
+  const deals = useRxCount('deals', { selector: { stageId: stage.id } }).count;
   const [name, setName] = useState(stage.name);
   const [percent, setPercent] = useState<string | number>(probabilityToPercent(stage.probability) ?? '');
   const [errors, setErrors] = useState<{ name?: string; probability?: string; row?: string }>({});
