@@ -153,10 +153,14 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
   const direction = sortKey === controls.sort.key ? controls.sort.direction : props.defaultSort.direction;
   const sorted = useMemo(() => (direction === 'asc' ? sortedAsc : memoAcross([sortedAsc, 'desc'], () => reverseKeepingEmptyLast(sortedAsc, sortKeyOf(sortBy)))), [sortedAsc, direction]); // eslint-disable-line react-hooks/exhaustive-deps
   const customMatch = useMemo(() => customPredicate(controls.custom, customFields), [controls.custom, customFields]);
+  const activeCount = useMemo(() => memoAcross([indexed, 'active'], () => indexed.reduce((n, r) => (r.archived ? n : n + 1), 0)), [indexed]);
   const filtered = useMemo(() => {
-    const rowsMatching = filterRows(sorted, { query, labels: controls.labels, archived: controls.archived }, search).map((r) => r.row);
+    // hiding archived rows when there are none filters nothing: the sorted rows as they are (cached)
+    const archived = controls.archived === 'active' && activeCount === indexed.length ? 'all' : controls.archived;
+    const matching = filterRows(sorted, { query, labels: controls.labels, archived }, search);
+    const rowsMatching = matching === sorted ? memoAcross([sorted, 'rows'], () => sorted.map((r) => r.row)) : matching.map((r) => r.row);
     return customMatch ? rowsMatching.filter((r) => customMatch((r as { custom?: Record<string, unknown> }).custom)) : rowsMatching;
-  }, [sorted, query, controls.labels, controls.archived, search, customMatch]);
+  }, [sorted, query, controls.labels, controls.archived, search, customMatch, activeCount, indexed]);
   useEffect(() => search.warm(), [search]);
   // selection and bulk actions (BulkBar.tsx), export (exportCsv.ts): over the rows shown
   const selection = useRowSelection(filtered, props.noun, (r) => props.searchText(r).split('\n')[0]);
@@ -165,7 +169,6 @@ export function RecordTablePage<T extends { id: string; labels?: string[] | null
   const labelStats = useMemo(() => memoAcross([indexed, 'labels'], () => labelCounts(indexed)), [indexed]);
   const labelOptions = useMemo(() => labelStats.map(({ label }) => ({ value: label, label })), [labelStats]);
   const labelCount = useMemo(() => new Map(labelStats.map(({ label, count }) => [label, count])), [labelStats]);
-  const activeCount = useMemo(() => memoAcross([indexed, 'active'], () => indexed.reduce((n, r) => (r.archived ? n : n + 1), 0)), [indexed]);
 
   const showPreview =
     loading &&
