@@ -74,6 +74,12 @@ async function remote(url: string): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
+  // A promise the MCP SDK's HTTP transport lets fail (e.g. a stream of an expired upstream session)
+  // must not end the agent's tool server: the next request reopens the session (proxy.ts). One
+  // line on stderr says what it was.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`kith-mcp: ignored an upstream error: ${reason instanceof Error ? reason.message : String(reason)}\n`.replace(/\s*\n\s*(?=.)/g, ' '));
+  });
   const transport = new StdioServerTransport();
   let closing = false;
   const shutdown = async () => {

@@ -217,7 +217,10 @@ describe('kith-mcp over stdio', () => {
       try {
         const first = await ok(client, 'crm.organization.create', { name: 'Before expiry' });
         await new Promise((r) => setTimeout(r, 1200)); // the server closes the idle session
-        const again = await ok(client, 'crm.organization.get', { id: first.id });
+        const again = await ok(client, 'crm.organization.get', { id: first.id }).catch((error: Error) => {
+          // what kith-mcp said (seen once in CI: the process ended here, with no clue why)
+          throw new Error(`${error.message}\nkith-mcp stderr:\n${stderr()}`, { cause: error });
+        });
         assert.equal(again.name, 'Before expiry');
         assert.match(stderr(), /opened a new one/);
       } finally {
