@@ -4,7 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { MangoQuery } from 'rxdb';
-import type { Observable } from 'rxjs';
+import { map, type Observable } from 'rxjs';
 import { useKith } from '../app/KithContext.js';
 import type { CollectionName, RejectedChange, SyncStatus } from '../data/index.js';
 
@@ -34,31 +34,47 @@ function collectionOf(db: { collections: Record<string, unknown> }, name: Collec
 }
 
 /**
- * Live query: re-renders with fresh results whenever a matching document changes locally or arrives
- * from the server. Pass `null` to skip (e.g. while an id is unknown). The query is compared by value.
+ * The latest value of a live RxDB result for `query` (compared by value; null: skip, `empty`):
+ * `observe` turns the collection and the parsed query into the observable. While the query changed
+ * but its first value has not arrived, it reports loading with the old value.
  */
-export function useRxQuery<T = Record<string, unknown>>(collection: CollectionName, query: MangoQuery | null, deps: unknown[] = []): RxQueryResult<T> {
+function useLiveResult<V>(
+  collection: CollectionName,
+  query: MangoQuery | null,
+  empty: V,
+  observe: (collection: any, query: MangoQuery) => Observable<V>,
+  deps: unknown[] = [],
+): { value: V; loading: boolean } {
   const { db } = useKith();
   const key = query === null ? null : JSON.stringify(query);
-  const [state, setState] = useState<RxQueryResult<T> & { key: string | null }>({ data: [], loading: query !== null, key });
+  const [state, setState] = useState<{ value: V; loading: boolean; key: string | null }>({ value: empty, loading: query !== null, key });
   useEffect(() => {
     if (key === null) {
-      setState({ data: [], loading: false, key });
+      setState({ value: empty, loading: false, key });
       return;
     }
-    const rxQuery = collectionOf(db as any, collection).find(JSON.parse(key));
-    const sub = (rxQuery.$ as Observable<any[]>).subscribe({
-      next: (docs) => setState({ data: docs.map((d) => toPlain<T>(d)), loading: false, key }),
+    const sub = observe(collectionOf(db as any, collection), JSON.parse(key)).subscribe({
+      next: (value) => setState({ value, loading: false, key }),
       error: (error) => {
-        console.error(`useRxQuery(${collection}) failed`, error);
-        setState({ data: [], loading: false, key });
+        console.error(`live ${collection} query failed`, error);
+        setState({ value: empty, loading: false, key });
       },
     });
     return () => sub.unsubscribe();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [db, collection, key, ...deps]);
-  // While the query changed but the new results have not arrived, report loading with the old data.
-  return state.key === key ? { data: state.data, loading: state.loading } : { data: state.data, loading: true };
+  return { value: state.value, loading: state.key === key ? state.loading : true };
+}
+
+const NO_DOCS: never[] = [];
+
+/**
+ * Live query: re-renders with fresh results whenever a matching document changes locally or arrives
+ * from the server. Pass `null` to skip (e.g. while an id is unknown). The query is compared by value.
+ */
+export function useRxQuery<T = Record<string, unknown>>(collection: CollectionName, query: MangoQuery | null, deps: unknown[] = []): RxQueryResult<T> {
+  const { value, loading } = useLiveResult<T[]>(collection, query, NO_DOCS, (c, q) => (c.find(q).$ as Observable<any[]>).pipe(map((docs) => docs.map((d) => toPlain<T>(d)))), deps);
+  return { data: value, loading };
 }
 
 /**
@@ -67,24 +83,8 @@ export function useRxQuery<T = Record<string, unknown>>(collection: CollectionNa
  * index entries, nothing is read into the page — 100,000 deals count without loading one.
  */
 export function useRxCount(collection: CollectionName, query: MangoQuery | null): { count: number; loading: boolean } {
-  const { db } = useKith();
-  const key = query === null ? null : JSON.stringify(query);
-  const [state, setState] = useState<{ count: number; loading: boolean; key: string | null }>({ count: 0, loading: query !== null, key });
-  useEffect(() => {
-    if (key === null) {
-      setState({ count: 0, loading: false, key });
-      return;
-    }
-    const sub = (collectionOf(db as any, collection).count(JSON.parse(key)).$ as Observable<number>).subscribe({
-      next: (count) => setState({ count, loading: false, key }),
-      error: (error) => {
-        console.error(`useRxCount(${collection}) failed`, error);
-        setState({ count: 0, loading: false, key });
-      },
-    });
-    return () => sub.unsubscribe();
-  }, [db, collection, key]);
-  return state.key === key ? { count: state.count, loading: state.loading } : { count: state.count, loading: true };
+  const { value, loading } = useLiveResult<number>(collection, query, 0, (c, q) => c.count(q).$ as Observable<number>);
+  return { count: value, loading };
 }
 
 /** Live single document by id (null while loading, when missing or when `id` is null). */

@@ -18,8 +18,11 @@ import { createCatalogueServer } from './server.js';
 // Nothing but protocol on stdout: route stray console output to stderr.
 for (const method of ['log', 'info', 'debug', 'warn'] as const) console[method] = (...args: unknown[]) => console.error(...args);
 
+/** A message as one stderr line. */
+const oneLine = (message: string) => message.replace(/\s*\n\s*/g, ' ');
+
 function fail(message: string): never {
-  process.stderr.write(`kith-mcp: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.stderr.write(`kith-mcp: ${oneLine(message)}\n`);
   process.exit(1);
 }
 
@@ -78,7 +81,7 @@ async function remote(url: string): Promise<void> {
   // must not end the agent's tool server: the next request reopens the session (proxy.ts). One
   // line on stderr says what it was.
   process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`kith-mcp: ignored an upstream error: ${reason instanceof Error ? reason.message : String(reason)}\n`.replace(/\s*\n\s*(?=.)/g, ' '));
+    process.stderr.write(`kith-mcp: ignored an upstream error: ${oneLine(reason instanceof Error ? reason.message : String(reason))}\n`);
   });
   const transport = new StdioServerTransport();
   let closing = false;

@@ -57,6 +57,14 @@ function reference(list: Row[], keyOf: (row: Row) => SortKey, direction: 'asc' |
     .map((x) => x.row.id);
 }
 
+/** The rows as the tables index them: labels, archived when `archivedAt` is set. */
+const indexOf = (list: Row[]) =>
+  indexRows(
+    list,
+    (r) => r.labels,
+    (r) => !!r.archivedAt,
+  );
+
 const KEYS: Record<string, (row: Row) => SortKey> = {
   title: (row) => row.title,
   amount: (row) => (row.amount == null ? null : ([row.currency, row.amount] as const)),
@@ -71,11 +79,7 @@ describe('sorting a table by a column', () => {
     test(`by ${name}, both directions, matches the reference order`, () => {
       for (const seed of [1, 2, 3]) {
         const list = rows(2000, seed);
-        const indexed = indexRows(
-          list,
-          (r) => r.labels,
-          (r) => !!r.archivedAt,
-        );
+        const indexed = indexOf(list);
         for (const direction of ['asc', 'desc'] as const) {
           const got = sortRows(indexed, keyOf, direction).map((r) => r.row.id);
           assert.deepEqual(got, reference(list, keyOf, direction), `${name} ${direction} (seed ${seed})`);
@@ -89,11 +93,7 @@ describe('sorting a table by a column', () => {
 
   test('amounts group by currency, then by value', () => {
     const list = rows(500, 9);
-    const indexed = indexRows(
-      list,
-      (r) => r.labels,
-      (r) => !!r.archivedAt,
-    );
+    const indexed = indexOf(list);
     const sorted = sortRows(indexed, KEYS.amount!, 'asc')
       .map((r) => r.row)
       .filter((r) => r.amount != null);
@@ -106,11 +106,7 @@ describe('sorting a table by a column', () => {
 describe('filtering the sorted rows', () => {
   test('search text, labels and archived combine, and keep the order', () => {
     const list = rows(3000, 4);
-    const indexed = indexRows(
-      list,
-      (r) => r.labels,
-      (r) => !!r.archivedAt,
-    );
+    const indexed = indexOf(list);
     const sorted = sortRows(indexed, KEYS.title!, 'asc');
     let names = new Map([['d1', 'Zebra Corp']]);
     const search = new SearchText(indexed, (r: Row) => `${r.title ?? ''}\n${names.get(r.id) ?? ''}`);
